@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { padReplicate } from './pad';
+import type { DispT } from './types';
+
+/**
+ * Nearest-neighbour 2x upsampling of an NHWC tensor: [B, h, w, C] -> [B, 2h, 2w, C].
+ * Built from stack + reshape (exact gradient on every backend; tfjs's resize gradients are
+ * wrong or throw on the cpu backend for batch > 1 or H != W).
+ */
+export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, h, w, C] = x.shape;
+    const wide = tf.stack([x, x], 3).reshape([B, h, 2 * w, C]);
+    return tf.stack([wide, wide], 2).reshape([B, 2 * h, 2 * w, C]) as tf.Tensor4D;
+  });
+}
+
+const K1D = [0.25, 0.75, 0.75, 0.25];
+/** The 4x4 kernel of 2x bilinear upsampling with half-pixel centres (outer product of [1, 3, 3, 1] / 4). */
+const KERNEL_VALUES = K1D.flatMap((a) => K1D.map((b) => a * b));
+
+/**
+ * Bilinear 2x upsampling (half-pixel centres, edges replicated, like align_corners=False)
+ * of a one-channel map: [B, h, w, 1] -> [B, 2h, 2w, 1]. A transposed convolution with a fixed
+ * kernel, so its gradient is a plain convolution on every backend.
+ */
+export function upsampleBilinear2x(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [B, h, w] = x.shape;
+    const xp = padReplicate(x, 1);
+    const full = tf.conv2dTranspose(xp, tf.tensor4d(KERNEL_VALUES, [4, 4, 1, 1]), [B, 2 * (h + 2) + 2, 2 * (w + 2) + 2, 1], 2, 'valid');
+    return full.slice([0, 3, 3, 0], [B, 2 * h, 2 * w, 1]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Disparity upsampled by 2^levels with bilinear interpolation and multiplied by the width ratio
+ * (disparity scales with resolution): [B, h, w, 1] -> [B, h * 2^levels, w * 2^levels, 1].
+ */
+export function upsampleDisparity(dispPx: DispT, levels: number): DispT {
+  return tf.tidy(() => {
+    let d = dispPx;
+    for (let i = 0; i < levels; i++) d = upsampleBilinear2x(d);
+    return levels === 0 ? d.clone() : (tf.mul(d, 2 ** levels) as DispT);
+  });
+}
+
+/**
+ * Disparity resized to any size (bilinear, half-pixel centres) and multiplied by the width ratio.
+ * For evaluation and display; not meant to be trained through.
+ */
+export function resizeDisparity(dispPx: DispT, height: number, width: number): DispT {
+  return tf.tidy(() => {
+    const ratio = width / dispPx.shape[2];
+    return tf.mul(tf.image.resizeBilinear(dispPx, [height, width], false, true), ratio) as DispT;
+  });
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// Relative base so the built site works from any static host and any sub-path.
+export default defineConfig({
+  base: './',
+  plugins: [react()],
+  worker: { format: 'es' },
+  server: { port: 5173, strictPort: false },
+  // The worker's imports are not found by the dev server's first dependency scan; without this
+  // they are discovered late and the dev server reloads the page mid-run.
+  optimizeDeps: {
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
+  },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+});

@@ -1,0 +1,189 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { warpH } from '../core/warp';
+import { SHARED_STEREO_SCENES } from './datasets';
+import { decodeMaskRaw } from './gt';
+import type { RgbImage } from './image';
+import { listSceneDirs, loadSceneDir, sharedStereoRoot } from './node';
+import type { StereoScene } from './scene';
+import { grayPng, solidRgbPng } from './testUtil';
+
+const scenes = new Map<string, StereoScene>();
+
+beforeAll(async () => {
+  const root = sharedStereoRoot();
+  const loaded = await Promise.all(SHARED_STEREO_SCENES.map((s) => loadSceneDir(join(root, s.name))));
+  for (const scene of loaded) scenes.set(scene.name, scene);
+});
+
+function gray255(img: RgbImage): Float32Array {
+  const out = new Float32Array(img.width * img.height);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = 255 * (0.299 * img.data[3 * i] + 0.587 * img.data[3 * i + 1] + 0.114 * img.data[3 * i + 2]);
+  }
+  return out;
+}
+
+describe('shared stereo scenes', () => {
+  it('lists the six scene folders', async () => {
+    const dirs = await listSceneDirs(sharedStereoRoot());
+    expect(dirs.map((d) => d.split(/[/\\]/).pop()).sort()).toEqual(SHARED_STEREO_SCENES.map((s) => s.name).sort());
+  });
+
+  it.each(SHARED_STEREO_SCENES.map((s) => [s.name, s] as const))('%s: sizes and GT range / density match SOURCES.md', (_, info) => {
+    const scene = scenes.get(info.name);
+    if (!scene?.gtDisp) throw new Error(`${info.name} has no GT`);
+    expect([scene.width, scene.height]).toEqual([info.width, info.height]);
+    expect([scene.rightImg.width, scene.rightImg.height]).toEqual([info.width, info.height]);
+    expect(scene.leftImg.data.length).toBe(info.width * info.height * 3);
+    const d = scene.gtDisp.data;
+    let min = Infinity;
+    let max = -Infinity;
+    let valid = 0;
+    for (const v of d) {
+      if (v > 0) {
+        valid++;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+    }
+    expect(min).toBeGreaterThan(info.dispMin - 0.01);
+    expect(min).toBeLessThan(info.dispMin + 0.01);
+    expect(max).toBeGreaterThan(info.dispMax - 0.01);
+    expect(max).toBeLessThan(info.dispMax + 0.01);
+    expect(Math.abs(valid / d.length - info.validFraction)).toBeLessThan(0.0006);
+    expect(scene.nonOccMask !== undefined).toBe(info.hasMasks);
+  });
+
+  it.each(['teddy', 'cones'])('%s: non-occlusion mask is plausible and never marks a pixel without GT', async (name) => {
+    const scene = scenes.get(name);
+    if (!scene?.nonOccMask || !scene.gtDisp) throw new Error(`${name} lacks mask or GT`);
+    const mask = scene.nonOccMask;
+    let on = 0;
+    let onWithoutGt = 0;
+    for (let i = 0; i < mask.length; i++) {
+      on += mask[i];
+      if (mask[i] === 1 && scene.gtDisp.data[i] === 0) onWithoutGt++;
+    }
+    expect(on / mask.length).toBeGreaterThan(0.8);
+    expect(on / mask.length).toBeLessThan(0.97);
+    expect(onWithoutGt).toBe(0);
+    // occ_and_discont: 0 occluded / unknown, 1 non-occluded, 2 discontinuity (also non-occluded).
+    const file = join(sharedStereoRoot(), name, 'mask_occ_and_discont.png');
+    const disc = decodeMaskRaw(new Uint8Array(await readFile(file)), file);
+    let disagree = 0;
+    for (let i = 0; i < mask.length; i++) if ((disc.data[i] > 0 ? 1 : 0) !== mask[i]) disagree++;
+    expect(disagree / mask.length).toBeLessThan(0.01);
+  });
+});
+
+describe('disparity convention: left (x, y) matches right (x - d, y)', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  /** Plain-JS reference: out(x, y) = img(x - d, y), linear along x, clamped to the border. */
+  function jsWarpLeftFromRight(img: Float32Array, disp: Float32Array, W: number, H: number, k: number): Float32Array {
+    const out = new Float32Array(W * H);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = y * W + x;
+        const xs = Math.min(W - 1, Math.max(0, x - k * disp[i]));
+        const x0 = Math.min(W - 2, Math.floor(xs));
+        const w1 = xs - x0;
+        out[i] = (1 - w1) * img[y * W + x0] + w1 * img[y * W + x0 + 1];
+      }
+    }
+    return out;
+  }
+
+  it.each(SHARED_STEREO_SCENES.map((s) => s.name))('%s: GT warp explains the right image', (name) => {
+    const scene = scenes.get(name);
+    const gt = scene?.gtDisp?.data;
+    if (!scene || !gt) throw new Error(`${name} not loaded`);
+    const { width: W, height: H } = scene;
+    const left = gray255(scene.leftImg);
+    const right = gray255(scene.rightImg);
+
+    // The project's warp: right image seen from the left view is warpH(rightImg, dL, -1).
+    const before = tf.memory().numTensors;
+    const rightT = tf.tensor4d(right, [1, H, W, 1]);
+    const dispT = tf.tensor4d(gt, [1, H, W, 1]);
+    const warpedT = warpH(rightT, dispT, -1);
+    const warped = warpedT.dataSync() as Float32Array;
+    tf.dispose([rightT, dispT, warpedT]);
+    expect(tf.memory().numTensors).toBe(before);
+
+    // Valid GT and in view for every factor tried below (2x is the binding one).
+    const use = new Uint8Array(W * H);
+    for (let i = 0; i < use.length; i++) use[i] = gt[i] > 0 && (i % W) - 2 * gt[i] >= 0 ? 1 : 0;
+    const meanErr = (other: ArrayLike<number>) => {
+      let sum = 0;
+      let n = 0;
+      for (let i = 0; i < use.length; i++) {
+        if (use[i]) {
+          sum += Math.abs(left[i] - other[i]);
+          n++;
+        }
+      }
+      return sum / n;
+    };
+
+    const atScale = meanErr(warped);
+    const unwarped = meanErr(right);
+    expect(atScale).toBeLessThan(10);
+    expect(atScale).toBeLessThan(0.5 * unwarped);
+
+    // warpH agrees with an independent plain-JS warp, which then checks half and double the scale.
+    const reference = jsWarpLeftFromRight(right, gt, W, H, 1);
+    let maxDiff = 0;
+    for (let i = 0; i < reference.length; i++) maxDiff = Math.max(maxDiff, Math.abs(reference[i] - warped[i]));
+    expect(maxDiff).toBeLessThan(0.01);
+    const half = meanErr(jsWarpLeftFromRight(right, gt, W, H, 0.5));
+    const double = meanErr(jsWarpLeftFromRight(right, gt, W, H, 2));
+    expect(atScale).toBeLessThan(0.7 * half);
+    expect(atScale).toBeLessThan(0.7 * double);
+  });
+});
+
+describe('node helpers', () => {
+  let tmp = '';
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'rd-data-'));
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('sharedStereoRoot follows RD_SHARED when set', () => {
+    const saved = process.env.RD_SHARED;
+    try {
+      process.env.RD_SHARED = '/some/where';
+      expect(sharedStereoRoot()).toBe(join('/some/where', 'data/stereo'));
+    } finally {
+      if (saved === undefined) delete process.env.RD_SHARED;
+      else process.env.RD_SHARED = saved;
+    }
+  });
+
+  it('loads a scene folder, needs a scale for unknown names, and reports a missing view', async () => {
+    const dir = join(tmp, 'my_scene');
+    await mkdir(dir);
+    await writeFile(join(dir, 'left.png'), solidRgbPng(3, 2));
+    await writeFile(join(dir, 'right.png'), solidRgbPng(3, 2));
+    await writeFile(join(dir, 'disp_left.png'), grayPng([0, 2, 4, 6, 8, 10], 3, 2, 8));
+    await expect(loadSceneDir(dir)).rejects.toThrow('my_scene/disp_left.png: unknown GT scale');
+    const scene = await loadSceneDir(dir, { gtScale: 2 });
+    expect(Array.from(scene.gtDisp?.data ?? [])).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(await listSceneDirs(tmp)).toEqual([dir]);
+
+    const lonely = join(tmp, 'lonely');
+    await mkdir(lonely);
+    await writeFile(join(lonely, 'left.png'), solidRgbPng(3, 2));
+    await expect(loadSceneDir(lonely)).rejects.toThrow(/no right image/);
+    expect(await listSceneDirs(tmp)).toEqual([dir]);
+  });
+});

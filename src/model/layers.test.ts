@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { randomTensor, relError } from '../testing/gradcheck';
+import { conv, conv2dFilterGrad, Params } from './layers';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('conv with a hand-written filter gradient (for wasm)', () => {
+  for (const stride of [1, 2] as const) {
+    it(`matches tfjs's own conv gradients for stride ${stride}`, async () => {
+      const p = new Params(3);
+      const w = p.add('w', [3, 3, 4, 5], 36);
+      const b = p.add('b', [5], 1);
+      const x = randomTensor([2, 8, 6, 4], 1, -1, 1) as tf.Tensor4D;
+      const R = randomTensor([2, 8 / stride, 6 / stride, 5], 2, -1, 1);
+      // ours (cpu is one of the backends that use the custom filter gradient)
+      const ours = tf.variableGrads(() => tf.sum(tf.mul(conv(x, w, b, stride, 'linear'), R)) as tf.Scalar, [w, b]);
+      // reference: plain tfjs conv2d with the same symmetric padding, autodiff
+      const ref = tf.variableGrads(() => {
+        const xp = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D;
+        return tf.sum(tf.mul(tf.add(tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid'), b), R)) as tf.Scalar;
+      }, [w, b]);
+      expect(Math.abs((await ours.value.data())[0] - (await ref.value.data())[0])).toBeLessThan(1e-3);
+      expect(relError(await ours.grads[w.name].data(), await ref.grads[w.name].data())).toBeLessThan(1e-5);
+      expect(relError(await ours.grads[b.name].data(), await ref.grads[b.name].data())).toBeLessThan(1e-5);
+      // and the input gradient
+      const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, w, b, stride, 'linear'), R)) as tf.Scalar)(x);
+      const gxRef = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(tf.pad(xx, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, stride, 'valid'), R)) as tf.Scalar)(x);
+      expect(relError(await gx.data(), await gxRef.data())).toBeLessThan(1e-5);
+      tf.dispose([x, R, ours.value, ref.value, gx, gxRef, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+      p.dispose();
+    });
+  }
+
+  it('conv2dFilterGrad is the filter gradient for a 1x1 case computed by hand', async () => {
+    // x = [1, 2; 3, 4] (one channel), dy = ones, k = 1, stride 1: dW = sum(x) = 10
+    const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+    const dy = tf.ones([1, 2, 2, 1]) as tf.Tensor4D;
+    expect(Array.from(await conv2dFilterGrad(x, dy, 1, 1).data())).toEqual([10]);
+    tf.dispose([x, dy]);
+  });
+
+  it('Params initialises reproducibly from the seed and refuses duplicate names', async () => {
+    const a = new Params(7), b = new Params(7), c = new Params(8);
+    const va = a.add('k', [3, 3, 2, 2], 18), vb = b.add('k', [3, 3, 2, 2], 18), vc = c.add('k', [3, 3, 2, 2], 18);
+    expect(Array.from(await va.data())).toEqual(Array.from(await vb.data()));
+    expect(Array.from(await va.data())).not.toEqual(Array.from(await vc.data()));
+    expect(() => a.add('k', [1], 1)).toThrow(/duplicate/);
+    [a, b, c].forEach((p) => p.dispose());
+  });
+});

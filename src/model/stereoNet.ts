@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import { correlation1d } from '../core/correlation';
+import { upsampleDisparity, upsampleNearest2x } from '../core/resize';
+import { warpH } from '../core/warp';
+import type { DispT, ImageT } from '../core/types';
+import { checkInputSize, type StereoNetConfig } from './config';
+import { convLayer, normalizeImage, Params, type ConvLayer } from './layers';
+
+/**
+ * StereoNet: PWC-style stereo network (METHOD.md, stage 1).
+ * A shared U-Net feature pyramid on both views; from 1/16 resolution down to the finest level,
+ * the right features are warped by the upsampled coarser disparity, a 1-D correlation scores
+ * a small horizontal search range, and a small decoder predicts a residual disparity; a
+ * refinement block sharpens the finest level.
+ */
+export interface StereoNet {
+  readonly config: StereoNetConfig;
+  readonly params: Params;
+  /**
+   * leftImg, rightImg [B, H, W, 3] in [0, 1] (H, W multiples of 16) -> left-view disparities in
+   * pixels of their own resolution, [B, h, w, 1] each: index 0 at full resolution (the finest
+   * level upsampled), then the finest level itself and every coarser level up to 1/16.
+   * The caller disposes the outputs.
+   */
+  forward(leftImg: ImageT, rightImg: ImageT): DispT[];
+  paramCount(): number;
+  dispose(): void;
+}
+
+/** Pyramid levels, 1 = 1/2 ... 4 = 1/16. */
+const COARSEST = 4;
+
+export function buildStereoNet(config: StereoNetConfig): StereoNet {
+  const p = new Params(config.seed);
+  const [c1, c2, c3, c4] = config.channels;
+  const ch = [0, c1, c2, c3, c4]; // by level
+  // Encoder: per level a stride-2 conv and a conv.
+  const enc: [ConvLayer, ConvLayer][] = [];
+  for (let l = 1; l <= COARSEST; l++) {
+    enc[l] = [convLayer(p, `feat/enc${l}a`, l === 1 ? 3 : ch[l - 1], ch[l], { stride: 2 }), convLayer(p, `feat/enc${l}b`, ch[l], ch[l])];
+  }
+  // U-Net decoder: features at level l from upsampled level l+1 concatenated with the encoder's.
+  const up: ConvLayer[] = [];
+  for (let l = COARSEST - 1; l >= config.finestLevel; l--) up[l] = convLayer(p, `feat/up${l}`, ch[l + 1] + ch[l], ch[l]);
+  // Residual disparity decoders per level.
+  const dec: ConvLayer[][] = [];
+  const d = config.decoder;
+  for (let l = COARSEST; l >= config.finestLevel; l--) {
+    const corrCh = l === COARSEST ? config.coarseRange + 1 : 2 * config.fineRange + 1;
+    const cin = corrCh + ch[l] + (l === COARSEST ? 0 : 1);
+    dec[l] = [
+      convLayer(p, `disp${l}/conv1`, cin, d),
+      convLayer(p, `disp${l}/conv2`, d, d),
+      convLayer(p, `disp${l}/conv3`, d, Math.max(8, d / 2)),
+      convLayer(p, `disp${l}/out`, Math.max(8, d / 2), 1, { act: 'linear' }),
+    ];
+  }
+  const r = config.refine;
+  const refine = [
+    convLayer(p, 'refine/conv1', ch[config.finestLevel] + 1, r),
+    convLayer(p, 'refine/conv2', r, r),
+    convLayer(p, 'refine/out', r, 1, { act: 'linear' }),
+  ];
+  // Small output weights at start: the first estimate is sigmoid(~0) * max, residuals ~0.
+  for (const name of [...p.vars.keys()].filter((n) => /\/out\/kernel$/.test(n))) {
+    const v = p.get(name);
+    v.assign(tf.tidy(() => tf.mul(v, 0.1)));
+  }
+
+  const run = (layers: ConvLayer[], x: tf.Tensor4D) => layers.reduce((h, layer) => layer(h), x);
+
+  /** Shared feature pyramid on a batch: features by level (finest..coarsest used). */
+  function features(img: ImageT): tf.Tensor4D[] {
+    const e: tf.Tensor4D[] = [];
+    let h = normalizeImage(img);
+    for (let l = 1; l <= COARSEST; l++) {
+      h = enc[l][1](enc[l][0](h));
+      e[l] = h;
+    }
+    const f: tf.Tensor4D[] = [];
+    f[COARSEST] = e[COARSEST];
+    for (let l = COARSEST - 1; l >= config.finestLevel; l--) {
+      f[l] = up[l](tf.concat([upsampleNearest2x(f[l + 1]), e[l]], 3) as tf.Tensor4D);
+    }
+    return f;
+  }
+
+  function forward(leftImg: ImageT, rightImg: ImageT): DispT[] {
+    const [B, H, W] = leftImg.shape;
+    if (rightImg.shape.some((v, i) => v !== leftImg.shape[i])) {
+      throw new Error(`StereoNet: left [${leftImg.shape}] and right [${rightImg.shape}] images must have the same shape`);
+    }
+    checkInputSize(config, H, W);
+    return tf.tidy(() => {
+      // One pass of the shared pyramid over both views.
+      const both = features(tf.concat([leftImg, rightImg], 0) as ImageT);
+      const fL: tf.Tensor4D[] = [];
+      const fR: tf.Tensor4D[] = [];
+      for (let l = config.finestLevel; l <= COARSEST; l++) {
+        fL[l] = both[l].slice([0, 0, 0, 0], [B, -1, -1, -1]);
+        fR[l] = both[l].slice([B, 0, 0, 0], [B, -1, -1, -1]);
+      }
+      const disps: DispT[] = [];
+      let disp: DispT | null = null;
+      for (let l = COARSEST; l >= config.finestLevel; l--) {
+        const wl = W / 2 ** l;
+        const maxD = config.maxDispFrac * wl;
+        if (disp === null) {
+          const corr = correlation1d(fL[l], fR[l], 0, config.coarseRange);
+          const o = run(dec[l], tf.concat([corr, fL[l]], 3) as tf.Tensor4D);
+          disp = tf.mul(tf.sigmoid(o), maxD) as DispT;
+        } else {
+          const upD = upsampleDisparity(disp, 1);
+          const warped = warpH(fR[l], upD, -1, { imageGrad: true });
+          const corr = correlation1d(fL[l], warped, -config.fineRange, config.fineRange);
+          const res = run(dec[l], tf.concat([corr, fL[l], tf.div(upD, maxD)], 3) as tf.Tensor4D);
+          disp = tf.add(upD, res) as DispT;
+        }
+        disps.push(disp);
+      }
+      const lf = config.finestLevel;
+      const finest = disp as DispT;
+      const refined = tf.add(finest, run(refine, tf.concat([fL[lf], tf.div(finest, config.maxDispFrac * (W / 2 ** lf))], 3) as tf.Tensor4D)) as DispT;
+      const full = upsampleDisparity(refined, lf);
+      // fine -> coarse after the full-resolution map
+      return [full, refined, ...disps.slice(0, -1).reverse()];
+    });
+  }
+
+  return {
+    config,
+    params: p,
+    forward,
+    paramCount: () => p.count(),
+    dispose: () => p.dispose(),
+  };
+}

@@ -41,7 +41,9 @@ export class Params {
 
   add(name: string, shape: number[], fanIn: number, zero = false): tf.Variable {
     if (this.vars.has(name)) throw new Error(`Params: duplicate weight name "${name}"`);
-    const v = tf.variable(tf.tensor(this.init(shape, fanIn, zero), shape), true);
+    const initial = tf.tensor(this.init(shape, fanIn, zero), shape);
+    const v = tf.variable(initial, true);
+    initial.dispose(); // the variable keeps its own reference to the data
     this.vars.set(name, v);
     return v;
   }

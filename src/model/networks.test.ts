@@ -62,6 +62,13 @@ describe('StereoNet', () => {
     net.dispose();
   });
 
+  it('building and disposing a network leaves no tensors behind', () => {
+    const before = tf.memory().numTensors;
+    buildStereoNet(stereoNetConfig('tiny')).dispose();
+    buildSingleNet(singleNetConfig('tiny')).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('is reproducible from its seed and says which sizes it accepts', async () => {
     const a = buildStereoNet(stereoNetConfig('tiny', { seed: 5 }));
     const b = buildStereoNet(stereoNetConfig('tiny', { seed: 5 }));

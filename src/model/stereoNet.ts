@@ -64,7 +64,9 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
   // Small output weights at start: the first estimate is sigmoid(~0) * max, residuals ~0.
   for (const name of [...p.vars.keys()].filter((n) => /\/out\/kernel$/.test(n))) {
     const v = p.get(name);
-    v.assign(tf.tidy(() => tf.mul(v, 0.1)));
+    const scaled = tf.mul(v, 0.1);
+    v.assign(scaled);
+    scaled.dispose();
   }
 
   const run = (layers: ConvLayer[], x: tf.Tensor4D) => layers.reduce((h, layer) => layer(h), x);

@@ -1,18 +1,30 @@
 import * as tf from '@tensorflow/tfjs';
+import { customOp } from './customGrad';
 import { padReplicate } from './pad';
 import type { DispT } from './types';
 
-/**
- * Nearest-neighbour 2x upsampling of an NHWC tensor: [B, h, w, C] -> [B, 2h, 2w, C].
- * Built from stack + reshape (exact gradient on every backend; tfjs's resize gradients are
- * wrong or throw on the cpu backend for batch > 1 or H != W).
- */
-export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [B, h, w, C] = x.shape;
+/** Sum of each 2x2 block: [B, 2h, 2w, C] -> [B, h, w, C]. */
+function sumPool2x(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.mul(tf.avgPool(x, 2, 2, 'valid'), 4) as tf.Tensor4D);
+}
+
+const nearest2x = customOp<tf.Tensor4D>(([x]) => {
+  const [B, h, w, C] = x.shape as [number, number, number, number];
+  const value = tf.tidy(() => {
     const wide = tf.stack([x, x], 3).reshape([B, h, 2 * w, C]);
     return tf.stack([wide, wide], 2).reshape([B, 2 * h, 2 * w, C]) as tf.Tensor4D;
   });
+  return { value, gradFunc: (dy) => sumPool2x(dy as tf.Tensor4D) };
+});
+
+/**
+ * Nearest-neighbour 2x upsampling of an NHWC tensor: [B, h, w, C] -> [B, 2h, 2w, C].
+ * Forward by stack + reshape, backward by summing each 2x2 block: exact on every backend
+ * (tfjs's resize gradients are wrong or throw on cpu for batch > 1 or H != W, and the
+ * autodiff gradient of stack, Unpack, is very slow on wasm).
+ */
+export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
+  return nearest2x(x);
 }
 
 const K1D = [0.25, 0.75, 0.75, 0.25];

@@ -1,0 +1,63 @@
+// Shared helpers for the browser tests. The page exposes `window.__rd = { client, store }`
+// (see src/main.tsx); tests read the store's slices and drive the worker through it.
+import { expect, type Page } from '@playwright/test';
+import type { RuntimeSlice, SelftestSlice } from '../src/state/store';
+
+/**
+ * Collects console errors (from the page and from its workers: Playwright reports worker
+ * console calls on the page too) and uncaught exceptions. Assert the list is empty at the end.
+ */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const where = msg.worker() ? 'worker' : 'page';
+    const url = msg.location().url;
+    errors.push(`console.error (${where}${url ? `, ${url}` : ''}): ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('crash', () => errors.push('page crashed'));
+  return errors;
+}
+
+/** Waits until the worker reported ready (or an error) and returns the runtime slice. */
+export async function waitForRuntime(page: Page): Promise<RuntimeSlice> {
+  await page.waitForFunction(() => {
+    const r = window.__rd?.store.getState().runtime;
+    return r !== undefined && (r.ready || r.error !== undefined);
+  });
+  return page.evaluate(() => window.__rd!.store.getState().runtime);
+}
+
+/** Clicks "Run self-test" and returns the self-test slice once it has a result or an error. */
+export async function runSelftestFromUi(page: Page): Promise<SelftestSlice> {
+  await page.getByRole('button', { name: /Run self-test/ }).click();
+  await page.waitForFunction(() => {
+    const s = window.__rd?.store.getState().selftest;
+    return s !== undefined && !s.running && (s.result !== undefined || s.error !== undefined);
+  });
+  return page.evaluate(() => window.__rd!.store.getState().selftest);
+}
+
+/** Every output finite; index 0 of each network `[1, height, width, 1]`; no tensor leaked. */
+export function expectHealthySelftest(st: SelftestSlice, width: number, height: number): void {
+  expect(st.error).toBeUndefined();
+  const r = st.result!;
+  expect(r.problems).toEqual([]);
+  expect(r.ok).toBe(true);
+  expect(r.width).toBe(width);
+  expect(r.height).toBe(height);
+  for (const net of ['stereo', 'single']) {
+    const outs = r.outputs.filter((o) => o.name.startsWith(`${net}.`));
+    expect(outs.length, `${net} outputs`).toBeGreaterThan(0);
+    expect(outs[0].shape).toEqual([1, height, width, 1]);
+    for (const o of outs) {
+      expect(o.finite, `${o.name} finite`).toBe(true);
+      expect(o.shape[0]).toBe(1);
+      expect(o.shape[3]).toBe(1);
+    }
+  }
+  expect(r.params.stereo).toBeGreaterThan(0);
+  expect(r.params.single).toBeGreaterThan(0);
+  expect(r.numTensorsAfter).toBe(r.numTensorsBefore);
+}

@@ -1,0 +1,79 @@
+// The app in a real Chromium: backend choice in the worker and one forward pass of each
+// network. On a machine without a GPU, WebGPU runs on SwiftShader (slow): 64x32 only.
+import { expect, test } from '@playwright/test';
+import { collectErrors, expectHealthySelftest, runSelftestFromUi, waitForRuntime } from './helpers';
+
+const W = 64;
+const H = 32;
+
+test('?backend=webgpu: the worker runs on WebGPU and both networks give finite outputs', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/?backend=webgpu');
+  await expect(page.getByRole('heading', { name: 'Reciprocal Depth' })).toBeVisible();
+
+  const adapter = await page.evaluate(async () => {
+    const a = await navigator.gpu?.requestAdapter();
+    // `info` is newer than the @webgpu/types in node_modules.
+    const info = (a as (GPUAdapter & { info?: { architecture?: string } }) | null)?.info;
+    return a ? { architecture: info?.architecture ?? '', fallback: a.isFallbackAdapter } : null;
+  });
+  expect(adapter, 'navigator.gpu.requestAdapter() on the page').not.toBeNull();
+
+  const runtime = await waitForRuntime(page);
+  expect(runtime.error).toBeUndefined();
+  expect(runtime.requested).toBe('webgpu');
+  expect(runtime.backend, 'tf.getBackend() in the worker').toBe('webgpu');
+  await expect(page.getByTestId('backend-name')).toHaveText('WebGPU');
+
+  const st = await runSelftestFromUi(page);
+  expectHealthySelftest(st, W, H);
+  expect(st.result!.backend).toBe('webgpu');
+  await expect(page.getByRole('status')).toContainText('Self-test passed');
+  expect(errors).toEqual([]);
+});
+
+test('no ?backend: the worker picks WASM when the only WebGPU adapter is software, and says why', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/');
+  const runtime = await waitForRuntime(page);
+  expect(runtime.error).toBeUndefined();
+  expect(runtime.requested).toBeUndefined();
+  expect(runtime.adapter, 'the worker saw a WebGPU adapter').toBeDefined();
+
+  if (runtime.adapter!.isFallback) {
+    expect(runtime.backend).toBe('wasm');
+    const reason = runtime.reasons.find((r) => r.startsWith('WebGPU not used'));
+    expect(reason).toMatch(/software fallback/);
+    await expect(page.getByTestId('backend-name')).toHaveText('WebAssembly (WASM)');
+    await expect(page.getByTestId('backend-reasons')).toContainText(reason!);
+  } else {
+    expect(runtime.backend).toBe('webgpu');
+  }
+
+  const st = await runSelftestFromUi(page);
+  expectHealthySelftest(st, W, H);
+  expect(st.result!.backend).toBe(runtime.backend);
+
+  // The worker refuses a request while another runs (init awaits the WebGPU adapter, so it is
+  // still busy when the self-test arrives); the first still succeeds.
+  const [first, second] = await page.evaluate(async () => {
+    const c = window.__rd!.client;
+    const settle = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.message);
+    return Promise.all([settle(c.init()), settle(c.selftest(64, 32))]);
+  });
+  expect(first).toBe('ok');
+  expect(second).toMatch(/^busy/);
+
+  // A new run supersedes the request in progress; the worker then serves the new run.
+  const [stale, reinit, fresh] = await page.evaluate(async () => {
+    const c = window.__rd!.client;
+    const settle = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.message);
+    const old = settle(c.selftest(64, 32));
+    const init = settle(c.init());
+    return [await old, await init, await settle(c.selftest(64, 32))];
+  });
+  expect(stale).toMatch(/^superseded/);
+  expect(reinit).toBe('ok');
+  expect(fresh).toBe('ok');
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,16 @@
+// Hands the app store to components; `useApp(selector)` subscribes to one field.
+import { createContext, useContext, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import type { AppState, AppStore } from '../state/store';
+
+const StoreContext = createContext<AppStore | null>(null);
+
+export function StoreProvider({ store, children }: { store: AppStore; children: ReactNode }) {
+  return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
+}
+
+export function useApp<T>(selector: (s: AppState) => T): T {
+  const store = useContext(StoreContext);
+  if (store === null) throw new Error('useApp: no StoreProvider above this component');
+  return useStore(store, selector);
+}

@@ -1,0 +1,146 @@
+/**
+ * One declarative table of training settings: default, range and help text for each.
+ * It drives the settings panel, the URL (so a shared link reproduces a run, seed included),
+ * the worker and the CLI. No tfjs, no DOM.
+ */
+
+export type StageName = 'stereo' | 'distill' | 'fuse';
+export const STAGE_NAMES: readonly StageName[] = ['stereo', 'distill', 'fuse'];
+export const STAGE_LABELS: Record<StageName, string> = {
+  stereo: 'StereoNet (self-supervised)',
+  distill: 'SingleNet (occlusion-aware distillation)',
+  fuse: 'Fusion and StereoNet-D',
+};
+
+export type DistillMode = 'occlusion' | 'none' | 'photometric';
+
+export interface TrainSettings {
+  /** Training crop width and height in pixels (multiples of 32; fixed so GPU buffers are reused). */
+  width: number;
+  height: number;
+  preset: 'tiny' | 'default';
+  batch: number;
+  stepsStereo: number;
+  stepsDistill: number;
+  stepsFuse: number;
+  lrStereo: number;
+  lrSingle: number;
+  lrFuse: number;
+  /** Weight of the edge-aware smoothness term at full resolution (divided by 2^scale). */
+  smoothWeight: number;
+  /** Weight of the stage-1 photometric loss kept during stage 3. */
+  fusePhotoWeight: number;
+  /** How SingleNet learns: distilled on visible pixels (the method), on all pixels, or photometric only. */
+  distillMode: DistillMode;
+  /** Photometric jitter strength (brightness, contrast, colour), 0 = off. */
+  jitter: number;
+  /** Random left-right flip with view swap. */
+  flip: boolean;
+  seed: number;
+  /** Send previews every this many steps. */
+  previewEvery: number;
+}
+
+interface Base<K extends keyof TrainSettings> {
+  key: K;
+  label: string;
+  help: string;
+  group: 'data' | 'network' | 'schedule' | 'loss' | 'run';
+}
+export type SettingSpec =
+  | (Base<keyof TrainSettings> & { kind: 'int' | 'float'; default: number; min: number; max: number; step?: number; multipleOf?: number })
+  | (Base<keyof TrainSettings> & { kind: 'enum'; default: string; options: readonly string[] })
+  | (Base<keyof TrainSettings> & { kind: 'bool'; default: boolean });
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { key: 'width', label: 'Crop width', kind: 'int', default: 256, min: 64, max: 1280, multipleOf: 32, group: 'data', help: 'Width of the random training crops in pixels (multiple of 32). Larger sees more context but each step is slower.' },
+  { key: 'height', label: 'Crop height', kind: 'int', default: 128, min: 32, max: 768, multipleOf: 32, group: 'data', help: 'Height of the random training crops in pixels (multiple of 32).' },
+  { key: 'preset', label: 'Network size', kind: 'enum', default: 'default', options: ['tiny', 'default'], group: 'network', help: 'tiny: fast, for a quick look; default: better maps.' },
+  { key: 'batch', label: 'Batch size', kind: 'int', default: 2, min: 1, max: 8, group: 'data', help: 'Crops per training step.' },
+  { key: 'stepsStereo', label: 'Stage 1 steps', kind: 'int', default: 1500, min: 0, max: 100000, group: 'schedule', help: 'Training steps of StereoNet on the photometric loss.' },
+  { key: 'stepsDistill', label: 'Stage 2 steps', kind: 'int', default: 1000, min: 0, max: 100000, group: 'schedule', help: 'Training steps of SingleNet distilled from StereoNet.' },
+  { key: 'stepsFuse', label: 'Stage 3 steps', kind: 'int', default: 500, min: 0, max: 100000, group: 'schedule', help: 'Fine-tuning steps of StereoNet on the fused map (StereoNet-D).' },
+  { key: 'lrStereo', label: 'Stage 1 learning rate', kind: 'float', default: 1e-3, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of StereoNet in stage 1.' },
+  { key: 'lrSingle', label: 'Stage 2 learning rate', kind: 'float', default: 1e-3, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of SingleNet in stage 2.' },
+  { key: 'lrFuse', label: 'Stage 3 learning rate', kind: 'float', default: 2e-4, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of StereoNet in stage 3.' },
+  { key: 'smoothWeight', label: 'Smoothness weight', kind: 'float', default: 1e-3, min: 0, max: 1, group: 'loss', help: 'Weight of the edge-aware smoothness term (halved at each coarser scale).' },
+  { key: 'fusePhotoWeight', label: 'Stage 3 photometric weight', kind: 'float', default: 0.1, min: 0, max: 10, group: 'loss', help: 'How much of the stage-1 loss is kept while fine-tuning on the fused map.' },
+  { key: 'distillMode', label: 'SingleNet supervision', kind: 'enum', default: 'occlusion', options: ['occlusion', 'none', 'photometric'], group: 'loss', help: 'occlusion: distil on pixels both views see (the method); none: distil on every pixel; photometric: no teacher (for comparison).' },
+  { key: 'jitter', label: 'Colour jitter', kind: 'float', default: 0.1, min: 0, max: 0.5, group: 'data', help: 'Strength of random brightness, contrast and colour changes applied to both views alike.' },
+  { key: 'flip', label: 'Random flip', kind: 'bool', default: true, group: 'data', help: 'Flip crops left-right and swap the views, which doubles the data.' },
+  { key: 'seed', label: 'Seed', kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, group: 'run', help: 'Seed of the weights and the data order: the same settings and seed reproduce a run.' },
+  { key: 'previewEvery', label: 'Preview every', kind: 'int', default: 10, min: 1, max: 10000, group: 'run', help: 'Steps between preview refreshes (each costs a forward pass and a read-back).' },
+];
+
+export function defaultSettings(): TrainSettings {
+  return Object.fromEntries(SETTINGS.map((s) => [s.key, s.default])) as unknown as TrainSettings;
+}
+
+/** The problem with one value, or null when it is valid. */
+export function checkSetting(spec: SettingSpec, value: unknown): string | null {
+  switch (spec.kind) {
+    case 'bool':
+      return typeof value === 'boolean' ? null : `${spec.label} must be true or false`;
+    case 'enum':
+      return typeof value === 'string' && spec.options.includes(value) ? null : `${spec.label} must be one of ${spec.options.join(', ')}`;
+    default: {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `${spec.label} must be a number`;
+      if (spec.kind === 'int' && !Number.isInteger(value)) return `${spec.label} must be a whole number`;
+      if (value < spec.min || value > spec.max) return `${spec.label} must be between ${spec.min} and ${spec.max}`;
+      if (spec.multipleOf && value % spec.multipleOf !== 0) return `${spec.label} must be a multiple of ${spec.multipleOf}`;
+      return null;
+    }
+  }
+}
+
+/**
+ * Merges `partial` over the defaults and validates every field. Unknown keys are reported.
+ * Returns the full settings (invalid fields keep their default) and the problems found.
+ */
+export function validateSettings(partial: Record<string, unknown>): { settings: TrainSettings; errors: string[] } {
+  const settings = defaultSettings() as unknown as Record<string, unknown>;
+  const errors: string[] = [];
+  const known = new Set(SETTINGS.map((s) => s.key as string));
+  for (const key of Object.keys(partial)) if (!known.has(key)) errors.push(`unknown setting "${key}"`);
+  for (const spec of SETTINGS) {
+    if (!(spec.key in partial)) continue;
+    const problem = checkSetting(spec, partial[spec.key]);
+    if (problem) errors.push(problem);
+    else settings[spec.key] = partial[spec.key];
+  }
+  return { settings: settings as unknown as TrainSettings, errors };
+}
+
+/** Parses one setting from text (URL or CLI); returns undefined when it does not parse. */
+export function parseSetting(spec: SettingSpec, text: string): unknown {
+  if (spec.kind === 'bool') return text === '1' || text === 'true' ? true : text === '0' || text === 'false' ? false : undefined;
+  if (spec.kind === 'enum') return text;
+  const n = Number(text);
+  return text.trim() === '' || Number.isNaN(n) ? undefined : n;
+}
+
+/** Settings that differ from the defaults, as URL query parameters (bools as 1/0). */
+export function settingsToQuery(settings: TrainSettings): URLSearchParams {
+  const q = new URLSearchParams();
+  const d = defaultSettings();
+  for (const spec of SETTINGS) {
+    const v = settings[spec.key];
+    if (v !== d[spec.key]) q.set(spec.key, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  return q;
+}
+
+/** Reads settings from URL query parameters; parameters that are not settings are ignored. */
+export function settingsFromQuery(q: URLSearchParams): { settings: TrainSettings; errors: string[] } {
+  const partial: Record<string, unknown> = {};
+  const errors: string[] = [];
+  for (const spec of SETTINGS) {
+    const text = q.get(spec.key);
+    if (text === null) continue;
+    const v = parseSetting(spec, text);
+    if (v === undefined) errors.push(`${spec.label}: cannot read "${text}"`);
+    else partial[spec.key] = v;
+  }
+  const r = validateSettings(partial);
+  return { settings: r.settings, errors: [...errors, ...r.errors] };
+}

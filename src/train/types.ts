@@ -1,0 +1,72 @@
+// Plain data the training runner takes and gives: typed arrays and numbers only, so the same
+// objects travel through postMessage (buffers transferable) and are used by the CLI.
+import type { DispMetrics } from '../core/metrics';
+import type { StageName, TrainSettings } from '../config/settings';
+
+/** One rectified stereo pair as the trainer holds it. Images are RGB, HWC, in [0, 1]. */
+export interface TrainScene {
+  id: string;
+  name: string;
+  width: number;
+  height: number;
+  leftImg: Float32Array;
+  rightImg: Float32Array;
+  /** Ground-truth left disparity in pixels at this size, 0 = unknown. Used for metrics only. */
+  gtDisp?: Float32Array;
+  /** 1 = non-occluded pixel with GT (Middlebury masks). */
+  nonOccMask?: Uint8Array;
+}
+
+/** Sent every step (cheap: numbers only). */
+export interface StepReport {
+  stage: StageName;
+  /** 1-based step within the stage. */
+  step: number;
+  steps: number;
+  /** Loss terms of this step, e.g. { total, photo, smooth } or { total, distill }. */
+  losses: Record<string, number>;
+  /** Smoothed steps per second in this stage. */
+  stepsPerSec: number;
+  /** Seconds left in this stage at the current rate. */
+  etaSec: number;
+  memory: { numTensors: number; numBytes: number };
+}
+
+/**
+ * Maps of one scene, predicted at the training resolution closest to the scene and resized to
+ * `width` x `height`: disparities in pixels of that size, occlusion 1 = occluded or out of view.
+ * Maps of networks that have not been trained yet (or do not exist) are absent.
+ */
+export interface PreviewMaps {
+  sceneId: string;
+  width: number;
+  height: number;
+  stereoDisp?: Float32Array;
+  singleDisp?: Float32Array;
+  occlusion?: Float32Array;
+  fusedDisp?: Float32Array;
+}
+
+/** Metrics of each map against a scene's ground truth (see src/core/metrics.ts). */
+export interface SceneMetrics {
+  sceneId: string;
+  stereo?: DispMetrics;
+  single?: DispMetrics;
+  fused?: DispMetrics;
+}
+
+export interface StageEnd {
+  stage: StageName;
+  steps: number;
+  /** Why it ended. */
+  reason: 'done' | 'cancelled';
+}
+
+/** What the runner reports while it trains. */
+export interface RunnerEvents {
+  onStep?: (r: StepReport) => void;
+  onPreview?: (p: PreviewMaps) => void;
+  onStageEnd?: (e: StageEnd) => void;
+}
+
+export type { StageName, TrainSettings };

@@ -18,8 +18,11 @@ export interface StereoNetConfig {
   coarseRange: number;
   /** Correlation search range around the upsampled estimate at finer levels: -fineRange..fineRange. */
   fineRange: number;
-  /** Largest disparity the coarsest level can express, as a fraction of the input width. */
-  maxDispFrac: number;
+  /**
+   * Largest disparity (pixels at the input resolution) the coarsest level can express. In pixels,
+   * not relative to the width, so a network trained on crops predicts the same on whole images.
+   */
+  maxDisp: number;
   /** Seed of the weight initialisation. */
   seed: number;
 }
@@ -32,21 +35,21 @@ export interface SingleNetConfig {
   encoder: [number, number, number, number, number];
   /** Decoder channels at 1, 1/2, 1/4, 1/8, 1/16 resolution. */
   decoder: [number, number, number, number, number];
-  /** Output = sigmoid * maxDispFrac * width (at each output's own width). */
-  maxDispFrac: number;
+  /** Output = sigmoid * maxDisp / 2^level: at most maxDisp pixels at the input resolution. */
+  maxDisp: number;
   seed: number;
 }
 
 export type NetConfig = StereoNetConfig | SingleNetConfig;
 
 const STEREO_PRESETS: Record<PresetName, Omit<StereoNetConfig, 'seed'>> = {
-  tiny: { kind: 'stereo', preset: 'tiny', channels: [8, 12, 16, 24], decoder: 12, refine: 12, finestLevel: 2, coarseRange: 4, fineRange: 2, maxDispFrac: 0.3 },
-  default: { kind: 'stereo', preset: 'default', channels: [16, 32, 48, 64], decoder: 32, refine: 32, finestLevel: 1, coarseRange: 6, fineRange: 3, maxDispFrac: 0.3 },
+  tiny: { kind: 'stereo', preset: 'tiny', channels: [8, 12, 16, 24], decoder: 12, refine: 12, finestLevel: 2, coarseRange: 4, fineRange: 2, maxDisp: 96 },
+  default: { kind: 'stereo', preset: 'default', channels: [16, 32, 48, 64], decoder: 32, refine: 32, finestLevel: 1, coarseRange: 6, fineRange: 3, maxDisp: 96 },
 };
 
 const SINGLE_PRESETS: Record<PresetName, Omit<SingleNetConfig, 'seed'>> = {
-  tiny: { kind: 'single', preset: 'tiny', encoder: [8, 12, 16, 24, 32], decoder: [8, 8, 12, 16, 24], maxDispFrac: 0.3 },
-  default: { kind: 'single', preset: 'default', encoder: [16, 32, 48, 64, 96], decoder: [16, 24, 32, 48, 64], maxDispFrac: 0.3 },
+  tiny: { kind: 'single', preset: 'tiny', encoder: [8, 12, 16, 24, 32], decoder: [8, 8, 12, 16, 24], maxDisp: 96 },
+  default: { kind: 'single', preset: 'default', encoder: [16, 32, 48, 64, 96], decoder: [16, 24, 32, 48, 64], maxDisp: 96 },
 };
 
 export function stereoNetConfig(preset: PresetName, overrides: Partial<Omit<StereoNetConfig, 'kind'>> = {}): StereoNetConfig {

@@ -27,10 +27,10 @@ describe('StereoNet', () => {
     // tiny: finest level 1/4, then 1/8 and 1/16
     expect(out.map((t) => t.shape)).toEqual([[B, H, W, 1], [B, H / 4, W / 4, 1], [B, H / 8, W / 8, 1], [B, H / 16, W / 16, 1]]);
     expect(await allFinite(out)).toBe(true);
-    // the coarsest estimate is sigmoid * maxDispFrac * width: inside (0, 0.3 * W/16)
+    // the coarsest estimate is sigmoid * maxDisp / 16: inside (0, maxDisp / 16)
     const coarse = await out[3].data();
     expect(Math.min(...coarse)).toBeGreaterThan(0);
-    expect(Math.max(...coarse)).toBeLessThan(0.3 * (W / 16));
+    expect(Math.max(...coarse)).toBeLessThan(net.config.maxDisp / 16);
     tf.dispose(out);
     net.dispose();
   });
@@ -84,14 +84,14 @@ describe('StereoNet', () => {
 });
 
 describe('SingleNet', () => {
-  it('gives disparities at full, 1/2, 1/4 and 1/8 resolution inside (0, maxDispFrac * width)', async () => {
+  it('gives disparities at full, 1/2, 1/4 and 1/8 resolution inside (0, maxDisp / 2^level)', async () => {
     const net = buildSingleNet(singleNetConfig('tiny'));
     const out = net.forward(leftImg);
     expect(out.map((t) => t.shape)).toEqual([[B, H, W, 1], [B, H / 2, W / 2, 1], [B, H / 4, W / 4, 1], [B, H / 8, W / 8, 1]]);
     for (const [i, d] of out.entries()) {
       const v = await d.data();
       expect(Math.min(...v)).toBeGreaterThan(0);
-      expect(Math.max(...v)).toBeLessThan(0.3 * (W / 2 ** i));
+      expect(Math.max(...v)).toBeLessThan(net.config.maxDisp / 2 ** i);
     }
     tf.dispose(out);
     net.dispose();

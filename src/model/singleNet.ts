@@ -6,7 +6,7 @@ import { convLayer, normalizeImage, Params, type ConvLayer } from './layers';
 
 /**
  * SingleNet: monocular encoder-decoder (U-Net) on the left image (METHOD.md, stage 2).
- * Each output is sigmoid(head) * maxDispFrac * width at that output's resolution.
+ * Each output is sigmoid(head) * maxDisp / 2^level, in pixels of that output's resolution.
  */
 export interface SingleNet {
   readonly config: SingleNetConfig;
@@ -54,7 +54,7 @@ export function buildSingleNet(config: SingleNetConfig): SingleNet {
       for (let l = 4; l >= 0; l--) {
         const x = upsampleNearest2x(decA[l](h));
         h = decB[l](l > 0 ? (tf.concat([x, skips[l]], 3) as tf.Tensor4D) : x);
-        if (heads[l]) out[l] = tf.mul(tf.sigmoid(heads[l](h)), config.maxDispFrac * (W / 2 ** l)) as DispT;
+        if (heads[l]) out[l] = tf.mul(tf.sigmoid(heads[l](h)), config.maxDisp / 2 ** l) as DispT;
       }
       return HEAD_LEVELS.map((l) => out[l]);
     });

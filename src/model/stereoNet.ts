@@ -105,8 +105,7 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
       const disps: DispT[] = [];
       let disp: DispT | null = null;
       for (let l = COARSEST; l >= config.finestLevel; l--) {
-        const wl = W / 2 ** l;
-        const maxD = config.maxDispFrac * wl;
+        const maxD = config.maxDisp / 2 ** l;
         if (disp === null) {
           const corr = correlation1d(fL[l], fR[l], 0, config.coarseRange);
           const o = run(dec[l], tf.concat([corr, fL[l]], 3) as tf.Tensor4D);
@@ -122,7 +121,7 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
       }
       const lf = config.finestLevel;
       const finest = disp as DispT;
-      const refined = tf.add(finest, run(refine, tf.concat([fL[lf], tf.div(finest, config.maxDispFrac * (W / 2 ** lf))], 3) as tf.Tensor4D)) as DispT;
+      const refined = tf.add(finest, run(refine, tf.concat([fL[lf], tf.div(finest, config.maxDisp / 2 ** lf)], 3) as tf.Tensor4D)) as DispT;
       const full = upsampleDisparity(refined, lf);
       // fine -> coarse after the full-resolution map
       return [full, refined, ...disps.slice(0, -1).reverse()];

@@ -26,8 +26,9 @@ describe('warpH', () => {
     const err = tf.mul(tf.abs(tf.sub(warped, s.leftImg)), s.visible);
     expect((await tf.max(err).data())[0]).toBeLessThan(1e-6);
     // and it is not trivially true: the unwarped right image differs on visible pixels
+    // (by ~0.05 on average with the smooth multi-octave texture, against < 1e-6 after the warp)
     const raw = tf.mean(tf.mul(tf.abs(tf.sub(s.rightImg, s.leftImg)), s.visible));
-    expect((await raw.data())[0]).toBeGreaterThan(0.1);
+    expect((await raw.data())[0]).toBeGreaterThan(0.02);
     // the occluded band really differs (what the mask is for)
     const occ = tf.sum(tf.mul(tf.abs(tf.sub(warped, s.leftImg)), tf.sub(1, s.visible)));
     expect((await occ.data())[0]).toBeGreaterThan(1);
@@ -89,5 +90,15 @@ describe('warpH', () => {
     const d = tf.zeros([1, 4, 7, 1]) as tf.Tensor4D;
     expect(() => warpH(img, d, -1)).toThrow(/warpH.*\[1, 4, 8, 1\]/);
     tf.dispose([img, d]);
+  });
+});
+
+describe('outOfView', () => {
+  it('can sit inside a loss on trainable disparities (no gradient, no error)', async () => {
+    const d = tf.variable(tf.tensor4d([0.5, 3, 1, 0], [1, 1, 4, 1]));
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(outOfView(x as tf.Tensor4D, -1), x)) as tf.Scalar)(d);
+    // d(mask * x)/dx = mask (the mask itself is a constant)
+    expect(Array.from(await g.data())).toEqual([1, 1, 0, 0]);
+    tf.dispose([d, g]);
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from './customGrad';
+import { withoutGradient } from './stopGradient';
 import { check, type DispT, type MapT } from './types';
 
 export interface WarpOptions {
@@ -94,11 +95,11 @@ export function warpH(img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, opts: WarpO
   return op(img, dispPx);
 }
 
-/** 1 where x + sign * dispPx falls outside [0, W-1] (the sample was clamped), else 0: [B, H, W, 1]. */
+/** 1 where x + sign * dispPx falls outside [0, W-1] (the sample was clamped), else 0: [B, H, W, 1]. No gradient. */
 export function outOfView(dispPx: DispT, sign: 1 | -1): MapT {
-  return tf.tidy(() => {
-    const W = dispPx.shape[2];
-    const xs = tf.add(xCoords(W), tf.mul(dispPx, sign));
+  return withoutGradient((d) => tf.tidy(() => {
+    const W = d.shape[2] as number;
+    const xs = tf.add(xCoords(W), tf.mul(d, sign));
     return tf.cast(tf.logicalOr(tf.less(xs, 0), tf.greater(xs, W - 1)), 'float32') as MapT;
-  });
+  }), dispPx);
 }

@@ -29,6 +29,8 @@ export interface StereoNet {
 
 /** Pyramid levels, 1 = 1/2 ... 4 = 1/16. */
 const COARSEST = 4;
+/** Largest correction of the refinement block, in pixels of the finest level. */
+const REFINE_RANGE = 2;
 
 export function buildStereoNet(config: StereoNetConfig): StereoNet {
   const p = new Params(config.seed);
@@ -114,14 +116,16 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
           const upD = upsampleDisparity(disp, 1);
           const warped = warpH(fR[l], upD, -1, { imageGrad: true });
           const corr = correlation1d(fL[l], warped, -config.fineRange, config.fineRange);
-          const res = run(dec[l], tf.concat([corr, fL[l], tf.div(upD, maxD)], 3) as tf.Tensor4D);
+          // The residual is bounded by the search range: a level refines, it does not jump.
+          const res = tf.mul(tf.tanh(run(dec[l], tf.concat([corr, fL[l], tf.div(upD, maxD)], 3) as tf.Tensor4D)), config.fineRange);
           disp = tf.add(upD, res) as DispT;
         }
         disps.push(disp);
       }
       const lf = config.finestLevel;
       const finest = disp as DispT;
-      const refined = tf.add(finest, run(refine, tf.concat([fL[lf], tf.div(finest, config.maxDisp / 2 ** lf)], 3) as tf.Tensor4D)) as DispT;
+      const refineIn = tf.concat([fL[lf], tf.div(finest, config.maxDisp / 2 ** lf)], 3) as tf.Tensor4D;
+      const refined = tf.add(finest, tf.mul(tf.tanh(run(refine, refineIn)), REFINE_RANGE)) as DispT;
       const full = upsampleDisparity(refined, lf);
       // fine -> coarse after the full-resolution map
       return [full, refined, ...disps.slice(0, -1).reverse()];

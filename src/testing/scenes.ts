@@ -21,9 +21,11 @@ export function layeredScene(opts: { H: number; W: number; bg: number; fg: numbe
   const { H, W, bg, fg, x0, x1 } = opts;
   const C = opts.channels ?? 3;
   const r = rng(opts.seed ?? 1);
-  // Textures indexed by world column (left-image coordinates) and row.
-  const texB = Float32Array.from({ length: H * (W + 64) * C }, () => r());
-  const texF = Float32Array.from({ length: H * (W + 64) * C }, () => r());
+  // Textures indexed by world column (left-image coordinates) and row: value noise summed
+  // over octaves (cell sizes 16, 8, 4, 2, 1 px), so matching has structure at every scale,
+  // as real images do.
+  const texB = valueNoise(H, W + 64, C, r);
+  const texF = valueNoise(H, W + 64, C, r);
   const at = (tex: Float32Array, y: number, u: number, c: number) => tex[(y * (W + 64) + u) * C + c];
   const left = new Float32Array(H * W * C);
   const right = new Float32Array(H * W * C);
@@ -52,4 +54,27 @@ export function layeredScene(opts: { H: number; W: number; bg: number; fg: numbe
     dR: tf.tensor4d(dR, [1, H, W, 1]),
     visible: tf.tensor4d(vis, [1, H, W, 1]),
   };
+}
+
+/** Multi-octave value noise in [0, 1]: [H, W, C] interleaved. */
+function valueNoise(H: number, W: number, C: number, r: () => number): Float32Array {
+  const out = new Float32Array(H * W * C);
+  const cells = [16, 8, 4, 2, 1];
+  const weights = [0.35, 0.25, 0.18, 0.12, 0.1];
+  cells.forEach((cell, o) => {
+    const gh = Math.ceil(H / cell) + 2;
+    const gw = Math.ceil(W / cell) + 2;
+    const grid = Float32Array.from({ length: gh * gw * C }, () => r());
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+      const fy = y / cell, fx = x / cell;
+      const y0 = Math.floor(fy), x0 = Math.floor(fx);
+      const ty = fy - y0, tx = fx - x0;
+      for (let c = 0; c < C; c++) {
+        const g = (yy: number, xx: number) => grid[(yy * gw + xx) * C + c];
+        const v = (1 - ty) * ((1 - tx) * g(y0, x0) + tx * g(y0, x0 + 1)) + ty * ((1 - tx) * g(y0 + 1, x0) + tx * g(y0 + 1, x0 + 1));
+        out[(y * W + x) * C + c] += weights[o] * v;
+      }
+    }
+  });
+  return out;
 }

@@ -1,0 +1,70 @@
+// Whole-image predictions of every map for display and evaluation.
+import * as tf from '@tensorflow/tfjs';
+import { fuseDisparity } from '../core/fusion';
+import { rightDisparities } from '../core/mirror';
+import { occlusionMap, visibilityMask } from '../core/occlusion';
+import { resizeDisparity } from '../core/resize';
+import type { DispT, ImageT, MapT } from '../core/types';
+import type { SingleNet } from '../model/singleNet';
+import type { StereoNet } from '../model/stereoNet';
+import type { SceneTensors } from './pipeline';
+import type { PreviewMaps } from './types';
+
+export interface PredictNets {
+  stereo?: StereoNet;
+  single?: SingleNet;
+}
+
+/** Pads H and W up to multiples of `m` by mirroring the last rows/columns (right and bottom). */
+function padTo(img: ImageT, m: number): ImageT {
+  const [, H, W] = img.shape;
+  const ph = (m - (H % m)) % m;
+  const pw = (m - (W % m)) % m;
+  if (ph === 0 && pw === 0) return img;
+  return tf.mirrorPad(img, [[0, 0], [0, ph], [0, pw], [0, 0]], 'symmetric') as ImageT;
+}
+
+/**
+ * Predicts the maps of one scene: StereoNet's left disparity, the occlusion map from its
+ * left-right consistency (1 = occluded or out of view), SingleNet's disparity and the fused map.
+ * The networks run at the scene's size (padded to a multiple of 32) or, when `maxWidth` is
+ * smaller than the scene, on the scene resized to that width; the maps are returned at the
+ * scene's full size either way, disparities in its pixels.
+ */
+export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?: number): Promise<PreviewMaps> {
+  const { width: W, height: H } = st.scene;
+  const f = maxWidth !== undefined && W > maxWidth ? maxWidth / W : 1;
+  const w1 = Math.max(32, Math.round(W * f));
+  const h1 = Math.max(32, Math.round(H * f));
+  const maps = tf.tidy(() => {
+    const prep = (img: ImageT) => padTo(f < 1 ? (tf.image.resizeBilinear(img, [h1, w1], false, true) as ImageT) : img, 32);
+    const l = prep(st.leftImg);
+    const r = prep(st.rightImg);
+    const crop = (t: tf.Tensor4D) => t.slice([0, 0, 0, 0], [1, h1, w1, 1]) as tf.Tensor4D;
+    const toScene = (d: DispT) => (f < 1 ? resizeDisparity(crop(d), H, W) : crop(d));
+    const out: Record<string, tf.Tensor4D> = {};
+    let dL: DispT | undefined;
+    let M: MapT | undefined;
+    if (nets.stereo) {
+      const stereo = nets.stereo;
+      dL = stereo.forward(l, r)[0];
+      const dR = rightDisparities((a, b) => [stereo.forward(a, b)[0]], l, r)[0];
+      M = visibilityMask(dL, dR);
+      out.stereoDisp = toScene(dL);
+      const occ = crop(occlusionMap(M));
+      out.occlusion = f < 1 ? (tf.image.resizeNearestNeighbor(occ, [H, W], false, true) as tf.Tensor4D) : occ;
+    }
+    if (nets.single) {
+      const dS = nets.single.forward(l)[0];
+      out.singleDisp = toScene(dS);
+      if (dL && M) out.fusedDisp = toScene(fuseDisparity(dL, dS, M));
+    }
+    return out;
+  });
+  const result: PreviewMaps = { sceneId: st.scene.id, width: W, height: H };
+  for (const [k, t] of Object.entries(maps)) {
+    (result as unknown as Record<string, Float32Array>)[k] = (await t.data()) as Float32Array;
+    t.dispose();
+  }
+  return result;
+}

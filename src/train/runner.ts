@@ -1,0 +1,183 @@
+// Sequences the three stages on a set of scenes: all three, or any of them starting from the
+// current (or loaded) weights; pause, resume, cancel; a step budget per stage from the settings.
+// Used by the worker and by the CLI alike. It awaits between steps, so a worker can handle
+// messages (pause, cancel) while it trains.
+import * as tf from '@tensorflow/tfjs';
+import { STAGE_NAMES, type StageName, type TrainSettings } from '../config/settings';
+import { disparityMetrics } from '../core/metrics';
+import { exportModel, type Networks } from '../model/io';
+import { singleNetConfig, stereoNetConfig } from '../model/config';
+import { buildSingleNet, type SingleNet } from '../model/singleNet';
+import { buildStereoNet, type StereoNet } from '../model/stereoNet';
+import { CropSampler, uploadScene, type SceneTensors } from './pipeline';
+import { predictMaps } from './predict';
+import { distillStage, fuseStage, stereoStage, type StageUnit } from './stages/units';
+import type { PreviewMaps, RunnerEvents, SceneMetrics, StageEnd, TrainScene } from './types';
+
+export type RunnerState = 'idle' | 'running' | 'paused';
+
+/** Lets queued messages and timers run between steps. */
+const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export class Runner {
+  private scenes: SceneTensors[] = [];
+  private stereo: StereoNet;
+  private single: SingleNet;
+  private _state: RunnerState = 'idle';
+  private cancelled = false;
+  private resumeWaiters: (() => void)[] = [];
+  private previewSceneId?: string;
+  /** Stages finished with this runner's weights, in order (saved with checkpoints). */
+  readonly completed: StageName[] = [];
+
+  constructor(scenes: TrainScene[], private settings: TrainSettings, private readonly events: RunnerEvents = {}, nets: Networks = {}) {
+    this.stereo = nets.stereo ?? buildStereoNet(stereoNetConfig(settings.preset, { seed: settings.seed }));
+    this.single = nets.single ?? buildSingleNet(singleNetConfig(settings.preset, { seed: settings.seed + 1 }));
+    this.setScenes(scenes);
+  }
+
+  get state(): RunnerState {
+    return this._state;
+  }
+
+  get networks(): { stereo: StereoNet; single: SingleNet } {
+    return { stereo: this.stereo, single: this.single };
+  }
+
+  /** Replaces the data (between steps); the weights are kept. */
+  setScenes(scenes: TrainScene[]): void {
+    const old = this.scenes;
+    this.scenes = scenes.map(uploadScene);
+    for (const s of old) tf.dispose([s.leftImg, s.rightImg]);
+    if (this.previewSceneId && !scenes.some((s) => s.id === this.previewSceneId)) this.previewSceneId = undefined;
+  }
+
+  setPreviewScene(sceneId: string): void {
+    this.previewSceneId = sceneId;
+  }
+
+  /** New settings for the next run (the network size and seed only apply to new networks). */
+  setSettings(settings: TrainSettings): void {
+    this.settings = settings;
+  }
+
+  private isPaused(): boolean {
+    return this._state === 'paused';
+  }
+
+  pause(): void {
+    if (this._state === 'running') this._state = 'paused';
+  }
+
+  resume(): void {
+    if (this._state === 'paused') this._state = 'running';
+    for (const w of this.resumeWaiters.splice(0)) w();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.resume();
+  }
+
+  private stageUnit(name: StageName): StageUnit {
+    if (name === 'stereo') return stereoStage(this.stereo, this.settings);
+    if (name === 'distill') return distillStage(this.stereo, this.single, this.settings);
+    return fuseStage(this.stereo, this.single, this.settings);
+  }
+
+  private stepsOf(name: StageName): number {
+    return name === 'stereo' ? this.settings.stepsStereo : name === 'distill' ? this.settings.stepsDistill : this.settings.stepsFuse;
+  }
+
+  /** Trains the given stages in the method's order. Resolves when done or cancelled. */
+  async run(stages: readonly StageName[] = STAGE_NAMES): Promise<StageEnd[]> {
+    if (this._state !== 'idle') throw new Error('Runner.run: already running');
+    this._state = 'running';
+    this.cancelled = false;
+    const ends: StageEnd[] = [];
+    const sampler = new CropSampler(this.scenes, this.settings);
+    try {
+      for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) {
+        const steps = this.stepsOf(name);
+        const unit = this.stageUnit(name);
+        let step = 0;
+        let rate = 0;
+        try {
+          while (step < steps && !this.cancelled) {
+            while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
+            if (this.cancelled) break;
+            const t0 = performance.now();
+            const batch = sampler.batch();
+            let losses: Record<string, number>;
+            try {
+              losses = await unit.step(batch);
+            } finally {
+              tf.dispose([batch.leftImg, batch.rightImg]);
+            }
+            step += 1;
+            const sps = 1000 / Math.max(1e-3, performance.now() - t0);
+            rate = rate === 0 ? sps : 0.8 * rate + 0.2 * sps;
+            const mem = tf.memory();
+            this.events.onStep?.({ stage: name, step, steps, losses, stepsPerSec: rate, etaSec: (steps - step) / rate, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes } });
+            if (this.events.onPreview && (step % this.settings.previewEvery === 0 || step === steps)) {
+              this.events.onPreview(await this.predict(this.previewSceneId ?? this.scenes[0].scene.id, this.settings.width * 2));
+            }
+            await yieldToEvents();
+          }
+        } finally {
+          unit.dispose();
+        }
+        const end: StageEnd = { stage: name, steps: step, reason: step < steps ? 'cancelled' : 'done' };
+        ends.push(end);
+        if (end.reason === 'done') this.completed.push(name);
+        this.events.onStageEnd?.(end);
+        if (this.cancelled) break;
+      }
+    } finally {
+      this._state = 'idle';
+    }
+    return ends;
+  }
+
+  private sceneTensors(sceneId: string): SceneTensors {
+    const st = this.scenes.find((s) => s.scene.id === sceneId);
+    if (!st) throw new Error(`no pair with id "${sceneId}"`);
+    return st;
+  }
+
+  /**
+   * Maps of one scene at its full size. SingleNet and the fused map are included once stage 2
+   * has run (or SingleNet was loaded). `maxWidth` bounds the width the networks run at.
+   */
+  predict(sceneId: string, maxWidth?: number): Promise<PreviewMaps> {
+    const hasSingle = this.completed.includes('distill') || this.singleLoaded;
+    return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), maxWidth);
+  }
+
+  /** Whether SingleNet came with loaded weights (so its maps mean something before stage 2). */
+  singleLoaded = false;
+
+  /** Metrics of every map against the scene's ground truth, at full resolution. */
+  async evaluate(sceneId: string): Promise<SceneMetrics> {
+    const st = this.sceneTensors(sceneId);
+    const gt = st.scene.gtDisp;
+    if (!gt) throw new Error(`pair "${st.scene.name}" has no ground truth`);
+    const maps = await this.predict(sceneId);
+    const opts = st.scene.nonOccMask ? { mask: st.scene.nonOccMask } : {};
+    const m = (d?: Float32Array) => (d ? disparityMetrics(d, gt, opts) : undefined);
+    return { sceneId, stereo: m(maps.stereoDisp), single: m(maps.singleDisp), fused: m(maps.fusedDisp) };
+  }
+
+  /** The current weights, configs, settings and stage progress, as model.json + one binary shard. */
+  checkpoint(): Promise<{ modelJson: unknown; weightData: ArrayBuffer }> {
+    return exportModel({ stereo: this.stereo, single: this.single }, { settings: this.settings, completedStages: [...this.completed] });
+  }
+
+  dispose(): void {
+    this.cancel();
+    for (const s of this.scenes) tf.dispose([s.leftImg, s.rightImg]);
+    this.scenes = [];
+    this.stereo.dispose();
+    this.single.dispose();
+  }
+}

@@ -1,0 +1,97 @@
+// The three stages as units with the same shape: construct (init), step, dispose. Each step
+// takes a batch, takes one Adam step on its network, and returns its loss terms as numbers.
+import * as tf from '@tensorflow/tfjs';
+import { fuseDisparity } from '../../core/fusion';
+import type { StageName, TrainSettings } from '../../config/settings';
+import { cloneSingleNet, cloneStereoNet } from '../../model/clone';
+import type { SingleNet } from '../../model/singleNet';
+import type { StereoNet } from '../../model/stereoNet';
+import type { Batch } from '../pipeline';
+import { fuseLoss, singleLoss, stereoLoss, teacher, type LossParts } from './losses';
+
+export interface StageUnit {
+  readonly name: StageName;
+  step(batch: Batch): Promise<Record<string, number>>;
+  dispose(): void;
+}
+
+/** One optimiser step on `vars` for the loss `f`; returns every loss term read back (await data, never dataSync). */
+async function optimise(opt: tf.Optimizer, vars: tf.Variable[], f: () => LossParts): Promise<Record<string, number>> {
+  let kept: Record<string, tf.Scalar> = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const r = f();
+    kept = Object.fromEntries(Object.entries(r.parts).map(([k, t]) => [k, tf.keep(t)]));
+    return r.total;
+  }, vars);
+  opt.applyGradients(grads);
+  const names = ['total', ...Object.keys(kept)];
+  const tensors = [value, ...Object.values(kept)];
+  const values = await Promise.all(tensors.map(async (t) => (await t.data())[0]));
+  tf.dispose([...tensors, ...Object.values(grads)]);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}
+
+/** Stage 1: StereoNet on the masked photometric loss of both views plus smoothness. */
+export function stereoStage(stereo: StereoNet, s: TrainSettings): StageUnit {
+  const opt = tf.train.adam(s.lrStereo);
+  const vars = stereo.params.list();
+  const warmup = Math.round(s.maskWarmup * s.stepsStereo);
+  let step = 0;
+  return {
+    name: 'stereo',
+    step: (b) => {
+      const visibility = step++ < warmup ? 'all' : 'lr';
+      return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility));
+    },
+    dispose: () => opt.dispose(),
+  };
+}
+
+/** Stage 2: SingleNet distilled from a frozen copy of StereoNet (or photometric only, per settings). */
+export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSettings): StageUnit {
+  const opt = tf.train.adam(s.lrSingle);
+  const vars = single.params.list();
+  const frozen = cloneStereoNet(stereo);
+  return {
+    name: 'distill',
+    step: async (b) => {
+      const t = s.distillMode === 'photometric' ? null : teacher(frozen, b.leftImg, b.rightImg);
+      try {
+        return await optimise(opt, vars, () => singleLoss(single, b.leftImg, b.rightImg, t, s.distillMode, s.smoothWeight));
+      } finally {
+        if (t) tf.dispose([t.dL, t.M]);
+      }
+    },
+    dispose: () => {
+      opt.dispose();
+      frozen.dispose();
+    },
+  };
+}
+
+/** Stage 3: fused pseudo-label from frozen copies of both networks; StereoNet fine-tuned on it (StereoNet-D). */
+export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings): StageUnit {
+  const opt = tf.train.adam(s.lrFuse);
+  const vars = stereo.params.list();
+  const frozenStereo = cloneStereoNet(stereo);
+  const frozenSingle = cloneSingleNet(single);
+  return {
+    name: 'fuse',
+    step: async (b) => {
+      const dFused = tf.tidy(() => {
+        const t = teacher(frozenStereo, b.leftImg, b.rightImg);
+        return fuseDisparity(t.dL, frozenSingle.forward(b.leftImg)[0], t.M);
+      });
+      try {
+        return await optimise(opt, vars, () => fuseLoss(stereo, b.leftImg, b.rightImg, dFused, s.fusePhotoWeight, s.smoothWeight));
+      } finally {
+        dFused.dispose();
+      }
+    },
+    dispose: () => {
+      opt.dispose();
+      frozenStereo.dispose();
+      frozenSingle.dispose();
+    },
+  };
+}

@@ -41,7 +41,7 @@ describe('Runner', () => {
     const stereo = buildStereoNet(stereoNetConfig('tiny', { maxDisp: 24 }));
     // Crops of the whole 128x64 scene: 64x32 crops leave the 1/16 level 4x2 pixels, too small
     // to learn from (measured: EPE stalls near the constant guess with them).
-    const r = new Runner([scene], tiny({ stepsStereo: 150, lrStereo: 2e-3, width: 128, height: 64, batch: 1 }), { onStep: (s) => steps.push(s) }, { stereo });
+    const r = new Runner([scene], tiny({ stepsStereo: 150, lrStereo: 2e-3, width: 128, height: 64, batch: 1 }), { onStep: (s) => void steps.push(s) }, { stereo });
     const before = (await r.evaluate('a')).stereo!.all.epe;
     await r.run(['stereo']);
     const after = (await r.evaluate('a')).stereo!.all.epe;
@@ -62,7 +62,7 @@ describe('Runner', () => {
     const ends: string[] = [];
     const stages: string[] = [];
     const r = new Runner([scene], tiny({ stepsStereo: 3, stepsDistill: 2, stepsFuse: 2 }), {
-      onStep: (s) => stages.push(`${s.stage}:${s.step}/${s.steps}`),
+      onStep: (s) => void stages.push(`${s.stage}:${s.step}/${s.steps}`),
       onStageEnd: (e) => ends.push(`${e.stage}:${e.reason}:${e.steps}`),
     });
     const first = await r.predict('b');

@@ -118,7 +118,7 @@ export class Runner {
             const sps = 1000 / Math.max(1e-3, performance.now() - t0);
             rate = rate === 0 ? sps : 0.8 * rate + 0.2 * sps;
             const mem = tf.memory();
-            this.events.onStep?.({ stage: name, step, steps, losses, stepsPerSec: rate, etaSec: (steps - step) / rate, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes } });
+            await this.events.onStep?.({ stage: name, step, steps, losses, stepsPerSec: rate, etaSec: (steps - step) / rate, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes } });
             if (this.events.onPreview && (step % this.settings.previewEvery === 0 || step === steps)) {
               this.events.onPreview(await this.predict(this.previewSceneId ?? this.scenes[0].scene.id, this.settings.width * 2));
             }

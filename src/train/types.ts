@@ -64,7 +64,8 @@ export interface StageEnd {
 
 /** What the runner reports while it trains. */
 export interface RunnerEvents {
-  onStep?: (r: StepReport) => void;
+  /** Awaited when it returns a promise (e.g. an evaluation every N steps in the CLI). */
+  onStep?: (r: StepReport) => void | Promise<void>;
   onPreview?: (p: PreviewMaps) => void;
   onStageEnd?: (e: StageEnd) => void;
 }

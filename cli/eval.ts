@@ -1,0 +1,85 @@
+/**
+ * Evaluates trained weights on scenes with ground truth:
+ *
+ *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>]
+ *
+ * <dir> from `npm run train -- --out <dir>`: StereoNet, SingleNet and the fused map are read
+ * from after-distill/ (the networks stage 3 starts from) and StereoNet-D from final/. A plain
+ * folder with one model.json is evaluated as it is. Prints, per scene and averaged, EPE, D1,
+ * bad-1 and bad-3 on all pixels with GT and, where the scene has a non-occluded mask, on
+ * non-occluded and occluded pixels. The best constant disparity is shown for scale.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { constantDisparityBaseline, disparityMetrics, type DispMetrics, type DispStats } from '../src/core/metrics';
+import type { Networks } from '../src/model/io';
+import { uploadScene } from '../src/train/pipeline';
+import { predictMaps } from '../src/train/predict';
+import { loadModel, loadScenes, parseArgs, useNodeBackend } from './common';
+
+type MapName = 'StereoNet' | 'SingleNet' | 'Fused' | 'StereoNet-D';
+const SUBSETS = ['all', 'nonOcc', 'occ'] as const;
+
+function fmt(s: DispStats | undefined): string {
+  if (!s || s.count === 0) return '     -      -      -      -';
+  return `${s.epe.toFixed(2).padStart(6)} ${s.d1.toFixed(1).padStart(6)} ${s.bad1.toFixed(1).padStart(6)} ${s.bad3.toFixed(1).padStart(6)}`;
+}
+
+function mean(list: DispStats[]): DispStats {
+  const avg = (k: keyof DispStats) => list.reduce((a, s) => a + s[k], 0) / list.length;
+  return { epe: avg('epe'), d1: avg('d1'), bad1: avg('bad1'), bad2: avg('bad2'), bad3: avg('bad3'), count: list.reduce((a, s) => a + s.count, 0) };
+}
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2), []);
+  const weights = flags.get('weights');
+  const scenesDir = flags.get('scenes');
+  if (!weights || !scenesDir) throw new Error('--weights <dir> and --scenes <dir> are required');
+  const backend = await useNodeBackend();
+  const staged = existsSync(join(weights, 'after-distill', 'model.json'));
+  const base = await loadModel(staged ? join(weights, 'after-distill') : weights);
+  const final = staged && existsSync(join(weights, 'final', 'model.json')) ? await loadModel(join(weights, 'final')) : undefined;
+  const scenes = (await loadScenes(scenesDir)).filter((s) => s.gtDisp);
+  if (scenes.length === 0) throw new Error(`no scene under "${scenesDir}" has ground truth`);
+
+  const results: Record<string, Partial<Record<MapName, DispMetrics>> & { constantEpe: number }> = {};
+  for (const scene of scenes) {
+    const st = uploadScene(scene);
+    const opts = scene.nonOccMask ? { mask: scene.nonOccMask } : {};
+    const m = (d?: Float32Array) => (d ? disparityMetrics(d, scene.gtDisp!, opts) : undefined);
+    const maps = await predictMaps(base.nets as Networks, st);
+    const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
+    if (final?.nets.stereo) r['StereoNet-D'] = m((await predictMaps({ stereo: final.nets.stereo }, st)).stereoDisp);
+    results[scene.name] = r;
+    tf.dispose([st.leftImg, st.rightImg]);
+  }
+
+  console.log(`backend ${backend}; weights ${weights}${staged ? ' (after-distill + final)' : ''}`);
+  const names: MapName[] = ['StereoNet', 'SingleNet', 'Fused', 'StereoNet-D'];
+  for (const subset of SUBSETS) {
+    const rows = Object.entries(results).filter(([, r]) => names.some((n) => r[n]?.[subset]));
+    if (rows.length === 0) continue;
+    console.log(`\n${subset === 'all' ? 'all pixels with GT' : subset === 'nonOcc' ? 'non-occluded pixels' : 'occluded pixels'}: EPE (px), D1 (%), bad-1 (%), bad-3 (%)`);
+    console.log(`${'scene'.padEnd(18)} ${names.map((n) => n.padEnd(27)).join(' ')}${subset === 'all' ? ' const EPE' : ''}`);
+    for (const [scene, r] of rows) console.log(`${scene.padEnd(18)} ${names.map((n) => fmt(r[n]?.[subset]).padEnd(27)).join(' ')}${subset === 'all' ? r.constantEpe.toFixed(2).padStart(10) : ''}`);
+    if (rows.length > 1) {
+      const avg = names.map((n) => {
+        const list = rows.map(([, r]) => r[n]?.[subset]).filter((s): s is DispStats => !!s && s.count > 0);
+        return list.length === rows.length ? fmt(mean(list)) : fmt(undefined);
+      });
+      console.log(`${'average'.padEnd(18)} ${avg.map((a) => a.padEnd(27)).join(' ')}`);
+    }
+  }
+  const json = flags.get('json');
+  if (json) {
+    await writeFile(json, JSON.stringify({ backend, weights, results }, null, 1));
+    console.log(`\nwrote ${json}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(`eval: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+/**
+ * Headless training on stereo scenes, with the same core, networks and stage code as the app:
+ *
+ *   npm run train -- --scenes <dir> [--stage all|stereo|distill|fuse] [--steps N] [--size WxH]
+ *                    [--preset tiny|default] [--seed S] [--out <dir>] [--weights <dir>]
+ *                    [--eval-every N] [--<setting> value ...]
+ *
+ * <dir> is one scene folder (left.png, right.png, optional disp_left.*) or a folder of them.
+ * Any key of the settings table (src/config/settings.ts) is accepted as an option.
+ * With --out, checkpoints are written after each stage (after-stereo/, after-distill/, final/)
+ * with train-log.json (losses per step and, with --eval-every, StereoNet's metrics over steps).
+ * Ground truth, when present, is used for those metrics only, never for training.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { STAGE_NAMES, type StageName } from '../src/config/settings';
+import { Runner } from '../src/train/runner';
+import type { StepReport } from '../src/train/types';
+import { loadModel, loadScenes, parseArgs, Progress, saveModel, settingsFromArgs, useNodeBackend } from './common';
+
+const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed'];
+const CHECKPOINT_DIR: Record<StageName, string> = { stereo: 'after-stereo', distill: 'after-distill', fuse: 'final' };
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2), []);
+  const scenesDir = flags.get('scenes');
+  if (!scenesDir) throw new Error('--scenes <dir> is required (a scene folder or a folder of scene folders)');
+  const stageArg = flags.get('stage') ?? 'all';
+  if (stageArg !== 'all' && !STAGE_NAMES.includes(stageArg as StageName)) throw new Error(`--stage must be all, ${STAGE_NAMES.join(', ')}; got "${stageArg}"`);
+  const stages: StageName[] = stageArg === 'all' ? [...STAGE_NAMES] : [stageArg as StageName];
+  const settings = settingsFromArgs(flags, OWN);
+  const out = flags.get('out');
+  const evalEvery = Number(flags.get('eval-every') ?? 0);
+
+  const backend = await useNodeBackend();
+  const scenes = await loadScenes(scenesDir);
+  const loaded = flags.get('weights') ? await loadModel(flags.get('weights')!) : undefined;
+  console.log(`backend ${backend}; ${scenes.length} scene(s): ${scenes.map((s) => `${s.name} ${s.width}x${s.height}`).join(', ')}`);
+  console.log(`settings ${JSON.stringify(settings)}`);
+
+  const log: { steps: StepReport[]; evals: { stage: StageName; step: number; sceneId: string; epe: number; bad3: number; d1: number }[]; seconds: Partial<Record<StageName, number>> } = { steps: [], evals: [], seconds: {} };
+  let progress: Progress | undefined;
+  let stageStart = Date.now();
+  let runner!: Runner;
+  const evaluate = async (stage: StageName, step: number) => {
+    for (const s of scenes.filter((sc) => sc.gtDisp)) {
+      const m = (await runner.evaluate(s.id)).stereo!.all;
+      log.evals.push({ stage, step, sceneId: s.id, epe: m.epe, bad3: m.bad3, d1: m.d1 });
+    }
+  };
+  runner = new Runner(scenes, settings, {
+    onStep: async (r) => {
+      if (r.step === 1) {
+        progress = new Progress(`stage ${STAGE_NAMES.indexOf(r.stage) + 1}/3 ${r.stage}`, r.steps);
+        stageStart = Date.now();
+      }
+      log.steps.push(r);
+      const parts = Object.entries(r.losses).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ');
+      progress!.update(r.step, r.etaSec, `${r.stepsPerSec.toFixed(2)} it/s ${parts}`);
+      if (evalEvery > 0 && r.stage === 'stereo' && r.step % evalEvery === 0) await evaluate(r.stage, r.step);
+    },
+    onStageEnd: (e) => {
+      log.seconds[e.stage] = (Date.now() - stageStart) / 1000;
+    },
+  }, loaded?.nets ?? {});
+  if (loaded) {
+    runner.singleLoaded = !!loaded.nets.single;
+    for (const st of (loaded.modelJson.userDefinedMetadata.completedStages as StageName[] | undefined) ?? []) runner.completed.push(st);
+  }
+  if (evalEvery > 0 && stages.includes('stereo')) await evaluate('stereo', 0);
+
+  for (const stage of stages) {
+    const [end] = await runner.run([stage]);
+    console.log(`stage ${stage}: ${end.steps} steps in ${(log.seconds[stage] ?? 0).toFixed(0)} s (${end.reason})`);
+    if (out) await saveModel(join(out, CHECKPOINT_DIR[stage]), await runner.checkpoint());
+  }
+  if (out) {
+    await writeFile(join(out, 'train-log.json'), JSON.stringify({ settings, backend, scenes: scenes.map((s) => s.name), ...log }));
+    console.log(`wrote ${out}`);
+  }
+  runner.dispose();
+}
+
+main().catch((e: unknown) => {
+  console.error(`train: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,144 @@
+/**
+ * Benchmark of the Node path (the CLI): milliseconds per training step of each stage, inference
+ * time of both networks at KITTI size, tf.memory() before and after the timed steps, and the
+ * top kernels of one step (tf.profile) with the kernel count.
+ *
+ *   npm run bench -- [--backends wasm,cpu] [--sizes 256x128,512x256] [--preset default]
+ *                    [--steps 10] [--warmup 2] [--json <file>]
+ *
+ * The browser path (WebGPU, WebGL, WASM in Chromium) is not measured here yet.
+ * Results go in BENCHMARKS.md with the machine and date.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { defaultSettings, STAGE_NAMES, type StageName } from '../src/config/settings';
+import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig, type PresetName } from '../src/model';
+import { layeredScene } from '../src/testing/scenes';
+import { CropSampler, uploadScene } from '../src/train/pipeline';
+import { distillStage, fuseStage, stereoStage, type StageUnit } from '../src/train/stages/units';
+import { parseArgs, useNodeBackend } from './common';
+
+interface StepStats { medianMs: number; minMs: number; maxMs: number; steps: number }
+interface Row {
+  backend: string; size: string; stage: StageName; stats?: StepStats; skipped?: string;
+  kernels?: number; topKernels?: { name: string; ms: number; calls: number }[];
+  memory?: { before: { numTensors: number; numBytes: number }; after: { numTensors: number; numBytes: number } };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function benchStage(stage: StageName, size: [number, number], preset: PresetName, steps: number, warmup: number, budgetMs: number): Promise<Omit<Row, 'backend' | 'size' | 'stage'>> {
+  const [W, H] = size;
+  const s = { ...defaultSettings(), preset, width: W, height: H, batch: 2, jitter: 0.1, stepsStereo: steps + warmup, maskWarmup: 0 };
+  const synth = layeredScene({ H: H + 32, W: W + 64, bg: 6, fg: 18, x0: W / 3, x1: (2 * W) / 3 });
+  const scene = { id: 's', name: 'synthetic', width: W + 64, height: H + 32, leftImg: (await synth.leftImg.data()) as Float32Array, rightImg: (await synth.rightImg.data()) as Float32Array };
+  tf.dispose(Object.values(synth));
+  const st = uploadScene(scene);
+  const sampler = new CropSampler([st], s);
+  const stereo = buildStereoNet(stereoNetConfig(preset));
+  const single = buildSingleNet(singleNetConfig(preset));
+  const unit: StageUnit = stage === 'stereo' ? stereoStage(stereo, s) : stage === 'distill' ? distillStage(stereo, single, s) : fuseStage(stereo, single, s);
+  const step = async () => {
+    const b = sampler.batch();
+    try {
+      await unit.step(b);
+    } finally {
+      tf.dispose([b.leftImg, b.rightImg]);
+    }
+  };
+  try {
+    const t0 = performance.now();
+    await step();
+    const first = performance.now() - t0;
+    if (first > budgetMs) return { skipped: `one step took ${(first / 1000).toFixed(0)} s (> ${budgetMs / 1000} s)` };
+    for (let i = 1; i < warmup; i++) await step();
+    const m0 = tf.memory();
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t = performance.now();
+      await step();
+      times.push(performance.now() - t);
+    }
+    const m1 = tf.memory();
+    const prof = await tf.profile(step);
+    const agg = new Map<string, { ms: number; calls: number }>();
+    for (const k of prof.kernels) {
+      const a = agg.get(k.name) ?? { ms: 0, calls: 0 };
+      a.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      a.calls += 1;
+      agg.set(k.name, a);
+    }
+    return {
+      stats: { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), steps },
+      kernels: prof.kernels.length,
+      topKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms).slice(0, 6),
+      memory: { before: { numTensors: m0.numTensors, numBytes: m0.numBytes }, after: { numTensors: m1.numTensors, numBytes: m1.numBytes } },
+    };
+  } finally {
+    unit.dispose();
+    stereo.dispose();
+    single.dispose();
+    tf.dispose([st.leftImg, st.rightImg]);
+  }
+}
+
+async function inferenceMs(preset: PresetName): Promise<{ stereoMs: number; singleMs: number }> {
+  // 1242x375 (KITTI) padded to 1248x384
+  const l = tf.randomUniform([1, 384, 1248, 3]) as tf.Tensor4D;
+  const r = tf.randomUniform([1, 384, 1248, 3]) as tf.Tensor4D;
+  const stereo = buildStereoNet(stereoNetConfig(preset));
+  const single = buildSingleNet(singleNetConfig(preset));
+  const time = async (f: () => tf.Tensor[]) => {
+    const ts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const out = f();
+      await out[0].data();
+      tf.dispose(out);
+      ts.push(performance.now() - t);
+    }
+    return median(ts);
+  };
+  const res = { stereoMs: await time(() => stereo.forward(l, r)), singleMs: await time(() => single.forward(l)) };
+  tf.dispose([l, r]);
+  stereo.dispose();
+  single.dispose();
+  return res;
+}
+
+async function main(): Promise<void> {
+  const { flags } = parseArgs(process.argv.slice(2), []);
+  const backends = (flags.get('backends') ?? 'wasm').split(',');
+  const sizes = (flags.get('sizes') ?? '256x128,512x256').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const preset = (flags.get('preset') ?? 'default') as PresetName;
+  const steps = Number(flags.get('steps') ?? 10);
+  const warmup = Number(flags.get('warmup') ?? 2);
+  const rows: Row[] = [];
+  const inference: Record<string, { stereoMs: number; singleMs: number }> = {};
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  console.log(`machine: ${machine}; tfjs ${tf.version.tfjs}; preset ${preset}; batch 2; median of ${steps} steps after ${warmup} warm-up`);
+  for (const backend of backends) {
+    await useNodeBackend(backend);
+    for (const size of sizes) {
+      for (const stage of STAGE_NAMES) {
+        const r = await benchStage(stage, size, preset, steps, warmup, 60_000);
+        rows.push({ backend, size: size.join('x'), stage, ...r });
+        const line = r.stats ? `${r.stats.medianMs.toFixed(0)} ms (min ${r.stats.minMs.toFixed(0)}, max ${r.stats.maxMs.toFixed(0)}), ${r.kernels} kernels, tensors ${r.memory!.before.numTensors} -> ${r.memory!.after.numTensors}` : `skipped: ${r.skipped}`;
+        console.log(`${backend} ${size.join('x')} ${stage.padEnd(8)} ${line}`);
+        if (r.topKernels) console.log(`    top: ${r.topKernels.map((k) => `${k.name} ${k.ms.toFixed(0)} ms/${k.calls}`).join(', ')}`);
+      }
+    }
+    if (backend !== 'cpu') {
+      inference[backend] = await inferenceMs(preset);
+      console.log(`${backend} inference at 1242x375: StereoNet ${inference[backend].stereoMs.toFixed(0)} ms, SingleNet ${inference[backend].singleMs.toFixed(0)} ms`);
+    }
+  }
+  const json = flags.get('json');
+  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, preset, rows, inference }, null, 1));
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

@@ -1,8 +1,18 @@
 // The app store (zustand, vanilla: usable without React). Its actions are the only bridge from
 // the UI to the training worker: they call the TrainClient and write the replies into slices.
+// Slices: runtime and self-test (here), dataset, settings, training, view (their own files).
+// Bulky data (images, maps, loss history) lives in `buffers`, outside React state.
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { defaultSettings, STAGE_NAMES, type TrainSettings } from '../config/settings';
+import type { Decoders } from '../data/intake';
 import type { TrainClient } from '../train/client';
 import type { AdapterSummary, BackendName, SelftestReply } from '../train/protocol';
+import { AppBuffers } from './buffers';
+import { datasetSlice, initialDataset, type DatasetActions, type DatasetSlice } from './dataset';
+import { settingsSlice, type SettingsActions, type SettingsSlice } from './settingsSlice';
+import { errorText, patch, type SliceDeps } from './slice';
+import { initialTraining, trainingSlice, type TrainingActions, type TrainingSlice } from './training';
+import { initialView, viewSlice, type ViewActions, type ViewSlice } from './view';
 
 export interface RuntimeSlice {
   /** `navigator.gpu` exists on the page (the worker checks its own). */
@@ -29,16 +39,24 @@ export interface SelftestSlice {
   error?: string;
 }
 
-export interface AppActions {
+export interface RuntimeActions {
   /** (Re)starts the worker run on the given or automatically chosen backend. Never rejects. */
   init: (backend?: BackendName) => Promise<void>;
   /** Runs the self-test at `width` x `height`. Never rejects; see `selftest.error`. */
   runSelftest: (width: number, height: number) => Promise<void>;
 }
 
+export type AppActions = RuntimeActions & DatasetActions & SettingsActions & TrainingActions & ViewActions;
+
 export interface AppState extends AppActions {
   runtime: RuntimeSlice;
   selftest: SelftestSlice;
+  dataset: DatasetSlice;
+  settings: SettingsSlice;
+  training: TrainingSlice;
+  view: ViewSlice;
+  /** Images, maps and loss history: mutated in place, never replaced (see ./buffers.ts). */
+  buffers: AppBuffers;
 }
 
 export type AppStore = StoreApi<AppState>;
@@ -46,60 +64,85 @@ export type AppStore = StoreApi<AppState>;
 export interface AppEnv {
   pageHasWebGpu: boolean;
   ignoredBackendParam?: string;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  /** Initial settings (from the URL); defaults when absent. */
+  settings?: TrainSettings;
+  /** Problems found reading the settings from the URL, shown as messages. */
+  settingsErrors?: string[];
+  /** Image decoders (tests pass Node ones). */
+  decoders?: Decoders;
 }
 
 export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
-  const store = createStore<AppState>()((set, get) => ({
-    runtime: {
-      pageHasWebGpu: env.pageHasWebGpu,
-      ignoredBackendParam: env.ignoredBackendParam,
-      initialising: false,
-      ready: false,
-      reasons: [],
-    },
-    selftest: { running: false },
+  const buffers = new AppBuffers();
+  const store = createStore<AppState>()((set, get) => {
+    const deps: SliceDeps = { set, get, client, buffers, decoders: env.decoders };
+    return {
+      runtime: {
+        pageHasWebGpu: env.pageHasWebGpu,
+        ignoredBackendParam: env.ignoredBackendParam,
+        initialising: false,
+        ready: false,
+        reasons: [],
+      },
+      selftest: { running: false },
+      dataset: initialDataset(),
+      settings: { values: env.settings ?? defaultSettings(), problems: {}, stages: [...STAGE_NAMES] },
+      training: initialTraining(),
+      view: initialView(),
+      buffers,
 
-    init: async (backend) => {
-      set((s) => ({
-        runtime: { ...s.runtime, requested: backend, initialising: true, ready: false, error: undefined },
-        selftest: { running: false },
-      }));
-      try {
-        const r = await client.init(backend);
+      init: async (backend) => {
         set((s) => ({
-          runtime: {
-            ...s.runtime,
-            initialising: false,
-            ready: true,
-            backend: r.backend,
-            reasons: r.reasons,
-            adapter: r.adapter,
-            warmupMs: r.warmupMs,
-          },
+          runtime: { ...s.runtime, requested: backend, initialising: true, ready: false, error: undefined },
+          selftest: { running: false },
         }));
-      } catch (err) {
-        set((s) => ({ runtime: { ...s.runtime, initialising: false, ready: false, error: errorText(err) } }));
-      }
-    },
+        // A new run starts with no networks, and the worker gets the pairs again.
+        patch(deps, 'training', { ...initialTraining(), previewVersion: get().training.previewVersion + 1 });
+        buffers.clearPreviews();
+        buffers.clearLosses();
+        try {
+          const r = await client.init(backend);
+          set((s) => ({
+            runtime: {
+              ...s.runtime,
+              initialising: false,
+              ready: true,
+              backend: r.backend,
+              reasons: r.reasons,
+              adapter: r.adapter,
+              warmupMs: r.warmupMs,
+            },
+          }));
+        } catch (err) {
+          set((s) => ({ runtime: { ...s.runtime, initialising: false, ready: false, error: errorText(err) } }));
+        }
+      },
 
-    runSelftest: async (width, height) => {
-      if (get().selftest.running) return;
-      set({ selftest: { running: true } });
-      try {
-        const result = await client.selftest(width, height);
-        set({ selftest: { running: false, result } });
-      } catch (err) {
-        set({ selftest: { running: false, error: errorText(err) } });
-      }
-    },
-  }));
+      runSelftest: async (width, height) => {
+        if (get().selftest.running) return;
+        set({ selftest: { running: true } });
+        patch(deps, 'training', { error: undefined, lastEnd: undefined }); // the status line reports the self-test now
+        try {
+          const result = await client.selftest(width, height);
+          set({ selftest: { running: false, result } });
+        } catch (err) {
+          set({ selftest: { running: false, error: errorText(err) } });
+        }
+      },
+
+      ...datasetSlice(deps),
+      ...settingsSlice(deps),
+      ...trainingSlice(deps),
+      ...viewSlice(deps),
+    };
+  });
 
   client.onWorkerError((message) => {
     store.setState((s) => ({ runtime: { ...s.runtime, error: message } }));
   });
+  client.onTrainEvent((ev) => store.getState().onTrainEvent(ev));
+  if (env.settingsErrors && env.settingsErrors.length > 0) {
+    store.getState().notify(env.settingsErrors.map((e) => ({ level: 'warning' as const, text: `URL settings: ${e} (the default is used).` })));
+  }
   return store;
 }

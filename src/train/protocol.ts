@@ -1,13 +1,23 @@
 // Typed messages between the page (src/train/client.ts, the only sender) and the training
 // worker (src/train/worker.ts, the only owner of tfjs). This file is the one place where the
-// two halves meet: it holds types and tiny helpers only, and imports nothing.
+// two halves meet: it holds types and tiny helpers only, and imports nothing but types.
 //
 // Every message carries the run id it belongs to. `init` with a newer run id starts a new run
-// (it waits for the request in progress, whose reply is then dropped). The worker ignores any
-// other message whose run id is not the current one and refuses it with a 'busy' error while
-// another request is queued or running; the client ignores replies from a run it has left.
-// Each request also carries a `reqId`, echoed by its reply, so a reply (or a refusal) can be
-// matched to the request that caused it.
+// (it cancels training, waits for the request in progress, whose reply is then dropped). The
+// worker ignores any other message whose run id is not the current one. Each request also
+// carries a `reqId`, echoed by its reply, so a reply (or a refusal) can be matched to the
+// request that caused it.
+//
+// Busy rule: `setScenes`, `control` and `previewScene` are answered at once, at any time (so
+// pause and cancel work while training runs). `predict` and `checkpoint` may run while `train`
+// does (between its steps). Any other request is refused with a 'busy' error while another
+// request is queued or running.
+//
+// Training: `train` is answered by `trainEnd` when the run ends (done, cancelled or reset). In
+// between, the worker streams `trainStart`, `step`, `preview` and `stageEnd` messages that carry
+// the `reqId` of that `train` request; the client drops those of any other (older) train.
+import type { StageName, TrainSettings } from '../config/settings';
+import type { PreviewMaps, StageEnd, StepReport, TrainScene } from './types';
 
 /** Compute backends the worker can run on, best first when a real GPU is present. */
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -55,7 +65,73 @@ export interface SelftestRequest {
   height: number;
 }
 
-export type ToWorker = InitRequest | SelftestRequest;
+/** Replaces the training data. The scenes' buffers are transferred (the page keeps its own copy). */
+export interface SetScenesRequest {
+  type: 'setScenes';
+  runId: number;
+  reqId: number;
+  scenes: TrainScene[];
+}
+
+/** Trains `stages` (in the method's order) from the current weights; see the file comment. */
+export interface TrainRequest {
+  type: 'train';
+  runId: number;
+  reqId: number;
+  settings: TrainSettings;
+  stages: StageName[];
+}
+
+/**
+ * pause / resume: between steps. cancel: ends the run after the current step, keeping the
+ * weights. reset: like cancel, then drops the weights (the next train starts from new networks).
+ */
+export type ControlAction = 'pause' | 'resume' | 'cancel' | 'reset';
+
+export interface ControlRequest {
+  type: 'control';
+  runId: number;
+  reqId: number;
+  action: ControlAction;
+}
+
+/** Which pair the previews streamed during training show. */
+export interface PreviewSceneRequest {
+  type: 'previewScene';
+  runId: number;
+  reqId: number;
+  sceneId: string;
+}
+
+/** The maps of one pair at its full size, from the current weights. */
+export interface PredictRequest {
+  type: 'predict';
+  runId: number;
+  reqId: number;
+  sceneId: string;
+}
+
+/** The current weights (model.json + one binary shard). */
+export interface CheckpointRequest {
+  type: 'checkpoint';
+  runId: number;
+  reqId: number;
+}
+
+export type ToWorker =
+  | InitRequest
+  | SelftestRequest
+  | SetScenesRequest
+  | TrainRequest
+  | ControlRequest
+  | PreviewSceneRequest
+  | PredictRequest
+  | CheckpointRequest;
+
+/** Requests answered at once, even while another request (such as `train`) runs. */
+export const IMMEDIATE_REQUESTS: readonly ToWorker['type'][] = ['setScenes', 'control', 'previewScene'];
+/** Requests that may run while `train` runs (between its steps). */
+export const DURING_TRAINING: readonly ToWorker['type'][] = ['predict', 'checkpoint'];
 
 // ---- worker -> page -------------------------------------------------------------------------
 
@@ -103,10 +179,122 @@ export interface ErrorReply {
   message: string;
 }
 
-export type FromWorker = ReadyReply | SelftestReply | ErrorReply;
+/** What the worker holds for training. */
+export interface TrainerSummary {
+  /** 'none': no networks yet (or after a reset). */
+  state: 'none' | 'idle' | 'running' | 'paused';
+  /** Stages finished with the current weights, in order. */
+  completed: StageName[];
+  /** Pairs the worker trains on. */
+  sceneCount: number;
+}
+
+/** Reply to setScenes, control and previewScene. */
+export interface AckReply {
+  type: 'ack';
+  runId: number;
+  reqId: number;
+  trainer: TrainerSummary;
+  /** What the request changed, in words (e.g. why new scenes wait for the run to end). */
+  note?: string;
+}
+
+export interface TrainEndReply {
+  type: 'trainEnd';
+  runId: number;
+  reqId: number;
+  ends: StageEnd[];
+  /** The run was reset: the weights are gone. */
+  reset: boolean;
+  trainer: TrainerSummary;
+}
+
+export interface PredictReply {
+  type: 'predictResult';
+  runId: number;
+  reqId: number;
+  maps: PreviewMaps;
+}
+
+export interface CheckpointReply {
+  type: 'checkpointResult';
+  runId: number;
+  reqId: number;
+  modelJson: unknown;
+  weightData: ArrayBuffer;
+}
+
+// ---- worker -> page, streamed during `train` (reqId: that train request) ----------------------
+
+export interface TrainStartEvent {
+  type: 'trainStart';
+  runId: number;
+  reqId: number;
+  /** The networks are new (first run, after a reset, or the network size or seed changed). */
+  freshWeights: boolean;
+  stages: StageName[];
+}
+
+export interface StepEvent {
+  type: 'step';
+  runId: number;
+  reqId: number;
+  report: StepReport;
+}
+
+export interface PreviewEvent {
+  type: 'preview';
+  runId: number;
+  reqId: number;
+  maps: PreviewMaps;
+}
+
+export interface StageEndEvent {
+  type: 'stageEnd';
+  runId: number;
+  reqId: number;
+  end: StageEnd;
+}
+
+export type TrainEvent = TrainStartEvent | StepEvent | PreviewEvent | StageEndEvent;
+export const TRAIN_EVENT_TYPES: readonly TrainEvent['type'][] = ['trainStart', 'step', 'preview', 'stageEnd'];
+
+export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | TrainEvent;
 
 /** Reply type expected for each request type. */
 export interface ReplyFor {
   init: ReadyReply;
   selftest: SelftestReply;
+  setScenes: AckReply;
+  train: TrainEndReply;
+  control: AckReply;
+  previewScene: AckReply;
+  predict: PredictReply;
+  checkpoint: CheckpointReply;
+}
+
+export const REPLY_TYPE: { [K in keyof ReplyFor]: ReplyFor[K]['type'] } = {
+  init: 'ready',
+  selftest: 'selftestResult',
+  setScenes: 'ack',
+  train: 'trainEnd',
+  control: 'ack',
+  previewScene: 'ack',
+  predict: 'predictResult',
+  checkpoint: 'checkpointResult',
+};
+
+/** The distinct buffers behind some typed arrays (a transfer list must not repeat one). */
+export function buffersOf(arrays: readonly (ArrayBufferView | undefined)[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) if (a && a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  return [...out];
+}
+
+export function previewBuffers(maps: PreviewMaps): ArrayBuffer[] {
+  return buffersOf([maps.stereoDisp, maps.singleDisp, maps.occlusion, maps.fusedDisp]);
+}
+
+export function sceneBuffers(scenes: readonly TrainScene[]): ArrayBuffer[] {
+  return buffersOf(scenes.flatMap((s) => [s.leftImg, s.rightImg, s.gtDisp, s.nonOccMask]));
 }

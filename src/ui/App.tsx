@@ -1,39 +1,45 @@
-// The page: what the app is, which backend it runs on, a self-test, and a live status line.
-import type { AppState } from '../state/store';
+// The page: what the app is, the live status line, training, data and settings on the left,
+// the panels of the selected pair on the right, and the compute backend with its self-test.
 import { BackendPanel } from './BackendPanel';
+import { DataPanel } from './DataPanel';
+import { MapsPanel } from './MapsPanel';
 import { SelftestPanel } from './SelftestPanel';
+import { SettingsPanel } from './SettingsPanel';
+import { statusText } from './status';
 import { useApp } from './StoreContext';
-import { BACKEND_LABEL } from './labels';
+import { TrainingPanel } from './TrainingPanel';
 
-/** One line for the live region, from the state of the run. */
-export function statusText(s: AppState): string {
-  if (s.runtime.error !== undefined) return `Error: ${s.runtime.error}`;
-  if (s.runtime.initialising) return 'Starting the compute backend…';
-  if (!s.runtime.ready || s.runtime.backend === undefined) return 'Not started.';
-  if (s.selftest.running) return 'Self-test running…';
-  if (s.selftest.error !== undefined) return `Self-test failed: ${s.selftest.error}`;
-  if (s.selftest.result !== undefined) {
-    const r = s.selftest.result;
-    return `Self-test ${r.ok ? 'passed' : 'failed'} in ${Math.round(r.ms)} ms on ${BACKEND_LABEL[r.backend]}.`;
-  }
-  return `Ready on ${BACKEND_LABEL[s.runtime.backend]}.`;
-}
 
 export function App() {
   const status = useApp(statusText);
   return (
     <main>
-      <h1>Reciprocal Depth</h1>
-      <p>
-        Trains a stereo depth network and a single-image depth network from stereo photo pairs, live in your browser,
-        with no ground truth: each network teaches the other. This early build picks a compute backend and self-tests
-        both networks; training is not wired up yet.
-      </p>
-      <p role="status" aria-live="polite" data-testid="status">
-        {status}
-      </p>
-      <BackendPanel />
-      <SelftestPanel />
+      <header>
+        <h1>Reciprocal Depth</h1>
+        <p>
+          Trains a stereo depth network (StereoNet) and a single-image depth network (SingleNet) on stereo photo pairs, live in
+          your browser, with no ground truth: StereoNet learns from photometric consistency, SingleNet learns from StereoNet where
+          both views see a pixel, and their occlusion-aware fusion fine-tunes StereoNet. The sample scenes below are loaded; press
+          Train, or add your own pairs.
+        </p>
+        <p role="status" aria-live="polite" data-testid="status" className="status">
+          {status}
+        </p>
+      </header>
+      <div className="layout">
+        <div className="side">
+          <TrainingPanel />
+          <DataPanel />
+          <SettingsPanel />
+          <BackendPanel />
+          <SelftestPanel />
+        </div>
+        <MapsPanel />
+      </div>
+      <footer className="muted">
+        Sample scenes: Middlebury stereo datasets (Scharstein &amp; Szeliski 2002, 2003); see{' '}
+        <a href="samples/ATTRIBUTION.md">samples/ATTRIBUTION.md</a>.
+      </footer>
     </main>
   );
 }

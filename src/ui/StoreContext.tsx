@@ -1,4 +1,5 @@
 // Hands the app store to components; `useApp(selector)` subscribes to one field.
+// `useAppStore()` gives the store itself, for reading it in requestAnimationFrame without re-rendering.
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AppState, AppStore } from '../state/store';
@@ -9,8 +10,12 @@ export function StoreProvider({ store, children }: { store: AppStore; children: 
   return <StoreContext.Provider value={store}>{children}</StoreContext.Provider>;
 }
 
-export function useApp<T>(selector: (s: AppState) => T): T {
+export function useAppStore(): AppStore {
   const store = useContext(StoreContext);
   if (store === null) throw new Error('useApp: no StoreProvider above this component');
-  return useStore(store, selector);
+  return store;
+}
+
+export function useApp<T>(selector: (s: AppState) => T): T {
+  return useStore(useAppStore(), selector);
 }

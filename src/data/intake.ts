@@ -1,0 +1,337 @@
+/**
+ * Browser file intake: files, folders and .zip archives -> decoded stereo scenes, with a message for
+ * every file that cannot be used. Pairing by name is in ./pairing; this file reads the bytes.
+ * It needs Blob only (Node has it too), so everything but the default image decoder runs in tests.
+ */
+import { unzipSync } from 'fflate';
+import { gtScaleFor } from './datasets';
+import { DataError, HINT_IMAGE } from './errors';
+import { decodeDisparity, decodeMaskRaw, maskToBinary } from './gt';
+import { decodeImage, decodeImageBrowser, type DispMap, type RgbImage } from './image';
+import { IMAGE_EXTENSIONS, parsePath, type PlannedPair } from './pairing';
+import { sniffFormat } from './sniff';
+
+/** One input file: its path (folder/name, as picked, dropped or unzipped) and its contents. */
+export interface IntakeFile {
+  path: string;
+  blob: Blob;
+}
+
+export interface IntakeNotice {
+  level: 'error' | 'warning' | 'info';
+  text: string;
+}
+
+/** Images above this many pixels are only added after the user chooses to downscale them (or not). */
+export const MAX_PIXELS = 4_000_000;
+/** Zip entries above this size are skipped (a guard against zip bombs). */
+export const MAX_ZIP_ENTRY_BYTES = 256 * 2 ** 20;
+/** Formats the browser decodes but sniffFormat does not know. */
+const BROWSER_ONLY = ['webp', 'bmp', 'gif', 'avif'];
+
+/** A decoded scene ready for the dataset. Images and maps are at `width` x `height`. */
+export interface LoadedScene {
+  name: string;
+  width: number;
+  height: number;
+  leftImg: RgbImage;
+  rightImg: RgbImage;
+  /** Left-view disparity in px at width x height, 0 = no GT. */
+  gtDisp?: DispMap;
+  /** 1 = non-occluded with GT. */
+  nonOccMask?: Uint8Array;
+  /** Size of the files as given, and the downscale factor applied to them (1 = none). */
+  fileWidth: number;
+  fileHeight: number;
+  factor: number;
+  files: { left: string; right: string; gt?: string; nonOcc?: string };
+}
+
+export interface Decoders {
+  image: (blob: Blob, name: string) => Promise<RgbImage>;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function bytesOf(blob: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+/** A complete PNG ends with its IEND chunk, a complete JPEG with the EOI marker. */
+function hasTrailer(tail: Uint8Array, format: 'png' | 'jpeg'): boolean {
+  if (format === 'png') return tail.length >= 8 && String.fromCharCode(...tail.slice(-8, -4)) === 'IEND';
+  for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+  return false;
+}
+
+/**
+ * Decodes a photo with the browser's codecs (decodeImageBrowser). A PNG or JPEG that the browser
+ * rejects, or that looks cut short, goes through the JavaScript readers instead, which name the problem
+ * ("truncated ...") rather than "cannot decode" (browsers may also draw a truncated file half grey).
+ */
+export async function decodeImageRobust(blob: Blob, name: string): Promise<RgbImage> {
+  const format = sniffFormat(await bytesOf(blob.slice(0, 16)));
+  if (format === 'png' || format === 'jpeg') {
+    const complete = hasTrailer(await bytesOf(blob.slice(Math.max(0, blob.size - 64))), format);
+    if (!complete) return decodeImage(await bytesOf(blob), name);
+    try {
+      return await decodeImageBrowser(blob, name);
+    } catch {
+      return decodeImage(await bytesOf(blob), name);
+    }
+  }
+  return decodeImageBrowser(blob, name);
+}
+
+export const browserDecoders: Decoders = { image: decodeImageRobust };
+
+function isZip(head: Uint8Array, path: string): boolean {
+  return (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) || /\.zip$/i.test(path);
+}
+
+/**
+ * Expands .zip files into their entries (paths prefixed with the archive's name, so a zip of bare
+ * left.png / right.png gets the archive's name) and checks the magic bytes of files named as images.
+ * Returns the files to pair (files not named as images included: pairing reports them) and a notice
+ * for each file dropped.
+ */
+export async function screenFiles(files: readonly IntakeFile[]): Promise<{ files: IntakeFile[]; notices: IntakeNotice[] }> {
+  const out: IntakeFile[] = [];
+  const notices: IntakeNotice[] = [];
+  for (const f of files) {
+    const head = await bytesOf(f.blob.slice(0, 16));
+    if (!isZip(head, f.path)) {
+      out.push(f);
+      continue;
+    }
+    try {
+      const prefix = f.path.replace(/\.zip$/i, '');
+      let skipped = 0;
+      const entries = unzipSync(await bytesOf(f.blob), {
+        filter: (e) => {
+          if (e.name.endsWith('/')) return false;
+          if (e.originalSize > MAX_ZIP_ENTRY_BYTES) skipped++;
+          return e.originalSize <= MAX_ZIP_ENTRY_BYTES;
+        },
+      });
+      for (const [name, data] of Object.entries(entries)) out.push({ path: `${prefix}/${name}`, blob: new Blob([data]) });
+      if (skipped > 0) notices.push({ level: 'warning', text: `${f.path}: ${skipped} file(s) over ${MAX_ZIP_ENTRY_BYTES / 2 ** 20} MB skipped.` });
+    } catch (err) {
+      notices.push({ level: 'error', text: `${f.path}: not a readable .zip archive (${messageOf(err)}). Re-create the archive, or add the files themselves.` });
+    }
+  }
+  const usable: IntakeFile[] = [];
+  for (const f of out) {
+    const { ext } = parsePath(f.path);
+    if (!IMAGE_EXTENSIONS.includes(ext)) {
+      usable.push(f); // pairing reports it as "not an image" (or skips known clutter)
+      continue;
+    }
+    if (BROWSER_ONLY.includes(ext) || sniffFormat(await bytesOf(f.blob.slice(0, 16))) !== undefined) usable.push(f);
+    else if (f.blob.size === 0) notices.push({ level: 'error', text: new DataError(f.path, 'empty file', HINT_IMAGE).message });
+    else notices.push({ level: 'error', text: new DataError(f.path, 'not an image (unknown magic bytes)', HINT_IMAGE).message });
+  }
+  return { files: usable, notices };
+}
+
+/** Notice for a file with an extension that is not an image's. */
+export function notImageNotice(path: string): IntakeNotice {
+  const ext = parsePath(path).ext;
+  return { level: 'error', text: `${path}: not an image${ext ? ` (.${ext})` : ''}, skipped. Add PNG, JPEG, PGM or PFM files, a folder, or a .zip of them.` };
+}
+
+function sizeProblem(what: string, file: string, w: number, h: number, leftFile: string, lw: number, lh: number): string {
+  return `${file}: ${what} is ${w}x${h} but the left image ${leftFile} is ${lw}x${lh}`;
+}
+
+/** Decodes GT for a scene (at the files' size, then downscaled like the scene). Throws DataError. */
+export async function decodeGtFor(scene: LoadedScene, gt: IntakeFile, scale: number | undefined): Promise<DispMap> {
+  const disp = decodeDisparity(await bytesOf(gt.blob), gt.path, scale);
+  if (disp.width !== scene.fileWidth || disp.height !== scene.fileHeight) {
+    throw new DataError(
+      gt.path,
+      `GT disparity is ${disp.width}x${disp.height} but the left image ${scene.files.left} is ${scene.fileWidth}x${scene.fileHeight}`,
+      'Give the GT for this image pair, at the same resolution',
+    );
+  }
+  return scene.factor === 1 ? disp : downscaleDisp(disp, scene.factor);
+}
+
+/** The GT scale implied by the names, or undefined when a PNG / PGM needs the user to give one. */
+export async function guessGtScale(pair: Pick<PlannedPair, 'dir' | 'name'>, gt: IntakeFile): Promise<number | undefined> {
+  if (sniffFormat(await bytesOf(gt.blob.slice(0, 16))) === 'pfm') return 1;
+  return gtScaleFor(`${pair.dir}/${pair.name}`, gt.path);
+}
+
+export type PairResult =
+  | {
+      ok: true;
+      scene: LoadedScene;
+      notices: IntakeNotice[];
+      /** The GT file, when it is a PNG / PGM whose scale the names do not tell: ask the user. */
+      gtNeedsScale?: IntakeFile;
+      /** More than MAX_PIXELS: offer to downscale before adding. */
+      tooLarge: boolean;
+    }
+  | { ok: false; notices: IntakeNotice[] };
+
+/**
+ * Decodes one planned pair. Bad views fail the pair with a notice; bad GT or masks only cost the GT or
+ * the mask (a warning), and the pair is still added.
+ */
+export async function loadPair(
+  pair: PlannedPair,
+  byPath: ReadonlyMap<string, Blob>,
+  decoders: Decoders = browserDecoders,
+  /** The GT scale when it is known (bundled samples); else it is guessed from the names. */
+  gtScale?: number,
+): Promise<PairResult> {
+  const label = pair.name ? `Pair "${pair.name}"` : `Pair ${pair.left} + ${pair.right}`;
+  const notices: IntakeNotice[] = [];
+  const blob = (path: string): Blob => {
+    const b = byPath.get(path);
+    if (!b) throw new DataError(path, 'file not found among the files given', 'Add it again');
+    return b;
+  };
+  let leftImg: RgbImage;
+  let rightImg: RgbImage;
+  try {
+    leftImg = await decoders.image(blob(pair.left), pair.left);
+    rightImg = await decoders.image(blob(pair.right), pair.right);
+  } catch (err) {
+    return { ok: false, notices: [{ level: 'error', text: `${label} not added: ${messageOf(err)}` }] };
+  }
+  const { width, height } = leftImg;
+  if (rightImg.width !== width || rightImg.height !== height) {
+    const problem = sizeProblem('the right image', pair.right, rightImg.width, rightImg.height, pair.left, width, height);
+    return { ok: false, notices: [{ level: 'error', text: `${label} not added: ${problem}. Give a rectified pair of the same size.` }] };
+  }
+  const scene: LoadedScene = {
+    name: pair.name,
+    width,
+    height,
+    leftImg,
+    rightImg,
+    fileWidth: width,
+    fileHeight: height,
+    factor: 1,
+    files: { left: pair.left, right: pair.right },
+  };
+  let gtNeedsScale: IntakeFile | undefined;
+  if (pair.gt) {
+    const gt: IntakeFile = { path: pair.gt, blob: blob(pair.gt) };
+    const scale = gtScale ?? (await guessGtScale(pair, gt));
+    const format = sniffFormat(await bytesOf(gt.blob.slice(0, 16)));
+    if (scale === undefined && (format === 'png' || format === 'pgm')) {
+      gtNeedsScale = gt;
+      notices.push({ level: 'info', text: `${label}: the scale of ${pair.gt} is not known from its name; give it below to attach the GT.` });
+    } else {
+      try {
+        scene.gtDisp = await decodeGtFor(scene, gt, scale);
+        scene.files.gt = pair.gt;
+      } catch (err) {
+        notices.push({ level: 'warning', text: `${label} added without GT: ${messageOf(err)}` });
+      }
+    }
+  }
+  if (pair.nonOcc) {
+    try {
+      const raw = decodeMaskRaw(await bytesOf(blob(pair.nonOcc)), pair.nonOcc);
+      if (raw.width !== width || raw.height !== height) {
+        throw new DataError(pair.nonOcc, `non-occlusion mask is ${raw.width}x${raw.height} but the left image ${pair.left} is ${width}x${height}`, 'Give the mask for this image pair, at the same resolution');
+      }
+      scene.nonOccMask = maskToBinary(raw);
+      scene.files.nonOcc = pair.nonOcc;
+    } catch (err) {
+      notices.push({ level: 'warning', text: `${label} added without its mask: ${messageOf(err)}` });
+    }
+  }
+  return { ok: true, scene, notices, gtNeedsScale, tooLarge: width * height > MAX_PIXELS };
+}
+
+// ---- downscaling (box filter) -----------------------------------------------------------------
+
+/** RGB image averaged over factor x factor blocks; the size is floor(size / factor). */
+export function downscaleRgb(img: RgbImage, factor: number): RgbImage {
+  const w = Math.floor(img.width / factor);
+  const h = Math.floor(img.height / factor);
+  const data = new Float32Array(w * h * 3);
+  const inv = 1 / (factor * factor);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let r = 0, g = 0, b = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        let i = ((y * factor + dy) * img.width + x * factor) * 3;
+        for (let dx = 0; dx < factor; dx++, i += 3) {
+          r += img.data[i];
+          g += img.data[i + 1];
+          b += img.data[i + 2];
+        }
+      }
+      const o = (y * w + x) * 3;
+      data[o] = r * inv;
+      data[o + 1] = g * inv;
+      data[o + 2] = b * inv;
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** Disparity downscaled: the mean of the valid (> 0) values of each block, divided by factor; 0 if none. */
+export function downscaleDisp(disp: DispMap, factor: number): DispMap {
+  const w = Math.floor(disp.width / factor);
+  const h = Math.floor(disp.height / factor);
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0, n = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        for (let dx = 0; dx < factor; dx++) {
+          const v = disp.data[(y * factor + dy) * disp.width + x * factor + dx];
+          if (v > 0 && Number.isFinite(v)) {
+            sum += v;
+            n++;
+          }
+        }
+      }
+      data[y * w + x] = n > 0 ? sum / n / factor : 0;
+    }
+  }
+  return { width: w, height: h, data };
+}
+
+/** 0/1 mask downscaled: 1 only where every pixel of the block is 1. */
+export function downscaleMask(mask: Uint8Array, width: number, height: number, factor: number): Uint8Array {
+  const w = Math.floor(width / factor);
+  const h = Math.floor(height / factor);
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let all = 1;
+      for (let dy = 0; dy < factor && all; dy++) {
+        for (let dx = 0; dx < factor; dx++) if (mask[(y * factor + dy) * width + x * factor + dx] === 0) all = 0;
+      }
+      out[y * w + x] = all;
+    }
+  }
+  return out;
+}
+
+/** The scene at 1 / factor of its size (GT disparities divided by factor, as the pixels shrink). */
+export function downscaleScene(scene: LoadedScene, factor: number): LoadedScene {
+  if (!(Number.isInteger(factor) && factor >= 1)) throw new Error(`downscaleScene: factor must be a whole number >= 1, got ${factor}`);
+  if (factor === 1) return scene;
+  const leftImg = downscaleRgb(scene.leftImg, factor);
+  return {
+    ...scene,
+    width: leftImg.width,
+    height: leftImg.height,
+    leftImg,
+    rightImg: downscaleRgb(scene.rightImg, factor),
+    gtDisp: scene.gtDisp && downscaleDisp(scene.gtDisp, factor),
+    nonOccMask: scene.nonOccMask && downscaleMask(scene.nonOccMask, scene.width, scene.height, factor),
+    factor: scene.factor * factor,
+  };
+}

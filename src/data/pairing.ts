@@ -1,0 +1,324 @@
+/**
+ * Matches dropped or picked files into stereo pairs by common dataset naming, from the paths alone
+ * (pure: no file contents, no DOM). Decoding and size checks happen later (src/data/intake.ts).
+ *
+ * Views, by file name (same folder, same name apart from the view token):
+ *   left / right          scene_left.png + scene_right.png, left.png + right.png
+ *   _L / _R               scene_L.jpg + scene_R.jpg (any single-letter l / r token)
+ *   im0 / im1             Middlebury 2014, ETH3D;  im2 / im6: Middlebury 2001 / 2003
+ *   view1 / view5         Middlebury 2005 / 2006;  two other imN (or viewN): the lower N is left
+ * Views, by folder (sibling folders holding equal file names):
+ *   image_2 / image_3     KITTI 2015 colour;  image_0 / image_1: KITTI gray
+ *   colored_0 / colored_1 KITTI 2012 colour;  left / right: Scene Flow and others
+ * Left-view ground truth: disp*, *_disp*, *gt* (disp_left, disp0GT.pfm, disp2.png for im2, ...),
+ * or a KITTI disp_occ(_0) / disp_noc(_0) folder with the frame's file name (disp_occ preferred).
+ * Right-view GT (disp_right, disp1 beside im1, disp6 beside im6, disp_*_1 folders) is not used.
+ * Non-occlusion masks: mask_nonocc, mask0nocc, nonocc, occl (Middlebury 2003). Other masks, PFM files that are
+ * not GT and Middlebury 2014's alternative right views (im1E, im1L) are not used.
+ */
+
+export type NamingScheme = 'left/right' | '_L/_R' | 'imN' | 'viewN' | 'folders' | 'by hand';
+export type Side = 'left' | 'right';
+
+export interface PlannedPair {
+  /** Scene name: the common part of the names, else the folder name; '' when there is neither. */
+  name: string;
+  /** Folder the pair was found in ('' at the top level). */
+  dir: string;
+  left: string;
+  right: string;
+  /** Left-view GT disparity file. */
+  gt?: string;
+  /** Non-occlusion mask (1 = seen by both views, with GT). */
+  nonOcc?: string;
+  scheme: NamingScheme;
+}
+
+export interface LoneImage {
+  path: string;
+  /** The side its name suggests, when it has a view token but no partner. */
+  side?: Side;
+}
+
+export interface PairingPlan {
+  pairs: PlannedPair[];
+  /** Images with no partner: the user can pair them by hand. */
+  lone: LoneImage[];
+  /** Files whose extension is not an image's (say so to the user). */
+  notImages: string[];
+  /** GT or masks found but not used: right-view GT, other masks, or nothing to attach them to. */
+  unused: string[];
+  /** Operating-system and dataset clutter skipped silently (.DS_Store, __MACOSX/, calib.txt, ...). */
+  skipped: string[];
+}
+
+/** Extensions the readers or the browser can decode as an image or a map. */
+export const IMAGE_EXTENSIONS: readonly string[] = ['png', 'jpg', 'jpeg', 'pgm', 'ppm', 'pfm', 'webp', 'bmp', 'gif', 'avif'];
+
+const VIEW_FOLDERS: Record<string, Side> = {
+  image_2: 'left',
+  image_3: 'right',
+  image_0: 'left',
+  image_1: 'right',
+  colored_0: 'left',
+  colored_1: 'right',
+  left: 'left',
+  right: 'right',
+};
+const GT_FOLDERS: Record<string, 'left' | 'right'> = {
+  disp_occ_0: 'left',
+  disp_noc_0: 'left',
+  disp_occ: 'left',
+  disp_noc: 'left',
+  disp_occ_1: 'right',
+  disp_noc_1: 'right',
+};
+
+const SEP = '[_\\-. ]';
+/** disp / disparity (/ truedisp) with an optional view (left, right, l, r, N) and an optional gt suffix. */
+const GT_NAME = new RegExp(`(^|${SEP})(?:true)?disp(?:arity)?${SEP}?(left|right|l|r|\\d+)?(?:${SEP}?gt)?(?=$|${SEP})`, 'i');
+const GT_TOKEN = new RegExp(`(^|${SEP})(?:gt|groundtruth)(?=$|${SEP})`, 'i');
+const NONOCC_MASK = /^(?:(.*?)[_\-. ])?(?:mask[_\-]?0?[_\-]?n(?:on)?occ|nonocc|occl)$/i;
+const RIGHT_MASK = /^mask[_\-]?1/i;
+const OTHER_MASK = /(mask|occ|discont)/i;
+const LR_WORD = new RegExp(`(^|${SEP})(left|right)(?=$|${SEP})`, 'i');
+const LR_LETTER = new RegExp(`(^|${SEP})(l|r)(?=$|${SEP})`, 'i');
+const NUMBERED = /^(im|view)(\d+)$/i;
+/** Middlebury 2014 right views under other exposure (E) or lighting (L). */
+const ALT_VIEW = /^im\d+[EL]$/;
+const CLUTTER = /(^|\/)(__MACOSX\/|\.DS_Store$|Thumbs\.db$|desktop\.ini$|\._)|(^|\/)(calib[^/]*\.txt|readme[^/]*|license[^/]*)$/i;
+
+interface ParsedPath {
+  path: string;
+  /** Folder path ('' at top level) and its last segment. */
+  dir: string;
+  folder: string;
+  /** Folder above `dir`. */
+  parentDir: string;
+  stem: string;
+  ext: string;
+}
+
+export function parsePath(raw: string): ParsedPath {
+  const path = raw.replace(/\\/g, '/').replace(/^(\.\/|\/)+/, '');
+  const slash = path.lastIndexOf('/');
+  const dir = slash < 0 ? '' : path.slice(0, slash);
+  const file = path.slice(slash + 1);
+  const dot = file.lastIndexOf('.');
+  const stem = dot > 0 ? file.slice(0, dot) : file;
+  const ext = dot > 0 ? file.slice(dot + 1).toLowerCase() : '';
+  const folder = dir.slice(dir.lastIndexOf('/') + 1);
+  const parentDir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+  return { path, dir, folder, parentDir, stem, ext };
+}
+
+/** `stem` with the matched token removed and separators tidied: the part shared by a pair's names. */
+function without(stem: string, match: RegExpExecArray): string {
+  const before = stem.slice(0, match.index);
+  const after = stem.slice(match.index + match[0].length);
+  return `${before}${match[1] ?? ''}${after}`.replace(/^[_\-. ]+|[_\-. ]+$/g, '').replace(/([_\-. ])[_\-. ]+/g, '$1');
+}
+
+type Role =
+  | { kind: 'view'; side?: Side; num?: { family: 'im' | 'view'; n: number }; group: string; base: string; scheme: NamingScheme }
+  | { kind: 'gt'; side?: Side; num?: number; group: string; base: string; byFolder: boolean; preferred: boolean }
+  | { kind: 'mask'; group: string; base: string }
+  | { kind: 'unused' };
+
+function roleOf(p: ParsedPath): Role {
+  const folderLc = p.folder.toLowerCase();
+  if (folderLc in GT_FOLDERS) {
+    if (GT_FOLDERS[folderLc] === 'right') return { kind: 'unused' };
+    return { kind: 'gt', side: 'left', group: p.parentDir, base: p.stem, byFolder: true, preferred: folderLc.startsWith('disp_occ') };
+  }
+  const gt = GT_NAME.exec(p.stem) ?? GT_TOKEN.exec(p.stem);
+  if (gt) {
+    const view = (gt[2] ?? '').toLowerCase();
+    const lr = LR_WORD.exec(p.stem) ?? LR_LETTER.exec(p.stem);
+    let base = without(p.stem, gt);
+    let side: Side | undefined;
+    let num: number | undefined;
+    if (view === 'left' || view === 'l') side = 'left';
+    else if (view === 'right' || view === 'r') side = 'right';
+    else if (/^\d+$/.test(view)) num = Number(view);
+    else if (lr) {
+      side = lr[2].toLowerCase().startsWith('l') ? 'left' : 'right';
+      base = without(base, (LR_WORD.exec(base) ?? LR_LETTER.exec(base))!);
+    }
+    if (side === 'right') return { kind: 'unused' };
+    return { kind: 'gt', side, num, group: p.dir, base, byFolder: false, preferred: false };
+  }
+  if (p.ext === 'pfm') return { kind: 'unused' }; // a float map, never a photo
+  if (ALT_VIEW.test(p.stem)) return { kind: 'unused' };
+  const nonOcc = NONOCC_MASK.exec(p.stem);
+  if (nonOcc && !RIGHT_MASK.test(p.stem)) return { kind: 'mask', group: p.dir, base: nonOcc[1] ?? '' };
+  if (OTHER_MASK.test(p.stem)) return { kind: 'unused' };
+  if (folderLc in VIEW_FOLDERS) {
+    return { kind: 'view', side: VIEW_FOLDERS[folderLc], group: `${p.parentDir}\u0000folders`, base: p.stem, scheme: 'folders' };
+  }
+  const numbered = NUMBERED.exec(p.stem);
+  if (numbered) {
+    const family = numbered[1].toLowerCase() as 'im' | 'view';
+    return { kind: 'view', num: { family, n: Number(numbered[2]) }, group: p.dir, base: '', scheme: family === 'im' ? 'imN' : 'viewN' };
+  }
+  const word = LR_WORD.exec(p.stem);
+  if (word) {
+    const side: Side = word[2].toLowerCase() === 'left' ? 'left' : 'right';
+    return { kind: 'view', side, group: p.dir, base: without(p.stem, word), scheme: 'left/right' };
+  }
+  const letter = LR_LETTER.exec(p.stem);
+  if (letter) {
+    const side: Side = letter[2].toLowerCase() === 'l' ? 'left' : 'right';
+    return { kind: 'view', side, group: p.dir, base: without(p.stem, letter), scheme: '_L/_R' };
+  }
+  return { kind: 'view', group: p.dir, base: p.stem, scheme: 'by hand' };
+}
+
+/** Known left / right numbers of numbered views: Middlebury 2014 (0, 1), 2001 / 2003 (2, 6), 2005 / 2006 (1, 5). */
+const NUMBER_PAIRS: Record<'im' | 'view', [number, number][]> = {
+  im: [
+    [0, 1],
+    [2, 6],
+  ],
+  view: [[1, 5]],
+};
+
+interface View {
+  p: ParsedPath;
+  n?: number;
+}
+
+/** Pairs numbered views of one folder and family; returns the pairs and the views left over. */
+function pairNumbered(views: View[]): { pairs: [View, View][]; rest: View[] } {
+  const byN = new Map<number, View>();
+  const rest: View[] = [];
+  for (const v of views) {
+    if (byN.has(v.n!)) rest.push(v);
+    else byN.set(v.n!, v);
+  }
+  const pairs: [View, View][] = [];
+  const family = NUMBERED.exec(views[0].p.stem)![1].toLowerCase() as 'im' | 'view';
+  for (const [l, r] of NUMBER_PAIRS[family]) {
+    if (byN.has(l) && byN.has(r)) {
+      pairs.push([byN.get(l)!, byN.get(r)!]);
+      byN.delete(l);
+      byN.delete(r);
+    }
+  }
+  const left = [...byN.values()].sort((a, b) => a.n! - b.n!);
+  if (left.length === 2 && pairs.length === 0) pairs.push([left[0], left[1]]);
+  else rest.push(...left);
+  return { pairs, rest };
+}
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Groups `paths` into pairs with their GT and masks; see the file comment for the naming rules. */
+export function planPairs(paths: readonly string[]): PairingPlan {
+  const plan: PairingPlan = { pairs: [], lone: [], notImages: [], unused: [], skipped: [] };
+  const groups = new Map<string, { left: View[]; right: View[]; none: View[]; scheme: NamingScheme; dir: string; base: string }>();
+  const numbered = new Map<string, View[]>();
+  const gts: { p: ParsedPath; role: Extract<Role, { kind: 'gt' }> }[] = [];
+  const masks: { p: ParsedPath; role: Extract<Role, { kind: 'mask' }> }[] = [];
+
+  for (const raw of paths) {
+    const p = parsePath(raw);
+    if (p.path === '' || p.path.endsWith('/')) continue;
+    if (CLUTTER.test(p.path)) {
+      plan.skipped.push(p.path);
+      continue;
+    }
+    if (!IMAGE_EXTENSIONS.includes(p.ext)) {
+      plan.notImages.push(p.path);
+      continue;
+    }
+    const role = roleOf(p);
+    if (role.kind === 'unused') plan.unused.push(p.path);
+    else if (role.kind === 'gt') gts.push({ p, role });
+    else if (role.kind === 'mask') masks.push({ p, role });
+    else if (role.num) {
+      const key = `${role.group}\u0000${role.num.family}`;
+      numbered.set(key, [...(numbered.get(key) ?? []), { p, n: role.num.n }]);
+    } else {
+      const key = `${role.group}\u0000${role.base.toLowerCase()}\u0000${role.scheme}`;
+      const dir = role.scheme === 'folders' ? p.parentDir : p.dir;
+      const g = groups.get(key) ?? { left: [], right: [], none: [], scheme: role.scheme, dir, base: role.base };
+      (role.side === 'left' ? g.left : role.side === 'right' ? g.right : g.none).push({ p });
+      groups.set(key, g);
+    }
+  }
+
+  const pairNums = new Map<PlannedPair, [number, number]>();
+  const groupOf = new Map<PlannedPair, string>();
+  const baseOf = new Map<PlannedPair, string>();
+  const nameFor = (base: string, p: ParsedPath) => base || p.folder;
+  for (const [key, views] of numbered) {
+    const { pairs, rest } = pairNumbered(views);
+    for (const [l, r] of pairs) {
+      const pair: PlannedPair = { name: nameFor('', l.p), dir: l.p.dir, left: l.p.path, right: r.p.path, scheme: NUMBERED.exec(l.p.stem)![1].toLowerCase() === 'im' ? 'imN' : 'viewN' };
+      plan.pairs.push(pair);
+      baseOf.set(pair, '');
+      pairNums.set(pair, [l.n!, r.n!]);
+      groupOf.set(pair, key.split('\u0000')[0]);
+    }
+    plan.lone.push(...rest.map((v) => ({ path: v.p.path })));
+  }
+  for (const g of groups.values()) {
+    while (g.left.length > 0 && g.right.length > 0) {
+      const l = g.left.shift()!;
+      const r = g.right.shift()!;
+      const name = g.scheme === 'folders' ? l.p.stem : nameFor(g.base, l.p);
+      const pair: PlannedPair = { name, dir: g.dir, left: l.p.path, right: r.p.path, scheme: g.scheme };
+      plan.pairs.push(pair);
+      baseOf.set(pair, g.base);
+      groupOf.set(pair, g.scheme === 'folders' ? `${g.dir}\u0000folders` : g.dir);
+    }
+    plan.lone.push(...g.left.map((v) => ({ path: v.p.path, side: 'left' as const })));
+    plan.lone.push(...g.right.map((v) => ({ path: v.p.path, side: 'right' as const })));
+    plan.lone.push(...g.none.map((v) => ({ path: v.p.path })));
+  }
+
+  /** The pair a GT or mask file belongs to (same folder: same base, else the folder's only pair). */
+  const findPair = (group: string, base: string, num: number | undefined, byFolder: boolean): PlannedPair | 'right' | undefined => {
+    const here = plan.pairs.filter((pp) => groupOf.get(pp) === (byFolder ? `${group}\u0000folders` : group));
+    if (num !== undefined) {
+      const hit = here.find((pp) => pairNums.get(pp)?.[0] === num);
+      if (hit) return hit;
+      return here.some((pp) => pairNums.get(pp)?.[1] === num) ? 'right' : undefined;
+    }
+    const same = here.filter((pp) => baseOf.get(pp)?.toLowerCase() === base.toLowerCase());
+    if (same.length === 1 || byFolder) return same[0];
+    return here.length === 1 ? here[0] : undefined;
+  };
+  const preferred = new Set<PlannedPair>();
+  for (const { p, role } of gts) {
+    const pair = findPair(role.group, role.base, role.num, role.byFolder);
+    if (pair === undefined || pair === 'right') {
+      plan.unused.push(p.path);
+    } else if (pair.gt === undefined || (role.preferred && !preferred.has(pair))) {
+      if (pair.gt !== undefined) plan.unused.push(pair.gt);
+      pair.gt = p.path;
+      if (role.preferred) preferred.add(pair);
+    } else {
+      plan.unused.push(p.path);
+    }
+  }
+  for (const { p, role } of masks) {
+    const pair = findPair(role.group, role.base, undefined, false);
+    if (pair === undefined || pair === 'right' || pair.nonOcc !== undefined) plan.unused.push(p.path);
+    else pair.nonOcc = p.path;
+  }
+
+  plan.pairs.sort((a, b) => collator.compare(a.left, b.left));
+  plan.lone.sort((a, b) => collator.compare(a.path, b.path));
+  return plan;
+}
+
+/** A pair made by hand from two lone images. */
+export function pairByHand(left: string, right: string): PlannedPair {
+  const l = parsePath(left);
+  const r = parsePath(right);
+  const word = LR_WORD.exec(l.stem) ?? LR_LETTER.exec(l.stem);
+  const base = word ? without(l.stem, word) : l.stem;
+  return { name: base || l.folder || r.stem, dir: l.dir, left: l.path, right: r.path, scheme: 'by hand' };
+}

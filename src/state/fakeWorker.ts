@@ -1,0 +1,121 @@
+// Test helper: a stand-in for the training worker that speaks the protocol with no tfjs, so the
+// client and the store can be tested in Node. Training "steps" are timer ticks; previews are
+// ramps; pause, resume, cancel and reset behave like the real worker's.
+import { STAGE_NAMES, type StageName, type TrainSettings } from '../config/settings';
+import type { WorkerLike } from '../train/client';
+import type { FromWorker, ToWorker, TrainerSummary } from '../train/protocol';
+import type { PreviewMaps, StageEnd, TrainScene } from '../train/types';
+
+export class FakeWorker implements WorkerLike {
+  onmessage: ((ev: MessageEvent<FromWorker>) => void) | null = null;
+  onerror: ((ev: ErrorEvent) => void) | null = null;
+  onmessageerror: ((ev: MessageEvent) => void) | null = null;
+  /** Every message received, in order. */
+  readonly received: ToWorker[] = [];
+  scenes: TrainScene[] = [];
+  previewSceneId?: string;
+  hasNets = false;
+  completed: StageName[] = [];
+  state: TrainerSummary['state'] = 'none';
+  /** Milliseconds per fake step. */
+  stepMs = 1;
+  private cancelled = false;
+  private resetAsked = false;
+  private resumeWaiters: (() => void)[] = [];
+
+  postMessage(msg: ToWorker): void {
+    this.received.push(msg);
+    setTimeout(() => void this.handle(msg), 0);
+  }
+
+  terminate(): void {}
+
+  /** Sends a message to the page as the worker would. */
+  emit(msg: FromWorker): void {
+    this.onmessage?.({ data: msg } as MessageEvent<FromWorker>);
+  }
+
+  private isPaused(): boolean {
+    return this.state === 'paused';
+  }
+
+  private summary(): TrainerSummary {
+    return { state: this.hasNets ? this.state : 'none', completed: [...this.completed], sceneCount: this.scenes.length };
+  }
+
+  maps(sceneId: string): PreviewMaps {
+    const s = this.scenes.find((x) => x.id === sceneId) ?? this.scenes[0];
+    const n = s.width * s.height;
+    const ramp = () => Float32Array.from({ length: n }, (_, i) => 1 + (i % s.width) / 4);
+    return { sceneId: s.id, width: s.width, height: s.height, stereoDisp: ramp(), singleDisp: ramp(), occlusion: new Float32Array(n).fill(0), fusedDisp: ramp() };
+  }
+
+  private async handle(msg: ToWorker): Promise<void> {
+    const ids = { runId: msg.runId, reqId: msg.reqId };
+    const ack = () => this.emit({ type: 'ack', ...ids, trainer: this.summary() });
+    switch (msg.type) {
+      case 'init':
+        this.hasNets = false;
+        return this.emit({ type: 'ready', ...ids, backend: 'cpu', reasons: [], warmupMs: 1 });
+      case 'selftest':
+        return this.emit({ type: 'error', ...ids, message: 'selftest: not in the fake worker' });
+      case 'setScenes':
+        this.scenes = msg.scenes;
+        return ack();
+      case 'previewScene':
+        this.previewSceneId = msg.sceneId;
+        return ack();
+      case 'predict':
+        if (!this.hasNets) return this.emit({ type: 'error', ...ids, message: 'predict: no trained networks yet' });
+        return this.emit({ type: 'predictResult', ...ids, maps: this.maps(msg.sceneId) });
+      case 'checkpoint':
+        return this.emit({ type: 'checkpointResult', ...ids, modelJson: {}, weightData: new ArrayBuffer(4) });
+      case 'control':
+        if (msg.action === 'pause' && this.state === 'running') this.state = 'paused';
+        if (msg.action === 'resume' || msg.action === 'cancel' || msg.action === 'reset') {
+          if (this.state === 'paused') this.state = 'running';
+          for (const w of this.resumeWaiters.splice(0)) w();
+        }
+        if (msg.action === 'cancel') this.cancelled = true;
+        if (msg.action === 'reset') {
+          if (this.state === 'idle' || this.state === 'none') this.hasNets = false;
+          else [this.cancelled, this.resetAsked] = [true, true];
+        }
+        return ack();
+      case 'train':
+        return this.train(msg.settings, msg.stages, ids);
+    }
+  }
+
+  private async train(settings: TrainSettings, stages: StageName[], ids: { runId: number; reqId: number }): Promise<void> {
+    const fresh = !this.hasNets;
+    this.hasNets = true;
+    this.state = 'running';
+    this.cancelled = false;
+    this.resetAsked = false;
+    const run = STAGE_NAMES.filter((s) => stages.includes(s));
+    this.emit({ type: 'trainStart', ...ids, freshWeights: fresh, stages: run });
+    const ends: StageEnd[] = [];
+    for (const stage of run) {
+      const steps = stage === 'stereo' ? settings.stepsStereo : stage === 'distill' ? settings.stepsDistill : settings.stepsFuse;
+      let step = 0;
+      while (step < steps && !this.cancelled) {
+        while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
+        if (this.cancelled) break;
+        await new Promise((r) => setTimeout(r, this.stepMs));
+        step++;
+        this.emit({ type: 'step', ...ids, report: { stage, step, steps, losses: { total: 1 / step, photo: 0.5 / step }, stepsPerSec: 100, etaSec: (steps - step) / 100, memory: { numTensors: 10, numBytes: 100 } } });
+        if (step % settings.previewEvery === 0) this.emit({ type: 'preview', ...ids, maps: this.maps(this.previewSceneId ?? this.scenes[0].id) });
+      }
+      const end: StageEnd = { stage, steps: step, reason: step < steps ? 'cancelled' : 'done' };
+      ends.push(end);
+      if (end.reason === 'done') this.completed.push(stage);
+      this.emit({ type: 'stageEnd', ...ids, end });
+      if (this.cancelled) break;
+    }
+    this.state = 'idle';
+    const reset = this.resetAsked;
+    if (reset) [this.hasNets, this.completed] = [false, []];
+    this.emit({ type: 'trainEnd', ...ids, ends, reset, trainer: this.summary() });
+  }
+}

@@ -1,0 +1,249 @@
+// The training slice: Train / Pause / Resume / Stop / Reset, per-stage progress, and the bridge
+// that sends the dataset to the worker and brings previews back. Loss history and maps go to the
+// buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
+import { STAGE_NAMES, type StageName } from '../config/settings';
+import type { CheckpointReply, TrainEndReply, TrainEvent } from '../train/protocol';
+import type { StepReport, TrainScene } from '../train/types';
+import { errorText, patch, type SliceDeps } from './slice';
+
+export interface StageProgress {
+  step: number;
+  steps: number;
+  stepsPerSec: number;
+  etaSec: number;
+  /** Total loss of the latest step. */
+  loss?: number;
+  state: 'waiting' | 'running' | 'done' | 'cancelled';
+}
+
+export type TrainPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
+
+export interface TrainingSlice {
+  phase: TrainPhase;
+  /** Stages of the current or last run. */
+  runStages: StageName[];
+  current?: StageName;
+  progress: Partial<Record<StageName, StageProgress>>;
+  /** Stages finished with the worker's current weights. */
+  completed: StageName[];
+  /** The worker holds networks (trained for at least part of a stage). */
+  hasWeights: boolean;
+  memory?: { numTensors: number; numBytes: number };
+  error?: string;
+  /** How the last run ended, in words. */
+  lastEnd?: string;
+  /** A remark from the worker (e.g. new pairs wait for the next run). */
+  note?: string;
+  /** Bumped when a preview arrives. */
+  previewVersion: number;
+  /** Dataset version the worker has (-1: none). */
+  sentVersion: number;
+}
+
+export interface TrainingActions {
+  /** Sends the pairs to the worker if they changed since last time. Never rejects. */
+  syncScenes: (force?: boolean) => Promise<void>;
+  /** Trains the chosen stages; resolves when the run ends. Never rejects: see `training.error`. */
+  train: () => Promise<void>;
+  pause: () => Promise<void>;
+  resume: () => Promise<void>;
+  /** Ends the run after the current step, keeping the weights. */
+  stop: () => Promise<void>;
+  /** Ends any run and drops the weights, previews and loss curves (the dataset stays). */
+  reset: () => Promise<void>;
+  /** Shows a pair's maps: during training it becomes the preview pair; after, it is predicted. */
+  showPair: (id: string) => Promise<void>;
+  checkpoint: () => Promise<CheckpointReply>;
+  /** Handles a message streamed by the worker during training. */
+  onTrainEvent: (ev: TrainEvent) => void;
+}
+
+export function initialTraining(): TrainingSlice {
+  return { phase: 'idle', runStages: [], progress: {}, completed: [], hasWeights: false, previewVersion: 0, sentVersion: -1 };
+}
+
+const STEP_PATCH_MS = 100;
+
+function describeEnd(end: TrainEndReply): string {
+  if (end.reset) return 'Reset: the networks start from new weights on the next Train.';
+  const cut = end.ends.find((e) => e.reason === 'cancelled');
+  const done = end.ends.filter((e) => e.reason === 'done').map((e) => `stage ${STAGE_NAMES.indexOf(e.stage) + 1}`);
+  if (cut) return `Stopped in stage ${STAGE_NAMES.indexOf(cut.stage) + 1} after ${cut.steps} steps${done.length ? `; finished ${done.join(', ')}` : ''}.`;
+  return `Training finished: ${done.join(', ')} done.`;
+}
+
+export function trainingSlice(d: SliceDeps): TrainingActions {
+  const { get, client, buffers } = d;
+  const tr = () => get().training;
+  const setTr = (fields: Partial<TrainingSlice>) => patch(d, 'training', fields);
+  let latestStep: StepReport | undefined;
+  let lastPatch = 0;
+  let trailing: ReturnType<typeof setTimeout> | undefined;
+
+  const flushStep = () => {
+    if (trailing !== undefined) clearTimeout(trailing);
+    trailing = undefined;
+    const r = latestStep;
+    if (!r) return;
+    latestStep = undefined;
+    lastPatch = Date.now();
+    const progress: StageProgress = { step: r.step, steps: r.steps, stepsPerSec: r.stepsPerSec, etaSec: r.etaSec, loss: r.losses.total, state: 'running' };
+    setTr({ current: r.stage, progress: { ...tr().progress, [r.stage]: progress }, memory: r.memory });
+  };
+
+  const onStep = (r: StepReport) => {
+    buffers.pushStep(r);
+    const stageChanged = tr().current !== r.stage;
+    latestStep = r;
+    if (stageChanged || r.step === 1 || r.step === r.steps || Date.now() - lastPatch >= STEP_PATCH_MS) flushStep();
+    else if (trailing === undefined) trailing = setTimeout(flushStep, STEP_PATCH_MS);
+  };
+
+  const clearTrained = () => {
+    buffers.clearLosses();
+    buffers.clearPreviews();
+    setTr({ progress: {}, completed: [], hasWeights: false, current: undefined, previewVersion: tr().previewVersion + 1 });
+  };
+
+  const control = async (action: 'pause' | 'resume' | 'cancel' | 'reset') => {
+    try {
+      const ack = await client.control(action);
+      if (ack.note) setTr({ note: ack.note });
+    } catch (err) {
+      setTr({ error: errorText(err) });
+    }
+  };
+
+  return {
+    syncScenes: async (force = false) => {
+      if (!get().runtime.ready) return;
+      const version = get().dataset.version;
+      if (!force && version === tr().sentVersion) return;
+      setTr({ sentVersion: version });
+      const scenes: TrainScene[] = get().dataset.pairs.flatMap((p) => {
+        const s = buffers.scenes.get(p.id);
+        if (!s) return [];
+        // Copies: their buffers are transferred to the worker; the page keeps its own for drawing.
+        return [{ id: s.id, name: s.name, width: s.width, height: s.height, leftImg: s.leftImg.data.slice(), rightImg: s.rightImg.data.slice(), gtDisp: s.gtDisp?.data.slice(), nonOccMask: s.nonOccMask?.slice() }];
+      });
+      try {
+        const ack = await client.setScenes(scenes);
+        setTr({ note: ack.note });
+      } catch (err) {
+        setTr({ sentVersion: -1, error: `Could not send the pairs to the worker: ${errorText(err)}` });
+      }
+    },
+
+    train: async () => {
+      const s = get();
+      if (s.training.phase !== 'idle') return;
+      const problems = Object.values(s.settings.problems);
+      const refuse =
+        !s.runtime.ready ? 'the compute backend is not ready yet'
+        : s.dataset.pairs.length === 0 ? 'add at least one stereo pair first'
+        : problems.length > 0 ? `fix the settings first: ${problems.join('; ')}`
+        : s.settings.stages.length === 0 ? 'choose at least one stage'
+        : undefined;
+      if (refuse) {
+        setTr({ error: `Cannot train: ${refuse}.` });
+        return;
+      }
+      setTr({ phase: 'starting', error: undefined, lastEnd: undefined, note: undefined });
+      await get().syncScenes();
+      const selected = get().dataset.selectedId;
+      if (selected !== undefined) await client.previewScene(selected).catch(() => undefined);
+      try {
+        const end = await client.train(s.settings.values, s.settings.stages);
+        flushStep();
+        setTr({ phase: 'idle', completed: end.trainer.completed, hasWeights: end.trainer.state !== 'none', lastEnd: describeEnd(end), current: undefined });
+        if (end.reset) clearTrained();
+      } catch (err) {
+        flushStep();
+        setTr({ phase: 'idle', error: `Training failed: ${errorText(err)}`, current: undefined });
+        return;
+      }
+      const now = get().dataset.selectedId;
+      if (tr().hasWeights && now !== undefined) await get().showPair(now);
+    },
+
+    pause: async () => {
+      if (tr().phase !== 'running') return;
+      setTr({ phase: 'paused' });
+      await control('pause');
+    },
+
+    resume: async () => {
+      if (tr().phase !== 'paused') return;
+      setTr({ phase: 'running' });
+      await control('resume');
+    },
+
+    stop: async () => {
+      if (tr().phase !== 'running' && tr().phase !== 'paused') return;
+      setTr({ phase: 'stopping' });
+      await control('cancel');
+    },
+
+    reset: async () => {
+      const phase = tr().phase;
+      if (phase === 'idle') {
+        await control('reset');
+        clearTrained();
+        setTr({ lastEnd: 'Reset: the networks start from new weights on the next Train.', error: undefined });
+        return;
+      }
+      setTr({ phase: 'stopping' });
+      await control('reset'); // the train promise then ends with `reset`, which clears the rest
+    },
+
+    showPair: async (id) => {
+      const phase = tr().phase;
+      if (phase !== 'idle') {
+        await client.previewScene(id).then(
+          (ack) => setTr({ note: ack.note }),
+          () => undefined,
+        );
+        return;
+      }
+      if (!tr().hasWeights) return;
+      await get().syncScenes();
+      try {
+        const reply = await client.predict(id);
+        buffers.setPreview(reply.maps);
+        setTr({ previewVersion: tr().previewVersion + 1 });
+      } catch (err) {
+        setTr({ note: `No maps for this pair yet: ${errorText(err)}` });
+      }
+    },
+
+    checkpoint: () => client.checkpoint(),
+
+    onTrainEvent: (ev) => {
+      switch (ev.type) {
+        case 'trainStart': {
+          if (ev.freshWeights) clearTrained();
+          else buffers.clearLosses(ev.stages);
+          const v = get().settings.values;
+          const stepsOf = { stereo: v.stepsStereo, distill: v.stepsDistill, fuse: v.stepsFuse };
+          const progress = { ...tr().progress };
+          for (const st of ev.stages) progress[st] = { step: 0, steps: stepsOf[st], stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
+          setTr({ runStages: ev.stages, progress, current: ev.stages[0], phase: tr().phase === 'starting' ? 'running' : tr().phase });
+          break;
+        }
+        case 'step':
+          onStep(ev.report);
+          break;
+        case 'preview':
+          buffers.setPreview(ev.maps);
+          setTr({ previewVersion: tr().previewVersion + 1 });
+          break;
+        case 'stageEnd': {
+          flushStep();
+          const p = tr().progress[ev.end.stage];
+          if (p) setTr({ progress: { ...tr().progress, [ev.end.stage]: { ...p, step: ev.end.steps, state: ev.end.reason } } });
+          break;
+        }
+      }
+    },
+  };
+}

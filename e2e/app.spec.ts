@@ -93,7 +93,7 @@ test('settings: the URL follows them, and an invalid value gets its message', as
   expect(errors).toEqual([]);
 });
 
-test('Pause, Resume and Reset while the worker trains; a pair added meanwhile waits for the next run', async ({ page }) => {
+test('Pause, Resume and Reset while the worker trains; a pair added meanwhile joins at the next step', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto('/?backend=wasm&preset=tiny&width=64&height=32&batch=1&stepsStereo=100000&previewEvery=5');
   await waitForRuntime(page);
@@ -112,7 +112,8 @@ test('Pause, Resume and Reset while the worker trains; a pair added meanwhile wa
   await expect.poll(() => panelHasPicture(page, 'StereoNet disparity')).toBe(true);
 
   await page.getByLabel('Add stereo pairs').setInputFiles(['left.png', 'right.png'].map((f) => path.join(STEREO, 'venus', f)));
-  await expect(page.getByText('Note: the new pairs are used from the next run on')).toBeVisible();
+  await expect(page.getByText('Note: the new pairs join the training from the next step')).toBeVisible();
+  await expect.poll(step).toBeGreaterThan(paused + 4); // and training goes on with them
 
   await page.getByRole('button', { name: 'Reset', exact: true }).click();
   await expect(status).toHaveText('Reset: the networks start from new weights on the next Train.');

@@ -32,7 +32,7 @@ export interface TrainingSlice {
   error?: string;
   /** How the last run ended, in words. */
   lastEnd?: string;
-  /** A remark from the worker (e.g. new pairs wait for the next run). */
+  /** A remark from the worker (e.g. new pairs join at the next step). */
   note?: string;
   /** Bumped when a preview arrives. */
   previewVersion: number;

@@ -123,3 +123,27 @@ describe('Runner', () => {
     again.dispose();
   });
 });
+
+describe('Runner data changes', () => {
+  it('takes new scenes mid-run at the next step without breaking the run, and shows SingleNet from stage 2 on', async () => {
+    const a = await syntheticScene('a', 5);
+    const b = await syntheticScene('b', 6);
+    let r!: Runner;
+    const previews: { stage: string; single: boolean }[] = [];
+    let stage = '';
+    r = new Runner([a], tiny({ stepsStereo: 4, stepsDistill: 2, stepsFuse: 0, previewEvery: 1 }), {
+      onStep: (s) => {
+        stage = s.stage;
+        if (s.stage === 'stereo' && s.step === 2) r.setScenes([b]);
+      },
+      onPreview: (p) => void previews.push({ stage, single: !!p.singleDisp }),
+    });
+    const ends = await r.run();
+    expect(ends.map((e) => e.reason)).toEqual(['done', 'done', 'done']);
+    expect((await r.predict('b')).stereoDisp).toHaveLength(128 * 64);
+    await expect(r.predict('a')).rejects.toThrow(/no pair with id "a"/);
+    expect(previews.filter((p) => p.stage === 'stereo').every((p) => !p.single)).toBe(true);
+    expect(previews.filter((p) => p.stage === 'distill').every((p) => p.single)).toBe(true);
+    r.dispose();
+  });
+});

@@ -27,6 +27,7 @@ export class Runner {
   private cancelled = false;
   private resumeWaiters: (() => void)[] = [];
   private previewSceneId?: string;
+  private currentStage?: StageName;
   /** Stages finished with this runner's weights, in order (saved with checkpoints). */
   readonly completed: StageName[] = [];
 
@@ -44,12 +45,27 @@ export class Runner {
     return { stereo: this.stereo, single: this.single };
   }
 
-  /** Replaces the data (between steps); the weights are kept. */
+  /**
+   * Replaces the data; the weights are kept. During a run the new scenes take over at the next
+   * step (the old tensors are freed then, not under the step that uses them); an empty set
+   * waits for the run to end.
+   */
   setScenes(scenes: TrainScene[]): void {
+    const uploaded = scenes.map(uploadScene);
+    if (this._state === 'idle') this.swapScenes(uploaded);
+    else {
+      if (this.pendingScenes) for (const s of this.pendingScenes) tf.dispose([s.leftImg, s.rightImg]);
+      this.pendingScenes = uploaded;
+    }
+  }
+
+  private pendingScenes?: SceneTensors[];
+
+  private swapScenes(next: SceneTensors[]): void {
     const old = this.scenes;
-    this.scenes = scenes.map(uploadScene);
+    this.scenes = next;
     for (const s of old) tf.dispose([s.leftImg, s.rightImg]);
-    if (this.previewSceneId && !scenes.some((s) => s.id === this.previewSceneId)) this.previewSceneId = undefined;
+    if (this.previewSceneId && !next.some((s) => s.scene.id === this.previewSceneId)) this.previewSceneId = undefined;
   }
 
   setPreviewScene(sceneId: string): void {
@@ -95,17 +111,23 @@ export class Runner {
     this._state = 'running';
     this.cancelled = false;
     const ends: StageEnd[] = [];
-    const sampler = new CropSampler(this.scenes, this.settings);
+    let sampler = new CropSampler(this.scenes, this.settings);
     try {
       for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) {
         const steps = this.stepsOf(name);
         const unit = this.stageUnit(name);
+        this.currentStage = name;
         let step = 0;
         let rate = 0;
         try {
           while (step < steps && !this.cancelled) {
             while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
             if (this.cancelled) break;
+            if (this.pendingScenes && this.pendingScenes.length > 0) {
+              this.swapScenes(this.pendingScenes);
+              this.pendingScenes = undefined;
+              sampler = new CropSampler(this.scenes, this.settings);
+            }
             const t0 = performance.now();
             const batch = sampler.batch();
             let losses: Record<string, number>;
@@ -135,6 +157,11 @@ export class Runner {
       }
     } finally {
       this._state = 'idle';
+      this.currentStage = undefined;
+      if (this.pendingScenes) {
+        this.swapScenes(this.pendingScenes);
+        this.pendingScenes = undefined;
+      }
     }
     return ends;
   }
@@ -149,8 +176,9 @@ export class Runner {
    * Maps of one scene at its full size. SingleNet and the fused map are included once stage 2
    * has run (or SingleNet was loaded). `maxWidth` bounds the width the networks run at.
    */
-  predict(sceneId: string, maxWidth?: number): Promise<PreviewMaps> {
-    const hasSingle = this.completed.includes('distill') || this.singleLoaded;
+  async predict(sceneId: string, maxWidth?: number): Promise<PreviewMaps> {
+    // SingleNet's maps are shown from the start of stage 2 on, so people can watch it learn.
+    const hasSingle = this.completed.includes('distill') || this.singleLoaded || this.currentStage === 'distill' || this.currentStage === 'fuse';
     return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), maxWidth);
   }
 

@@ -39,8 +39,6 @@ let queue: Promise<void> = Promise.resolve();
 
 /** Training data as the page sent it (the runner uploads its own tensors). */
 let scenes: TrainScene[] = [];
-/** Scenes that arrived while a run was going; applied when it ends (see `setScenes`). */
-let pendingScenes: TrainScene[] | undefined;
 let previewSceneId: string | undefined;
 let runner: Runner | undefined;
 /** The settings the runner's networks were built with (size and seed decide the weights). */
@@ -114,10 +112,6 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
     ends = await runner.run(stages);
   } finally {
     activeTrain = undefined;
-    if (pendingScenes !== undefined) {
-      applyScenes(pendingScenes);
-      pendingScenes = undefined;
-    }
   }
   const reset = resetRequested;
   if (reset) disposeRunner();
@@ -183,14 +177,9 @@ function immediate(msg: ToWorker): AckReply {
   const ids = { runId: msg.runId, reqId: msg.reqId };
   let note: string | undefined;
   if (msg.type === 'setScenes') {
-    if (runner !== undefined && runner.state !== 'idle') {
-      // Runner.setScenes disposes the scene tensors that the running stage's crop sampler still
-      // holds, so new data waits for the run to end.
-      pendingScenes = msg.scenes;
-      note = 'the new pairs are used from the next run on';
-    } else {
-      applyScenes(msg.scenes);
-    }
+    // A running runner takes the new scenes at its next step.
+    if (runner !== undefined && runner.state !== 'idle') note = 'the new pairs join the training from the next step';
+    applyScenes(msg.scenes);
   } else if (msg.type === 'previewScene') {
     previewSceneId = msg.sceneId;
     if (known(msg.sceneId)) runner?.setPreviewScene(msg.sceneId);

@@ -14,7 +14,6 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constantDisparityBaseline, disparityMetrics, type DispMetrics, type DispStats } from '../src/core/metrics';
-import type { Networks } from '../src/model/io';
 import { uploadScene } from '../src/train/pipeline';
 import { predictMaps } from '../src/train/predict';
 import { loadModel, loadScenes, parseArgs, useNodeBackend } from './common';
@@ -49,7 +48,9 @@ async function main(): Promise<void> {
     const st = uploadScene(scene);
     const opts = scene.nonOccMask ? { mask: scene.nonOccMask } : {};
     const m = (d?: Float32Array) => (d ? disparityMetrics(d, scene.gtDisp!, opts) : undefined);
-    const maps = await predictMaps(base.nets as Networks, st);
+    // SingleNet (and so the fused map) only count once stage 2 has trained it.
+    const singleTrained = ((base.modelJson.userDefinedMetadata.completedStages as string[] | undefined) ?? ['distill']).includes('distill');
+    const maps = await predictMaps({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st);
     const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
     if (final?.nets.stereo) r['StereoNet-D'] = m((await predictMaps({ stereo: final.nets.stereo }, st)).stereoDisp);
     results[scene.name] = r;

@@ -41,6 +41,8 @@ async function main(): Promise<void> {
   const base = await loadModel(staged ? join(weights, 'after-distill') : weights);
   const final = staged && existsSync(join(weights, 'final', 'model.json')) ? await loadModel(join(weights, 'final')) : undefined;
   const scenes = (await loadScenes(scenesDir)).filter((s) => s.gtDisp);
+  // the occlusion tolerance the model was trained with (the fused map depends on it)
+  const tolerance = Number(flags.get('lrTolerance') ?? (base.modelJson.userDefinedMetadata.settings as { lrTolerance?: number } | undefined)?.lrTolerance ?? 0.5);
   if (scenes.length === 0) throw new Error(`no scene under "${scenesDir}" has ground truth`);
 
   const results: Record<string, Partial<Record<MapName, DispMetrics>> & { constantEpe: number }> = {};
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     const m = (d?: Float32Array) => (d ? disparityMetrics(d, scene.gtDisp!, opts) : undefined);
     // SingleNet (and so the fused map) only count once stage 2 has trained it.
     const singleTrained = ((base.modelJson.userDefinedMetadata.completedStages as string[] | undefined) ?? ['distill']).includes('distill');
-    const maps = await predictMaps({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st);
+    const maps = await predictMaps({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, undefined, tolerance);
     const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
     if (final?.nets.stereo) r['StereoNet-D'] = m((await predictMaps({ stereo: final.nets.stereo }, st)).stereoDisp);
     results[scene.name] = r;

@@ -33,6 +33,8 @@ export interface TrainSettings {
    * consistency mask is used (at random initialisation the two views disagree everywhere).
    */
   maskWarmup: number;
+  /** Left-right consistency tolerance of the occlusion mask, in full-resolution pixels (METHOD.md: 0.5). */
+  lrTolerance: number;
   /** Weight of the stage-1 photometric loss kept during stage 3. */
   fusePhotoWeight: number;
   /** How SingleNet learns: distilled on visible pixels (the method), on all pixels, or photometric only. */
@@ -70,6 +72,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'lrFuse', label: 'Stage 3 learning rate', kind: 'float', default: 2e-4, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of StereoNet in stage 3.' },
   { key: 'smoothWeight', label: 'Smoothness weight', kind: 'float', default: 1e-3, min: 0, max: 1, group: 'loss', help: 'Weight of the edge-aware smoothness term (halved at each coarser scale).' },
   { key: 'maskWarmup', label: 'Occlusion mask warm-up', kind: 'float', default: 0.2, min: 0, max: 1, group: 'loss', help: 'Share of stage 1 trained before the left-right occlusion mask is applied (only out-of-view pixels are masked until then).' },
+  { key: 'lrTolerance', label: 'Occlusion tolerance (px)', kind: 'float', default: 0.5, min: 0.05, max: 10, group: 'loss', help: 'A pixel counts as seen by both views when its left and right disparities agree within this many pixels (scaled at coarser levels).' },
   { key: 'fusePhotoWeight', label: 'Stage 3 photometric weight', kind: 'float', default: 0.1, min: 0, max: 10, group: 'loss', help: 'How much of the stage-1 loss is kept while fine-tuning on the fused map.' },
   { key: 'distillMode', label: 'SingleNet supervision', kind: 'enum', default: 'occlusion', options: ['occlusion', 'none', 'photometric'], group: 'loss', help: 'occlusion: distil on pixels both views see (the method); none: distil on every pixel; photometric: no teacher (for comparison).' },
   { key: 'jitter', label: 'Colour jitter', kind: 'float', default: 0.1, min: 0, max: 0.5, group: 'data', help: 'Strength of random brightness, contrast and colour changes applied to both views alike.' },

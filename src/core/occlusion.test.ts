@@ -54,7 +54,9 @@ describe('visibility / occlusion mask from left-right consistency', () => {
     expect(await sumOf(visibilityMask(dL, near))).toBe(6); // columns 0, 1 out of view
     expect(await sumOf(visibilityMask(dL, far))).toBe(0);
     expect(await sumOf(visibilityMask(dL, far, 0.25))).toBe(0);
-    expect(await sumOf(visibilityMask(dL, far, 2))).toBe(6); // tolerance 1 px at a level twice as coarse... in s units
+    expect(await sumOf(visibilityMask(dL, far, 2))).toBe(6); // s = 2: tolerance 0.5 * 2 = 1 px
+    expect(await sumOf(visibilityMask(dL, far, 1, 'left', 1))).toBe(6); // a wider tolerance, 1 px
+    expect(await sumOf(visibilityMask(dL, far, 1, 'left', 0.55))).toBe(0);
     tf.dispose([dL, near, far]);
   });
 

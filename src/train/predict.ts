@@ -31,7 +31,7 @@ function padTo(img: ImageT, m: number): ImageT {
  * smaller than the scene, on the scene resized to that width; the maps are returned at the
  * scene's full size either way, disparities in its pixels.
  */
-export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?: number): Promise<PreviewMaps> {
+export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?: number, tolerancePx?: number): Promise<PreviewMaps> {
   const { width: W, height: H } = st.scene;
   const f = maxWidth !== undefined && W > maxWidth ? maxWidth / W : 1;
   const w1 = Math.max(32, Math.round(W * f));
@@ -49,7 +49,8 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?
       const stereo = nets.stereo;
       dL = stereo.forward(l, r)[0];
       const dR = rightDisparities((a, b) => [stereo.forward(a, b)[0]], l, r)[0];
-      M = visibilityMask(dL, dR);
+      // at the prediction width, the tolerance in scene pixels becomes tolerance * f
+      M = visibilityMask(dL, dR, f, 'left', tolerancePx);
       out.stereoDisp = toScene(dL);
       const occ = crop(occlusionMap(M));
       out.occlusion = f < 1 ? (tf.image.resizeNearestNeighbor(occ, [H, W], false, true) as tf.Tensor4D) : occ;

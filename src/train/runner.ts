@@ -179,7 +179,7 @@ export class Runner {
   async predict(sceneId: string, maxWidth?: number): Promise<PreviewMaps> {
     // SingleNet's maps are shown from the start of stage 2 on, so people can watch it learn.
     const hasSingle = this.completed.includes('distill') || this.singleLoaded || this.currentStage === 'distill' || this.currentStage === 'fuse';
-    return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), maxWidth);
+    return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), maxWidth, this.settings.lrTolerance);
   }
 
   /** Whether SingleNet came with loaded weights (so its maps mean something before stage 2). */

@@ -64,12 +64,12 @@ export function stereoBothViews(net: StereoNet, leftImg: ImageT, rightImg: Image
  * `visibility` picks M: 'lr' (left-right consistency with tolerance 0.5 * s and the out-of-view
  * term: the method) or 'all' (every pixel; the warm-up).
  */
-export function stereoLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr'): LossParts {
-  return stereoPhotoLoss(stereoBothViews(net, leftImg, rightImg), leftImg, rightImg, smoothWeight, visibility);
+export function stereoLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number): LossParts {
+  return stereoPhotoLoss(stereoBothViews(net, leftImg, rightImg), leftImg, rightImg, smoothWeight, visibility, tolerancePx);
 }
 
 /** The stage-1 loss of disparities already predicted (see stereoLoss). */
-export function stereoPhotoLoss(views: { dL: DispT[]; dR: DispT[] }, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr'): LossParts {
+export function stereoPhotoLoss(views: { dL: DispT[]; dR: DispT[] }, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number): LossParts {
   const W = leftImg.shape[2];
   const scales = nativeScales(views.dL, W);
   let photo = tf.scalar(0);
@@ -80,8 +80,8 @@ export function stereoPhotoLoss(views: { dL: DispT[]; dR: DispT[] }, leftImg: Im
     const l = imageAt(leftImg, s);
     const r = imageAt(rightImg, s);
     const ones = () => tf.onesLike(dl) as MapT;
-    const mL = visibility === 'lr' ? visibilityMask(dl, dr, s) : ones();
-    const mR = visibility === 'lr' ? visibilityMask(dr, dl, s, 'right') : ones();
+    const mL = visibility === 'lr' ? visibilityMask(dl, dr, s, 'left', tolerancePx) : ones();
+    const mR = visibility === 'lr' ? visibilityMask(dr, dl, s, 'right', tolerancePx) : ones();
     photo = tf.add(photo, tf.add(
       maskedMean(photometricError(l, warpH(r, dl, -1)), mL),
       maskedMean(photometricError(r, warpH(l, dr, 1)), mR),
@@ -96,10 +96,10 @@ export function stereoPhotoLoss(views: { dL: DispT[]; dR: DispT[] }, leftImg: Im
 }
 
 /** The frozen teacher's full-resolution left disparity and visibility mask (no gradient). */
-export function teacher(net: StereoNet, leftImg: ImageT, rightImg: ImageT): { dL: DispT; M: MapT } {
+export function teacher(net: StereoNet, leftImg: ImageT, rightImg: ImageT, tolerancePx?: number): { dL: DispT; M: MapT } {
   return tf.tidy(() => {
     const { dL, dR } = stereoBothViews(net, leftImg, rightImg);
-    return { dL: dL[0], M: visibilityMask(dL[0], dR[0]) };
+    return { dL: dL[0], M: visibilityMask(dL[0], dR[0], 1, 'left', tolerancePx) };
   });
 }
 
@@ -135,7 +135,7 @@ export function singleLoss(net: SingleNet, leftImg: ImageT, rightImg: ImageT, t:
  * Stage 3: StereoNet at every scale against the fused pseudo-label (mean |d - dFused|), plus
  * `photoWeight` times the stage-1 loss.
  */
-export function fuseLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, dFused: DispT, photoWeight: number, smoothWeight: number): LossParts {
+export function fuseLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, dFused: DispT, photoWeight: number, smoothWeight: number, tolerancePx?: number): LossParts {
   const views = stereoBothViews(net, leftImg, rightImg);
   let label = tf.scalar(0);
   for (const { disp, s, k } of nativeScales(views.dL, leftImg.shape[2])) {
@@ -143,6 +143,6 @@ export function fuseLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, dFus
   }
   label = tf.div(label, views.dL.length);
   if (photoWeight === 0) return { total: label, parts: { label } };
-  const photo = stereoPhotoLoss(views, leftImg, rightImg, smoothWeight);
+  const photo = stereoPhotoLoss(views, leftImg, rightImg, smoothWeight, 'lr', tolerancePx);
   return { total: tf.add(label, tf.mul(photo.total, photoWeight)) as tf.Scalar, parts: { label, photo: photo.parts.photo } };
 }

@@ -41,7 +41,7 @@ export function stereoStage(stereo: StereoNet, s: TrainSettings): StageUnit {
     name: 'stereo',
     step: (b) => {
       const visibility = step++ < warmup ? 'all' : 'lr';
-      return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility));
+      return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility, s.lrTolerance));
     },
     dispose: () => opt.dispose(),
   };
@@ -55,7 +55,7 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
   return {
     name: 'distill',
     step: async (b) => {
-      const t = s.distillMode === 'photometric' ? null : teacher(frozen, b.leftImg, b.rightImg);
+      const t = s.distillMode === 'photometric' ? null : teacher(frozen, b.leftImg, b.rightImg, s.lrTolerance);
       try {
         return await optimise(opt, vars, () => singleLoss(single, b.leftImg, b.rightImg, t, s.distillMode, s.smoothWeight));
       } finally {
@@ -79,11 +79,11 @@ export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings
     name: 'fuse',
     step: async (b) => {
       const dFused = tf.tidy(() => {
-        const t = teacher(frozenStereo, b.leftImg, b.rightImg);
+        const t = teacher(frozenStereo, b.leftImg, b.rightImg, s.lrTolerance);
         return fuseDisparity(t.dL, frozenSingle.forward(b.leftImg)[0], t.M);
       });
       try {
-        return await optimise(opt, vars, () => fuseLoss(stereo, b.leftImg, b.rightImg, dFused, s.fusePhotoWeight, s.smoothWeight));
+        return await optimise(opt, vars, () => fuseLoss(stereo, b.leftImg, b.rightImg, dFused, s.fusePhotoWeight, s.smoothWeight, s.lrTolerance));
       } finally {
         dFused.dispose();
       }

@@ -29,6 +29,8 @@ export interface StereoNet {
 
 /** Pyramid levels, 1 = 1/2 ... 4 = 1/16. */
 const COARSEST = 4;
+/** The coarsest estimate at initialisation, as a fraction of maxDisp. */
+const INIT_FRACTION = 0.125;
 /** Largest correction of the refinement block, in pixels of the finest level. */
 const REFINE_RANGE = 2;
 
@@ -63,13 +65,20 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
     convLayer(p, 'refine/conv2', r, r),
     convLayer(p, 'refine/out', r, 1, { act: 'linear' }),
   ];
-  // Small output weights at start: the first estimate is sigmoid(~0) * max, residuals ~0.
+  // Small output weights at start, so residuals start near 0, and the coarsest estimate starts
+  // at INIT_FRACTION of maxDisp (sigmoid of the bias): starting at half of maxDisp (48 px) put it
+  // far beyond typical disparities, and stage 1 overshot into negative disparities where the
+  // bounded outputs saturate and stop learning (tsukuba, tiny preset, 128x64 crops).
   for (const name of [...p.vars.keys()].filter((n) => /\/out\/kernel$/.test(n))) {
     const v = p.get(name);
     const scaled = tf.mul(v, 0.1);
     v.assign(scaled);
     scaled.dispose();
   }
+  const coarseBias = p.get(`disp${COARSEST}/out/bias`);
+  const bias = tf.fill(coarseBias.shape, Math.log(INIT_FRACTION / (1 - INIT_FRACTION)));
+  coarseBias.assign(bias);
+  bias.dispose();
 
   const run = (layers: ConvLayer[], x: tf.Tensor4D) => layers.reduce((h, layer) => layer(h), x);
 

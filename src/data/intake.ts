@@ -10,6 +10,7 @@ import { decodeDisparity, decodeMaskRaw, maskToBinary } from './gt';
 import { decodeImage, decodeImageBrowser, type DispMap, type RgbImage } from './image';
 import { IMAGE_EXTENSIONS, parsePath, type PlannedPair } from './pairing';
 import { sniffFormat } from './sniff';
+import type { StereoScene } from './scene';
 
 /** One input file: its path (folder/name, as picked, dropped or unzipped) and its contents. */
 export interface IntakeFile {
@@ -30,16 +31,7 @@ export const MAX_ZIP_ENTRY_BYTES = 256 * 2 ** 20;
 const BROWSER_ONLY = ['webp', 'bmp', 'gif', 'avif'];
 
 /** A decoded scene ready for the dataset. Images and maps are at `width` x `height`. */
-export interface LoadedScene {
-  name: string;
-  width: number;
-  height: number;
-  leftImg: RgbImage;
-  rightImg: RgbImage;
-  /** Left-view disparity in px at width x height, 0 = no GT. */
-  gtDisp?: DispMap;
-  /** 1 = non-occluded with GT. */
-  nonOccMask?: Uint8Array;
+export interface LoadedScene extends StereoScene {
   /** Size of the files as given, and the downscale factor applied to them (1 = none). */
   fileWidth: number;
   fileHeight: number;

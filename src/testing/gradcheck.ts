@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../model/layers';
 
 /**
  * Central finite-difference gradient of a scalar function at `x` (float64 accumulation of
@@ -33,21 +34,12 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return num / Math.max(den, 1e-12);
 }
 
-/** A seeded PRNG (mulberry32) for reproducible test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the networks use for their weights (mulberry32). */
+export { mulberry32 as rng } from '../model/layers';
 
 /** A tensor of uniform values in [lo, hi) from a seeded PRNG. */
 export function randomTensor(shape: number[], seed: number, lo = 0, hi = 1): tf.Tensor {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Float32Array.from({ length: n }, () => lo + (hi - lo) * r()), shape);
 }

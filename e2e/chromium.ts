@@ -1,7 +1,6 @@
-// Finds a Chromium for the browser tests. Keep in step with scripts/check-chromium.mjs, which
-// runs the same search before `playwright test` and explains how to get one when it fails.
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+// Finds a Chromium for the browser tests with the search in scripts/find-chromium.mjs, which
+// scripts/check-chromium.mjs also runs before `playwright test` (and explains how to get one).
+import { findSystemChromium } from '../scripts/find-chromium.mjs';
 
 /** Launch flags: WebGPU and WebGL on SwiftShader when there is no GPU, and a quiet browser. */
 export const CHROMIUM_ARGS = [
@@ -19,9 +18,6 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-const USUAL_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-const NAMES_ON_PATH = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
-
 /**
  * CHROMIUM_PATH, else a system Chromium/Chrome in the usual places or on PATH. Undefined: none
  * found, so Playwright uses its own (installed with `npx playwright install chromium`).
@@ -29,12 +25,5 @@ const NAMES_ON_PATH = ['chromium', 'chromium-browser', 'google-chrome', 'google-
 export function findChromium(): string | undefined {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) return fromEnv; // honoured as given; scripts/check-chromium.mjs checks it exists
-  for (const p of USUAL_PATHS) if (existsSync(p)) return p;
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of NAMES_ON_PATH) {
-      const p = join(dir, name);
-      if (existsSync(p)) return p;
-    }
-  }
-  return undefined;
+  return findSystemChromium();
 }

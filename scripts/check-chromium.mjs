@@ -1,22 +1,8 @@
 #!/usr/bin/env node
 // Runs before `playwright test` (npm run test:e2e): finds a Chromium for the browser tests or
-// explains how to get one and exits 1. Same search as e2e/chromium.ts (keep them in step).
+// explains how to get one and exits 1. The search itself is scripts/find-chromium.mjs.
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-
-const USUAL_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-const NAMES_ON_PATH = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
-
-function findSystemChromium() {
-  for (const p of USUAL_PATHS) if (existsSync(p)) return p;
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    for (const name of NAMES_ON_PATH) {
-      const p = join(dir, name);
-      if (existsSync(p)) return p;
-    }
-  }
-  return undefined;
-}
+import { findSystemChromium, USUAL_PATHS } from './find-chromium.mjs';
 
 /** Playwright's own Chromium, if `npx playwright install chromium` was run. */
 async function findPlaywrightChromium() {

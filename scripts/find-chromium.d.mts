@@ -1,0 +1,2 @@
+export declare const USUAL_PATHS: string[];
+export declare function findSystemChromium(): string | undefined;

@@ -28,6 +28,8 @@ export class Runner {
   private resumeWaiters: (() => void)[] = [];
   private previewSceneId?: string;
   private currentStage?: StageName;
+  /** Whether SingleNet came with loaded weights (so its maps mean something before stage 2). */
+  singleLoaded = false;
   /** Stages finished with this runner's weights, in order (saved with checkpoints). */
   readonly completed: StageName[] = [];
 
@@ -39,10 +41,6 @@ export class Runner {
 
   get state(): RunnerState {
     return this._state;
-  }
-
-  get networks(): { stereo: StereoNet; single: SingleNet } {
-    return { stereo: this.stereo, single: this.single };
   }
 
   /**
@@ -181,9 +179,6 @@ export class Runner {
     const hasSingle = this.completed.includes('distill') || this.singleLoaded || this.currentStage === 'distill' || this.currentStage === 'fuse';
     return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), maxWidth, this.settings.lrTolerance);
   }
-
-  /** Whether SingleNet came with loaded weights (so its maps mean something before stage 2). */
-  singleLoaded = false;
 
   /** Metrics of every map against the scene's ground truth, at full resolution. */
   async evaluate(sceneId: string): Promise<SceneMetrics> {

@@ -5,8 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { collectErrors, waitForRuntime } from './helpers';
+import { collectErrors, dropFiles, waitForRuntime } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The shared test data beside the checkout (CI has ../shared there too). */
@@ -124,6 +125,51 @@ test('Pause, Resume and Reset while the worker trains; a pair added meanwhile jo
     return { pairs: s.dataset.pairs.length, previews: s.buffers.previews.size, hasWeights: s.training.hasWeights, losses: s.buffers.losses.stereo.steps.length };
   });
   expect(after).toEqual({ pairs: SAMPLES.length + 1, previews: 0, hasWeights: false, losses: 0 });
+  expect(errors).toEqual([]);
+});
+
+test('drag and drop: a real pair dropped on the page is added and drawn', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/?backend=wasm');
+  await waitForSamples(page);
+  const files = ['left.png', 'right.png'].map((name) => ({ name, type: 'image/png', bytes: readFileSync(path.join(STEREO, 'venus', name)) }));
+  await dropFiles(page, files);
+  const added = page.getByRole('list', { name: 'Stereo pairs' }).getByRole('button', { name: /^pair 1 434×383 · no GT/ });
+  await expect(added).toBeVisible();
+  expect(await page.evaluate(() => window.__rd!.store.getState().dataset.pairs.length)).toBe(SAMPLES.length + 1);
+  await added.click();
+  await expect(page.getByRole('heading', { name: /^Maps: pair 1/ })).toBeVisible();
+  await expect.poll(() => panelHasPicture(page, 'Left image')).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test('previews arrive about once a second while training, not only every previewEvery steps', async ({ page }) => {
+  const errors = collectErrors(page);
+  // previewEvery=10000: without the time rule no preview would come before step 10000.
+  await page.goto('/?backend=wasm&preset=tiny&width=64&height=32&batch=1&stepsStereo=100000&previewEvery=10000');
+  await waitForRuntime(page);
+  await waitForSamples(page);
+  await page.evaluate(() => {
+    const log: { step: number; at: number }[] = [];
+    (window as unknown as { __previews: typeof log }).__previews = log;
+    let step = 0;
+    window.__rd!.client.onTrainEvent((ev) => {
+      if (ev.type === 'step') step = ev.report.step;
+      if (ev.type === 'preview') log.push({ step, at: performance.now() });
+    });
+  });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const previews = () => page.evaluate(() => (window as unknown as { __previews: { step: number; at: number }[] }).__previews);
+  await expect.poll(async () => (await previews()).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Stopped in stage 1');
+  const log = await previews();
+  expect(log.every((p) => p.step > 0 && p.step < 10000)).toBe(true);
+  // about once a second: no gap between previews much above a second (the step in flight may add a little)
+  const gaps = log.slice(1).map((p, i) => p.at - log[i].at);
+  expect(Math.max(...gaps)).toBeLessThan(2500);
+  expect(Math.min(...gaps)).toBeGreaterThan(900);
+  await expect.poll(() => panelHasPicture(page, 'StereoNet disparity')).toBe(true);
   expect(errors).toEqual([]);
 });
 

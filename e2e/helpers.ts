@@ -61,3 +61,30 @@ export function expectHealthySelftest(st: SelftestSlice, width: number, height: 
   expect(r.params.single).toBeGreaterThan(0);
   expect(r.numTensorsAfter).toBe(r.numTensorsBefore);
 }
+
+/** A file to drop on the page: its name and its bytes. */
+export interface DropFile {
+  name: string;
+  bytes: Buffer;
+  type?: string;
+}
+
+/**
+ * Drops files on the page as a user would: a synthetic DataTransfer holding real File objects,
+ * dispatched as dragenter, dragover and drop on the body (the page takes drops anywhere).
+ */
+export async function dropFiles(page: Page, files: DropFile[]): Promise<void> {
+  const payload = files.map((f) => ({ name: f.name, type: f.type ?? '', base64: f.bytes.toString('base64') }));
+  const dt = await page.evaluateHandle((list) => {
+    const transfer = new DataTransfer();
+    for (const f of list) {
+      const bin = atob(f.base64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      transfer.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    return transfer;
+  }, payload);
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('body', type, { dataTransfer: dt });
+  await dt.dispose();
+}

@@ -78,7 +78,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'jitter', label: 'Colour jitter', kind: 'float', default: 0.1, min: 0, max: 0.5, group: 'data', help: 'Strength of random brightness, contrast and colour changes applied to both views alike.' },
   { key: 'flip', label: 'Random flip', kind: 'bool', default: true, group: 'data', help: 'Flip crops left-right and swap the views, which doubles the data.' },
   { key: 'seed', label: 'Seed', kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, group: 'run', help: 'Seed of the weights and the data order: the same settings and seed reproduce a run.' },
-  { key: 'previewEvery', label: 'Preview every', kind: 'int', default: 10, min: 1, max: 10000, group: 'run', help: 'Steps between preview refreshes (each costs a forward pass and a read-back).' },
+  { key: 'previewEvery', label: 'Preview every', kind: 'int', default: 10, min: 1, max: 10000, group: 'run', help: 'Steps between preview refreshes (each costs a forward pass and a read-back). When steps are slow, a preview is also sent about once a second.' },
 ];
 
 export function defaultSettings(): TrainSettings {

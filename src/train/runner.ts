@@ -11,6 +11,7 @@ import { buildSingleNet, type SingleNet } from '../model/singleNet';
 import { buildStereoNet, type StereoNet } from '../model/stereoNet';
 import { CropSampler, uploadScene, type SceneTensors } from './pipeline';
 import { predictMaps } from './predict';
+import { PreviewSchedule } from './previewSchedule';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from './stages/units';
 import type { PreviewMaps, RunnerEvents, SceneMetrics, StageEnd, TrainScene } from './types';
 
@@ -117,6 +118,7 @@ export class Runner {
         this.currentStage = name;
         let step = 0;
         let rate = 0;
+        const previews = new PreviewSchedule(this.settings.previewEvery);
         try {
           while (step < steps && !this.cancelled) {
             while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
@@ -139,8 +141,8 @@ export class Runner {
             rate = rate === 0 ? sps : 0.8 * rate + 0.2 * sps;
             const mem = tf.memory();
             await this.events.onStep?.({ stage: name, step, steps, losses, stepsPerSec: rate, etaSec: (steps - step) / rate, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes } });
-            if (this.events.onPreview && (step % this.settings.previewEvery === 0 || step === steps)) {
-              this.events.onPreview(await this.predict(this.previewSceneId ?? this.scenes[0].scene.id, this.settings.width * 2));
+            if (this.events.onPreview && previews.due(step, steps)) {
+              this.events.onPreview(await previews.timed(() => this.predict(this.previewSceneId ?? this.scenes[0].scene.id, this.settings.width * 2)));
             }
             await yieldToEvents();
           }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { PreviewSchedule } from './previewSchedule';
+
+/** Simulates `steps` training steps of `stepMs` each; a preview takes `previewMs`. Returns the steps after which a preview ran. */
+async function simulate(opts: { everySteps: number; steps: number; stepMs: number; previewMs?: number; minIntervalMs?: number }): Promise<number[]> {
+  let t = 0;
+  const schedule = new PreviewSchedule(opts.everySteps, { now: () => t, minIntervalMs: opts.minIntervalMs });
+  const previews: number[] = [];
+  for (let step = 1; step <= opts.steps; step++) {
+    t += opts.stepMs;
+    if (schedule.due(step, opts.steps)) {
+      await schedule.timed(async () => {
+        t += opts.previewMs ?? 0;
+      });
+      previews.push(step);
+    }
+  }
+  return previews;
+}
+
+describe('PreviewSchedule', () => {
+  it('fast steps: every N steps and the last step, as before', async () => {
+    // 10 ms per step: 10 steps take 100 ms, far below the 1 s interval.
+    expect(await simulate({ everySteps: 10, steps: 35, stepMs: 10 })).toEqual([10, 20, 30, 35]);
+  });
+
+  it('slow steps: a preview after every step once a second has passed (CPU at ~2 s per step)', async () => {
+    expect(await simulate({ everySteps: 10, steps: 5, stepMs: 2000 })).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('in between: about once a second even when N steps take much longer', async () => {
+    // 300 ms per step with previews every 1000 steps: due every 4th step (1.2 s >= 1 s).
+    const got = await simulate({ everySteps: 1000, steps: 20, stepMs: 300 });
+    expect(got).toEqual([4, 8, 12, 16, 20]);
+  });
+
+  it('slow previews stretch the interval to 3x their cost, so they take about a quarter of the time', async () => {
+    // Each preview costs 1 s: after the first one, the time rule waits 3 s (6 steps), not 1 s.
+    expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 500, previewMs: 1000 })).toEqual([2, 8, 14, 20]);
+  });
+
+  it('the interval counts from the end of the last preview, not from its start', async () => {
+    let t = 0;
+    const s = new PreviewSchedule(100, { now: () => t });
+    t = 1000;
+    expect(s.due(1, 1000)).toBe(true);
+    await s.timed(async () => {
+      t += 200;
+    });
+    t += 900; // 900 ms after the preview ended
+    expect(s.due(2, 1000)).toBe(false);
+    t += 100;
+    expect(s.due(3, 1000)).toBe(true);
+  });
+});

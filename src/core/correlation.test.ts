@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { numericGrad, randomTensor, relError } from '../testing/gradcheck';
-import { correlation1d } from './correlation';
+import { correlation1d, correlation1dStock } from './correlation';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,6 +56,33 @@ describe('correlation1d', () => {
     expect(relError(await gL.data(), await numericGrad((a) => f(a, fR), fL, 1e-2))).toBeLessThan(1e-2);
     expect(relError(await gR.data(), await numericGrad((b) => f(fL, b), fR, 1e-2))).toBeLessThan(1e-2);
     tf.dispose([fL, fR, R, gL, gR]);
+  });
+
+  it('gives the values and gradients of the stock-op version on random inputs', async () => {
+    const shape = [2, 3, 11, 5];
+    const fL = randomTensor(shape, 7, -1, 1) as tf.Tensor4D;
+    const fR = randomTensor(shape, 8, -1, 1) as tf.Tensor4D;
+    for (const [minK, maxK] of [[-3, 3], [0, 6], [1, 4], [-2, -1]]) {
+      const R = randomTensor([2, 3, 11, maxK - minK + 1], 9, -1, 1);
+      const loss = (f: typeof correlation1d) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D, minK, maxK), R)) as tf.Scalar;
+      const [a, b] = [correlation1d(fL, fR, minK, maxK), correlation1dStock(fL, fR, minK, maxK)];
+      expect(relError(await a.data(), await b.data())).toBeLessThan(1e-5);
+      const g1 = tf.grads(loss(correlation1d))([fL, fR]);
+      const g2 = tf.grads(loss(correlation1dStock))([fL, fR]);
+      for (let i = 0; i < 2; i++) expect(relError(await g1[i].data(), await g2[i].data())).toBeLessThan(1e-5);
+      tf.dispose([R, a, b, ...g1, ...g2]);
+    }
+    tf.dispose([fL, fR]);
+  });
+
+  it('leaves no tensors behind after a gradient', () => {
+    const fL = tf.randomNormal([1, 2, 8, 3]) as tf.Tensor4D;
+    const fR = tf.randomNormal([1, 2, 8, 3]) as tf.Tensor4D;
+    const before = tf.memory().numTensors;
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(correlation1d(a as tf.Tensor4D, b as tf.Tensor4D, -2, 3)))([fL, fR]);
+    tf.dispose(g);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([fL, fR]);
   });
 
   it('rejects mismatched shapes and bad ranges with the op name', () => {

@@ -8,7 +8,7 @@ const C2 = 0.03 ** 2;
 /**
  * Structural dissimilarity on 3x3 windows (mean pooling, replicated borders):
  * (1 - SSIM(a, b)) / 2 clipped to [0, 1], per pixel and channel: [B, H, W, C].
- * The five local means (of a, b, a^2, b^2, ab) come from one pooling of their channel stack;
+ * The five local means (of a, b, a^2, b^2, ab) come from one pooling of their batch stack;
  * replicate padding commutes with the pointwise products, so both inputs are padded once.
  */
 export function ssimDissimilarity(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
@@ -16,8 +16,10 @@ export function ssimDissimilarity(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
     const ap = padReplicate(a, 1);
     const bp = padReplicate(b, 1);
-    const stacked = tf.concat([ap, bp, tf.mul(ap, ap), tf.mul(bp, bp), tf.mul(ap, bp)], 3) as tf.Tensor4D;
-    const [muA, muB, mAA, mBB, mAB] = tf.split(tf.avgPool(stacked, 3, 1, 'valid'), 5, 3);
+    // Stacked along the batch axis: concatenating and splitting whole images are contiguous
+    // copies, while the channel axis made wasm's SplitV and Concat (and their gradients) strided.
+    const stacked = tf.concat([ap, bp, tf.mul(ap, ap), tf.mul(bp, bp), tf.mul(ap, bp)], 0) as tf.Tensor4D;
+    const [muA, muB, mAA, mBB, mAB] = tf.split(tf.avgPool(stacked, 3, 1, 'valid'), 5, 0);
     const sigmaA = tf.sub(mAA, tf.square(muA));
     const sigmaB = tf.sub(mBB, tf.square(muB));
     const sigmaAB = tf.sub(mAB, tf.mul(muA, muB));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import '../core/wasmKernels';
 import { afterAll, describe, expect, it } from 'vitest';
 import { distillLoss } from '../core/distill';
 import { rightDisparities } from '../core/mirror';

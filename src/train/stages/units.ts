@@ -2,6 +2,8 @@
 // takes a batch, takes one Adam step on its network, and returns its loss terms as numbers.
 import * as tf from '@tensorflow/tfjs';
 import { fuseDisparity } from '../../core/fusion';
+// Faster wasm Slice / SplitV wherever training runs (the worker and the CLI both come through here).
+import '../../core/wasmKernels';
 import type { StageName, TrainSettings } from '../../config/settings';
 import { cloneSingleNet, cloneStereoNet } from '../../model/clone';
 import type { SingleNet } from '../../model/singleNet';

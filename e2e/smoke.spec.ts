@@ -34,11 +34,18 @@ test('?backend=webgpu: the worker runs on WebGPU and both networks give finite o
 
 test('no ?backend: the worker picks WASM when the only WebGPU adapter is software, and says why', async ({ page }) => {
   const errors = collectErrors(page);
+  const wasmFetched: string[] = [];
+  page.on('request', (r) => {
+    if (/\.wasm$/.test(r.url())) wasmFetched.push(r.url().split('/').pop()!);
+  });
   await page.goto('/');
   const runtime = await waitForRuntime(page);
   expect(runtime.error).toBeUndefined();
   expect(runtime.requested).toBeUndefined();
   expect(runtime.adapter, 'the worker saw a WebGPU adapter').toBeDefined();
+  // The dev server sends COOP/COEP, so the page and its worker are cross-origin isolated.
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  expect(runtime.crossOriginIsolated).toBe(true);
 
   if (runtime.adapter!.isFallback) {
     expect(runtime.backend).toBe('wasm');
@@ -46,6 +53,12 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
     expect(reason).toMatch(/software fallback/);
     await expect(page.getByTestId('backend-name')).toHaveText('WebAssembly (WASM)');
     await expect(page.getByTestId('backend-reasons')).toContainText(reason!);
+    // Isolated, tfjs loads its threaded SIMD build, whose pool has half the logical cores (1 to 8).
+    expect(wasmFetched).toEqual([expect.stringMatching(/^tfjs-backend-wasm-threaded-simd[^/]*\.wasm$/)]);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(runtime.wasmThreads).toBe(Math.min(8, Math.max(1, Math.floor(cores / 2))));
+    await expect(page.getByTestId('wasm-threads')).toHaveText(`WebAssembly threads: ${runtime.wasmThreads} (the page is cross-origin isolated).`);
+    console.log(`wasm threads: ${runtime.wasmThreads} of ${cores} logical cores (cross-origin isolated)`);
   } else {
     expect(runtime.backend).toBe('webgpu');
   }

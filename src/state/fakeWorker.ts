@@ -56,7 +56,7 @@ export class FakeWorker implements WorkerLike {
     switch (msg.type) {
       case 'init':
         this.hasNets = false;
-        return this.emit({ type: 'ready', ...ids, backend: 'cpu', reasons: [], warmupMs: 1 });
+        return this.emit({ type: 'ready', ...ids, backend: 'cpu', reasons: [], warmupMs: 1, crossOriginIsolated: false });
       case 'selftest':
         return this.emit({ type: 'error', ...ids, message: 'selftest: not in the fake worker' });
       case 'setScenes':

@@ -29,6 +29,10 @@ export interface RuntimeSlice {
   reasons: string[];
   adapter?: AdapterSummary;
   warmupMs?: number;
+  /** The worker is cross-origin isolated (needed for threaded wasm). */
+  crossOriginIsolated?: boolean;
+  /** Threads of the wasm backend, when it runs on wasm. */
+  wasmThreads?: number;
   /** Last error from init or from the worker itself. */
   error?: string;
 }
@@ -111,6 +115,8 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
               reasons: r.reasons,
               adapter: r.adapter,
               warmupMs: r.warmupMs,
+              crossOriginIsolated: r.crossOriginIsolated,
+              wasmThreads: r.wasmThreads,
             },
           }));
         } catch (err) {

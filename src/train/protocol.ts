@@ -148,6 +148,10 @@ export interface ReadyReply {
   adapter?: AdapterSummary;
   /** Time of the warm-up op in ms (shader / wasm compilation). */
   warmupMs: number;
+  /** The worker is cross-origin isolated (COOP/COEP headers), so wasm may use threads. */
+  crossOriginIsolated: boolean;
+  /** Threads of the wasm backend (1: single-threaded SIMD build); only when it runs on wasm. */
+  wasmThreads?: number;
 }
 
 export interface SelftestReply {

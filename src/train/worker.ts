@@ -9,7 +9,7 @@
 //   another request is queued or running.
 import '@tensorflow/tfjs'; // core + layers + the cpu and webgl backends
 import '@tensorflow/tfjs-backend-webgpu';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
 import {
@@ -128,7 +128,8 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
       const choice = await selectBackend(msg.backend);
       const warmupMs = await warmUp();
       ready = true;
-      return { type: 'ready', ...ids, ...choice, warmupMs };
+      const wasmThreads = choice.backend === 'wasm' ? getThreadsCount() : undefined;
+      return { type: 'ready', ...ids, ...choice, warmupMs, crossOriginIsolated: scope.crossOriginIsolated, ...(wasmThreads !== undefined ? { wasmThreads } : {}) };
     }
     case 'selftest': {
       if (!ready) throw new Error('selftest: the worker has no backend yet (send init first)');

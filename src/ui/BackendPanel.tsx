@@ -10,6 +10,8 @@ export function BackendPanel() {
   const reasons = useApp((s) => s.runtime.reasons);
   const adapter = useApp((s) => s.runtime.adapter);
   const warmupMs = useApp((s) => s.runtime.warmupMs);
+  const isolated = useApp((s) => s.runtime.crossOriginIsolated);
+  const wasmThreads = useApp((s) => s.runtime.wasmThreads);
   const pageHasWebGpu = useApp((s) => s.runtime.pageHasWebGpu);
   const ignoredParam = useApp((s) => s.runtime.ignoredBackendParam);
 
@@ -27,6 +29,14 @@ export function BackendPanel() {
             </>
           )}
           {warmupMs !== undefined && <> (warm-up {Math.round(warmupMs)} ms)</>}.
+        </p>
+      )}
+      {ready && backend === 'wasm' && wasmThreads !== undefined && (
+        <p data-testid="wasm-threads">
+          WebAssembly threads: {wasmThreads}
+          {isolated
+            ? ' (the page is cross-origin isolated).'
+            : ' (single-threaded: the page is not cross-origin isolated; serve it with the COOP and COEP headers, see the README).'}
         </p>
       )}
       {ready && reasons.length > 0 && (

@@ -4,14 +4,23 @@
  * top kernels of one step (tf.profile) with the kernel count.
  *
  *   npm run bench -- [--backends wasm,cpu] [--sizes 256x128,512x256] [--preset default]
- *                    [--steps 10] [--warmup 2] [--json <file>]
+ *                    [--steps 10] [--warmup 2] [--json <file>] [--baseline <git ref>]
+ *
+ * Multiply-adds per step are counted from the shapes of every convolution kernel of one profiled
+ * step (forward and both gradients), so the achieved rate of the convolutions is visible.
+ * `--baseline <ref>` first runs the same benchmark on that commit (a git worktree in the temp
+ * folder sharing this node_modules), then this one, and prints both side by side: a
+ * before/after on the same machine in the same run.
  *
  * The browser path (WebGPU, WebGL, WASM in Chromium) is not measured here yet.
  * Results go in BENCHMARKS.md with the machine and date.
  */
 import * as tf from '@tensorflow/tfjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
 import { defaultSettings, STAGE_NAMES, type StageName } from '../src/config/settings';
 import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig, type PresetName } from '../src/model';
 import { layeredScene } from '../src/testing/scenes';
@@ -23,6 +32,8 @@ interface StepStats { medianMs: number; minMs: number; maxMs: number; steps: num
 interface Row {
   backend: string; size: string; stage: StageName; stats?: StepStats; skipped?: string;
   kernels?: number; topKernels?: { name: string; ms: number; calls: number }[];
+  /** Multiply-adds of the convolution kernels of one step (forward and gradients), and their time. */
+  convGMacs?: number; convMs?: number;
   memory?: { before: { numTensors: number; numBytes: number }; after: { numTensors: number; numBytes: number } };
 }
 
@@ -63,7 +74,14 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
     const m1 = tf.memory();
     const prof = await tf.profile(step);
     const agg = new Map<string, { ms: number; calls: number }>();
+    let macs = 0;
+    let convMs = 0;
     for (const k of prof.kernels) {
+      const m = convMacs(k.name, k.inputShapes as number[][], k.outputShapes as number[][]);
+      if (m > 0) {
+        macs += m;
+        convMs += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      }
       const a = agg.get(k.name) ?? { ms: 0, calls: 0 };
       a.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
       a.calls += 1;
@@ -72,6 +90,8 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
     return {
       stats: { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), steps },
       kernels: prof.kernels.length,
+      convGMacs: macs / 1e9,
+      convMs,
       topKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms).slice(0, 6),
       memory: { before: { numTensors: m0.numTensors, numBytes: m0.numBytes }, after: { numTensors: m1.numTensors, numBytes: m1.numBytes } },
     };
@@ -81,6 +101,16 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
     single.dispose();
     tf.dispose([st.leftImg, st.rightImg]);
   }
+}
+
+const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+/** Multiply-adds of one convolution kernel from its shapes (0 for any other kernel). */
+function convMacs(name: string, inShapes: number[][], outShapes: number[][]): number {
+  if (name === 'Conv2D') return prod(outShapes[0]) * prod(inShapes[1].slice(0, 3)); // out x (kh kw cin)
+  if (name === 'Conv2DBackpropInput') return prod(inShapes[0]) * prod(inShapes[1].slice(0, 3)); // dy x (kh kw cin)
+  if (name === 'Conv2DBackpropFilter') return prod(inShapes[1]) * prod(outShapes[0].slice(0, 3)); // dy x (kh kw cin)
+  return 0;
 }
 
 async function inferenceMs(preset: PresetName): Promise<{ stereoMs: number; singleMs: number }> {
@@ -107,8 +137,26 @@ async function inferenceMs(preset: PresetName): Promise<{ stereoMs: number; sing
   return res;
 }
 
+/** Runs this benchmark on another commit (a worktree sharing node_modules); returns its JSON. */
+function runBaseline(ref: string, args: string[]): { rows: Row[]; inference: Record<string, { stereoMs: number; singleMs: number }> } {
+  const root = resolve(import.meta.dirname, '..');
+  const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root, encoding: 'utf8' }).trim();
+  const dir = join(tmpdir(), `reciprocal-depth-bench-${sha}`);
+  if (!existsSync(dir)) execFileSync('git', ['worktree', 'add', '--detach', dir, sha], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  const out = join(dir, 'baseline.json');
+  console.log(`--- baseline: ${ref} (${sha}) in ${dir}`);
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'cli/bench.ts', ...args, '--json', out], { cwd: dir, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`the baseline benchmark at ${sha} failed (exit ${r.status})`);
+  console.log(`--- current: ${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()} + working tree`);
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2), []);
+  const argv = process.argv.slice(2);
+  const { flags, bools } = parseArgs(argv, ['no-inference']);
+  const baselineRef = flags.get('baseline');
+  const baseline = baselineRef ? runBaseline(baselineRef, stripFlags(argv, ['baseline', 'json'])) : undefined;
   const backends = (flags.get('backends') ?? 'wasm').split(',');
   const sizes = (flags.get('sizes') ?? '256x128,512x256').split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const preset = (flags.get('preset') ?? 'default') as PresetName;
@@ -130,18 +178,42 @@ async function main(): Promise<void> {
           r = { skipped: `failed: ${e instanceof Error ? e.message : String(e)}` };
         }
         rows.push({ backend, size: size.join('x'), stage, ...r });
-        const line = r.stats ? `${r.stats.medianMs.toFixed(0)} ms (min ${r.stats.minMs.toFixed(0)}, max ${r.stats.maxMs.toFixed(0)}), ${r.kernels} kernels, tensors ${r.memory!.before.numTensors} -> ${r.memory!.after.numTensors}` : `skipped: ${r.skipped}`;
+        const rate = r.convGMacs !== undefined && r.convMs ? `, conv ${r.convGMacs.toFixed(2)} GMAC in ${r.convMs.toFixed(0)} ms (${(r.convGMacs / (r.convMs / 1000)).toFixed(1)} GMAC/s)` : '';
+        const line = r.stats ? `${r.stats.medianMs.toFixed(0)} ms (min ${r.stats.minMs.toFixed(0)}, max ${r.stats.maxMs.toFixed(0)}), ${r.kernels} kernels, tensors ${r.memory!.before.numTensors} -> ${r.memory!.after.numTensors}${rate}` : `skipped: ${r.skipped}`;
         console.log(`${backend} ${size.join('x')} ${stage.padEnd(8)} ${line}`);
         if (r.topKernels) console.log(`    top: ${r.topKernels.map((k) => `${k.name} ${k.ms.toFixed(0)} ms/${k.calls}`).join(', ')}`);
       }
     }
-    if (backend !== 'cpu' && !flags.has('no-inference')) {
+    if (backend !== 'cpu' && !bools.has('no-inference')) {
       inference[backend] = await inferenceMs(preset);
       console.log(`${backend} inference at 1242x375: StereoNet ${inference[backend].stereoMs.toFixed(0)} ms, SingleNet ${inference[backend].singleMs.toFixed(0)} ms`);
     }
   }
+  if (baseline) {
+    console.log(`\nbefore (${baselineRef}) -> after, median ms per step (kernels per step):`);
+    for (const r of rows) {
+      const b = baseline.rows.find((x) => x.backend === r.backend && x.size === r.size && x.stage === r.stage);
+      const f = (x?: Row) => (x?.stats ? `${x.stats.medianMs.toFixed(0)} ms (${x.kernels})` : x?.skipped ? 'skipped' : '-');
+      const speedup = b?.stats && r.stats ? ` x${(b.stats.medianMs / r.stats.medianMs).toFixed(2)}` : '';
+      console.log(`  ${r.backend} ${r.size} ${r.stage.padEnd(8)} ${f(b)} -> ${f(r)}${speedup}`);
+    }
+  }
   const json = flags.get('json');
-  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, preset, rows, inference }, null, 1));
+  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, preset, rows, inference, baseline: baseline && { ref: baselineRef, ...baseline } }, null, 1));
+}
+
+/** argv without the named --flags and their values. */
+function stripFlags(argv: string[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2).split('=')[0] : null;
+    if (name && names.includes(name)) {
+      if (!argv[i].includes('=') && i + 1 < argv.length && !argv[i + 1].startsWith('--')) i++;
+      continue;
+    }
+    out.push(argv[i]);
+  }
+  return out;
 }
 
 main().catch((e: unknown) => {

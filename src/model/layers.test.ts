@@ -34,6 +34,20 @@ describe('conv with a hand-written filter gradient (for wasm)', () => {
     });
   }
 
+  it('without the input gradient (a layer reading the image) gives the same filter gradient', async () => {
+    const p = new Params(4);
+    const w = p.add('w', [3, 3, 3, 4], 27);
+    const b = p.add('b', [4], 1);
+    const x = randomTensor([2, 8, 6, 3], 3, 0, 1) as tf.Tensor4D;
+    const R = randomTensor([2, 4, 3, 4], 4, -1, 1);
+    const f = (inputGrad: boolean) => tf.variableGrads(() => tf.sum(tf.mul(conv(x, w, b, 2, 'lrelu', { inputGrad }), R)) as tf.Scalar, [w, b]);
+    const a = f(true);
+    const c = f(false);
+    expect(relError(await c.grads[w.name].data(), await a.grads[w.name].data())).toBeLessThan(1e-6);
+    tf.dispose([x, R, a.value, c.value, ...Object.values(a.grads), ...Object.values(c.grads)]);
+    p.dispose();
+  });
+
   it('conv2dFilterGrad is the filter gradient for a 1x1 case computed by hand', async () => {
     // x = [1, 2; 3, 4] (one channel), dy = ones, k = 1, stride 1: dW = sum(x) = 10
     const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);

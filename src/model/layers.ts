@@ -121,8 +121,18 @@ export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [numbe
 }
 
 /** A 'valid' convolution whose gradients are plain convolutions (trains on wasm, fast on cpu). */
-function convValidCustom(xp: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Tensor4D {
+function convValidCustom(xp: tf.Tensor4D, w: tf.Tensor4D, stride: number, inputGrad: boolean): tf.Tensor4D {
   const k = w.shape[0];
+  if (!inputGrad) {
+    // the input is data (the image): only the filter gets a gradient
+    return customOp<tf.Tensor4D>(([f], save) => {
+      save([xp]); // kept for the backward pass (the caller's tidy would dispose it)
+      return {
+        value: tf.conv2d(xp, f as tf.Tensor4D, stride, 'valid'),
+        gradFunc: (dy, [xs]) => conv2dFilterGrad(xs as tf.Tensor4D, dy as tf.Tensor4D, k, stride),
+      };
+    })(w);
+  }
   return customOp<tf.Tensor4D>(([x, f], save) => {
     save([x, f]);
     return {
@@ -136,18 +146,50 @@ function convValidCustom(xp: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Te
 }
 
 /**
- * k x k convolution with zero padding (k - 1) / 2 on each side (so stride 2 halves even sizes),
- * bias and activation. The filter gradient goes through conv2dFilterGrad on cpu and wasm and
- * through tfjs's own kernel elsewhere. x [B, H, W, Cin] -> [B, H / stride, W / stride, Cout].
+ * A stride-1 'same' convolution (odd k) with plain-convolution gradients and no padded copy on
+ * the forward pass: the input gradient is itself a 'same' convolution with the rotated filter,
+ * and only the filter gradient pads the input (three fewer full-size copies per layer on wasm).
  */
-export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 | 2, act: Activation): tf.Tensor4D {
+function convSameCustom(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const k = w.shape[0];
+  const p = (k - 1) / 2;
+  return customOp<tf.Tensor4D>(([xi, f], save) => {
+    save([xi, f]);
+    return {
+      value: tf.conv2d(xi as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'),
+      gradFunc: (dy, [xs, fs]) => tf.tidy(() => {
+        const wRot = tf.transpose(tf.reverse(fs, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const xp = tf.pad(xs, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D;
+        return [tf.conv2d(dy as tf.Tensor4D, wRot, 1, 'same'), conv2dFilterGrad(xp, dy as tf.Tensor4D, k, 1)];
+      }),
+    };
+  })(x, w);
+}
+
+export interface ConvOptions {
+  /** Back-propagate into the input (false for a layer that reads the image itself). Default true. */
+  inputGrad?: boolean;
+}
+
+/**
+ * k x k convolution with zero padding (k - 1) / 2 on each side (so stride 2 halves even sizes),
+ * bias and activation. The gradients go through plain convolutions (conv2dInputGrad,
+ * conv2dFilterGrad) on cpu and wasm and through tfjs's own kernels elsewhere.
+ * x [B, H, W, Cin] -> [B, H / stride, W / stride, Cout].
+ */
+export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 | 2, act: Activation, opts: ConvOptions = {}): tf.Tensor4D {
   return tf.tidy(() => {
     const k = w.shape[0];
     const p = (k - 1) / 2;
-    const xp = p > 0 ? (tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D) : x;
-    const y = CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend())
-      ? convValidCustom(xp, w as tf.Tensor4D, stride)
-      : tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid');
+    const custom = CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend());
+    const inputGrad = opts.inputGrad ?? true;
+    let y: tf.Tensor4D;
+    if (custom && stride === 1 && inputGrad) {
+      y = convSameCustom(x, w as tf.Tensor4D);
+    } else {
+      const xp = p > 0 ? (tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D) : x;
+      y = custom ? convValidCustom(xp, w as tf.Tensor4D, stride, inputGrad) : tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid');
+    }
     const z = tf.add(y, b) as tf.Tensor4D;
     if (act === 'lrelu') return tf.leakyRelu(z, 0.1);
     if (act === 'relu') return tf.relu(z);
@@ -162,7 +204,7 @@ export interface ConvLayer {
   readonly cout: number;
 }
 
-export function convLayer(params: Params, name: string, cin: number, cout: number, opts: { k?: number; stride?: 1 | 2; act?: Activation } = {}): ConvLayer {
+export function convLayer(params: Params, name: string, cin: number, cout: number, opts: { k?: number; stride?: 1 | 2; act?: Activation } & ConvOptions = {}): ConvLayer {
   const k = opts.k ?? 3;
   const stride = opts.stride ?? 1;
   const act = opts.act ?? 'lrelu';
@@ -170,7 +212,7 @@ export function convLayer(params: Params, name: string, cin: number, cout: numbe
   const b = params.add(`${name}/bias`, [cout], 1, true);
   const layer = (x: tf.Tensor4D) => {
     if (x.shape[3] !== cin) throw new Error(`conv ${name}: expected ${cin} input channels, got ${x.shape[3]} (input [${x.shape}])`);
-    return conv(x, w, b, stride, act);
+    return conv(x, w, b, stride, act, { inputGrad: opts.inputGrad });
   };
   return Object.assign(layer, { cin, cout });
 }

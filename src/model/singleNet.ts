@@ -28,7 +28,7 @@ export function buildSingleNet(config: SingleNetConfig): SingleNet {
   const e = [3, ...config.encoder]; // e[l] = channels at level l (1/2^l), e[0] = input
   const dch = config.decoder; // dch[l] at level l, l = 0..4
   const enc: [ConvLayer, ConvLayer][] = [];
-  for (let l = 1; l <= 5; l++) enc[l] = [convLayer(p, `enc${l}a`, e[l - 1], e[l], { stride: 2 }), convLayer(p, `enc${l}b`, e[l], e[l])];
+  for (let l = 1; l <= 5; l++) enc[l] = [convLayer(p, `enc${l}a`, e[l - 1], e[l], { stride: 2, inputGrad: l > 1 }), convLayer(p, `enc${l}b`, e[l], e[l])];
   // Decoder step for level l (from level l+1): conv, nearest 2x, concat encoder skip (if any), conv.
   const decA: ConvLayer[] = [];
   const decB: ConvLayer[] = [];

@@ -41,7 +41,7 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
   // Encoder: per level a stride-2 conv and a conv.
   const enc: [ConvLayer, ConvLayer][] = [];
   for (let l = 1; l <= COARSEST; l++) {
-    enc[l] = [convLayer(p, `feat/enc${l}a`, l === 1 ? 3 : ch[l - 1], ch[l], { stride: 2 }), convLayer(p, `feat/enc${l}b`, ch[l], ch[l])];
+    enc[l] = [convLayer(p, `feat/enc${l}a`, l === 1 ? 3 : ch[l - 1], ch[l], { stride: 2, inputGrad: l > 1 }), convLayer(p, `feat/enc${l}b`, ch[l], ch[l])];
   }
   // U-Net decoder: features at level l from upsampled level l+1 concatenated with the encoder's.
   const up: ConvLayer[] = [];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomTensor } from '../testing/gradcheck';
-import { buildSingleNet, buildStereoNet, exportModel, FORMAT_VERSION, importModel, ModelFormatError, singleNetConfig, stereoNetConfig } from './index';
+import { buildSingleNet, buildStereoNet, exportModel, FORMAT_VERSION, importModel, manifestBytes, ModelFormatError, parseModelJson, singleNetConfig, stereoNetConfig } from './index';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -58,6 +58,34 @@ describe('model save / load (tfjs weights manifest + config)', () => {
     new Float32Array(nan, 0, 1)[0] = NaN;
     await expectError(modelJson, nan, /NaN or infinite/);
     expect(tf.memory().numTensors).toBe(before);
+    stereo.dispose();
+    single.dispose();
+  });
+
+  it('export keeps no tensors, and the manifest byte count matches the shard', async () => {
+    const stereo = buildStereoNet(stereoNetConfig('tiny', { seed: 3 }));
+    const before = tf.memory().numTensors;
+    const { modelJson, weightData } = await exportModel({ stereo });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(manifestBytes(modelJson.weightsManifest)).toBe(weightData.byteLength);
+    stereo.dispose();
+  });
+
+  it('parseModelJson (no tfjs needed) refuses bad manifests and configs that would build huge networks', async () => {
+    const { stereo, single, modelJson } = await saved();
+    const expectParse = (edit: (j: ReturnType<typeof clone<typeof modelJson>>) => void, re: RegExp) => {
+      const j = clone(modelJson);
+      edit(j);
+      expect(() => parseModelJson(j)).toThrow(ModelFormatError);
+      expect(() => parseModelJson(j)).toThrow(re);
+    };
+    expectParse((j) => (j.weightsManifest[0].weights[0].dtype = 'int32'), /must be float32/);
+    expectParse((j) => (j.weightsManifest[0].weights[0].shape = [3, -1]), /invalid shape/);
+    expectParse((j) => ((j.weightsManifest[0].weights[0] as unknown as Record<string, unknown>).quantization = { dtype: 'int4' }), /unknown quantisation/);
+    expectParse((j) => (j.weightsManifest[0].paths = Array.from({ length: 65 }, (_, i) => `w${i}.bin`)), /at most 64/);
+    expectParse((j) => (j.userDefinedMetadata.networks.stereo!.decoder = 100000), /networks\.stereo\.decoder/);
+    expectParse((j) => (j.userDefinedMetadata.networks.single!.encoder[0] = 5000), /networks\.single\.encoder/);
+    expect(parseModelJson(clone(modelJson)).userDefinedMetadata.networks.stereo).toEqual(stereo.config);
     stereo.dispose();
     single.dispose();
   });

@@ -112,7 +112,9 @@ describe('quantizeWeights / dequantizeWeights', () => {
     const specs0 = modelJson.weightsManifest.flatMap((g) => g.weights);
     const img = (seed: number) => tf.tensor4d(fakeWeights(32 * 64 * 3, seed).map((v) => 0.5 + v), [1, 32, 64, 3]);
     const [l, r] = [img(1), img(2)];
-    const ref = await stereo.forward(l, r)[0].data();
+    const refT = tf.tidy(() => stereo.forward(l, r)[0]);
+    const ref = Array.from(await refT.data());
+    refT.dispose();
     const before = tf.memory().numTensors;
     for (const [mode, tol] of [['float16', { max: 0.15, mean: 0.03 }], ['uint8', { max: 2.5, mean: 0.6 }]] as const) {
       const q = quantizeWeights(specs0, weightData, mode);
@@ -124,8 +126,8 @@ describe('quantizeWeights / dequantizeWeights', () => {
       const viaF32 = await importModel({ ...modelJson, weightsManifest: [{ paths: ['weights.bin'], weights: back.specs }] }, [back.data]);
       const a = tf.tidy(() => direct.nets.stereo!.forward(l, r)[0]);
       const b = tf.tidy(() => viaF32.nets.stereo!.forward(l, r)[0]);
-      const [da, db] = [await a.data(), await b.data()];
-      expect(Array.from(da)).toEqual(Array.from(db));
+      const [da, db] = [Array.from(await a.data()), Array.from(await b.data())];
+      expect(da).toEqual(db);
       const maxDiff = da.reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i])), 0);
       const meanDiff = da.reduce((m, v, i) => m + Math.abs(v - ref[i]), 0) / da.length;
       const range = Math.max(...ref) - Math.min(...ref);

@@ -54,6 +54,20 @@ describe('fast wasm Slice and SplitV', () => {
     }
   });
 
+  it('Identity (clone) shares the data safely: disposing either side keeps the other', async () => {
+    const before = tf.memory();
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = a.clone();
+    a.dispose();
+    expect(Array.from(await b.data())).toEqual([1, 2, 3]);
+    const c = b.clone();
+    b.dispose();
+    expect(Array.from(await c.data())).toEqual([1, 2, 3]);
+    c.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+
   it('works on int32 and 1-D / 2-D tensors and does not leak', async () => {
     const before = tf.memory().numTensors;
     const a = tf.tensor1d([1, 2, 3, 4, 5], 'int32');

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../config/settings';
+import { linkedModel, ModelUrlError, pretrainedName, resolveModelUrl, shareLink } from './modelUrl';
+
+const PAGE = 'https://example.org/apps/depth/index.html?backend=wasm&stepsStereo=5#w=old';
+
+describe('model addresses', () => {
+  it('resolves pretrained names, relative and absolute http(s) URLs against the page', () => {
+    expect(resolveModelUrl('pretrained/default', PAGE).href).toBe('https://example.org/apps/depth/pretrained/default/model.json');
+    expect(resolveModelUrl(' pretrained/small/ ', PAGE).href).toBe('https://example.org/apps/depth/pretrained/small/model.json');
+    expect(resolveModelUrl('models/run1/model.json', PAGE).href).toBe('https://example.org/apps/depth/models/run1/model.json');
+    expect(resolveModelUrl('/top.json', PAGE).href).toBe('https://example.org/top.json');
+    expect(resolveModelUrl('//cdn.example.com/m.json', PAGE).href).toBe('https://cdn.example.com/m.json');
+    expect(resolveModelUrl('http://localhost:8080/m.json', PAGE).href).toBe('http://localhost:8080/m.json');
+    expect(pretrainedName('pretrained/default')).toBe('default');
+    expect(pretrainedName('pretrained/../x')).toBeUndefined();
+  });
+
+  it('refuses every other scheme, credentials and empty or broken addresses, with a message', () => {
+    for (const bad of ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:application/json,{}', 'file:///etc/passwd', 'blob:https://example.org/1', 'ftp://x/m.json']) {
+      expect(() => resolveModelUrl(bad, PAGE), bad).toThrow(ModelUrlError);
+      expect(() => resolveModelUrl(bad, PAGE), bad).toThrow(/Only http\(s\) addresses/);
+    }
+    expect(() => resolveModelUrl('https://user:secret@example.org/m.json', PAGE)).toThrow(/user name or password/);
+    expect(() => resolveModelUrl('   ', PAGE)).toThrow(/No model address/);
+    expect(() => resolveModelUrl('http://[::1', PAGE)).toThrow(/not a valid address/);
+  });
+
+  it('reads the model a page address asks for: the fragment first, then ?weights=', () => {
+    expect(linkedModel('https://h/?weights=pretrained%2Fdefault')).toEqual({ kind: 'url', value: 'pretrained/default' });
+    expect(linkedModel('https://h/?weights=a.json#w=AbC_-')).toEqual({ kind: 'fragment', text: 'AbC_-' });
+    expect(linkedModel('https://h/?preset=tiny')).toBeUndefined();
+    expect(linkedModel('https://h/#other')).toBeUndefined();
+  });
+
+  it('share links keep the page path, carry the settings and seed, and drop the old query and fragment', () => {
+    const settings = { ...defaultSettings(), preset: 'tiny' as const, seed: 7, width: 128, height: 64 };
+    const hosted = shareLink(PAGE, settings, { weights: 'https://files.example.com/run 1/model.json' });
+    expect(hosted).toBe('https://example.org/apps/depth/index.html?width=128&height=64&preset=tiny&seed=7&weights=https%3A%2F%2Ffiles.example.com%2Frun+1%2Fmodel.json');
+    expect(linkedModel(hosted)).toEqual({ kind: 'url', value: 'https://files.example.com/run 1/model.json' });
+    const inline = shareLink('http://localhost:4173/', defaultSettings(), { fragment: 'xyz' });
+    expect(inline).toBe('http://localhost:4173/#w=xyz');
+    expect(linkedModel(inline)).toEqual({ kind: 'fragment', text: 'xyz' });
+  });
+});

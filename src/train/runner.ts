@@ -104,8 +104,11 @@ export class Runner {
     return name === 'stereo' ? this.settings.stepsStereo : name === 'distill' ? this.settings.stepsDistill : this.settings.stepsFuse;
   }
 
-  /** Trains the given stages in the method's order. Resolves when done or cancelled. */
-  async run(stages: readonly StageName[] = STAGE_NAMES): Promise<StageEnd[]> {
+  /**
+   * Trains the given stages in the method's order. Resolves when done or cancelled. `from`
+   * continues a stage part-way (a resumed autosave): that stage starts at step `from.step`.
+   */
+  async run(stages: readonly StageName[] = STAGE_NAMES, from?: { stage: StageName; step: number }): Promise<StageEnd[]> {
     if (this._state !== 'idle') throw new Error('Runner.run: already running');
     this._state = 'running';
     this.cancelled = false;
@@ -116,7 +119,7 @@ export class Runner {
         const steps = this.stepsOf(name);
         const unit = this.stageUnit(name);
         this.currentStage = name;
-        let step = 0;
+        let step = name === from?.stage ? Math.min(steps, Math.max(0, Math.floor(from.step))) : 0;
         let rate = 0;
         const previews = new PreviewSchedule(this.settings.previewEvery);
         try {

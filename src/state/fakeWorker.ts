@@ -3,7 +3,8 @@
 // ramps; pause, resume, cancel and reset behave like the real worker's.
 import { STAGE_NAMES, type StageName, type TrainSettings } from '../config/settings';
 import type { WorkerLike } from '../train/client';
-import type { FromWorker, ToWorker, TrainerSummary } from '../train/protocol';
+import type { RunProgress } from '../train/modelLoad';
+import type { FromWorker, StartPoint, ToWorker, TrainerSummary } from '../train/protocol';
 import type { PreviewMaps, StageEnd, TrainScene } from '../train/types';
 
 export class FakeWorker implements WorkerLike {
@@ -19,6 +20,13 @@ export class FakeWorker implements WorkerLike {
   state: TrainerSummary['state'] = 'none';
   /** Milliseconds per fake step. */
   stepMs = 1;
+  /** Bumped by every fake step: checkpoints carry it as their "weights". */
+  weightsVersion = 0;
+  checkpoints = 0;
+  /** Models given with loadModel, in order; `failLoad` makes the next ones fail with that message. */
+  readonly loaded: unknown[] = [];
+  failLoad?: string;
+  run?: RunProgress;
   private cancelled = false;
   private resetAsked = false;
   private resumeWaiters: (() => void)[] = [];
@@ -55,7 +63,7 @@ export class FakeWorker implements WorkerLike {
     const ack = () => this.emit({ type: 'ack', ...ids, trainer: this.summary() });
     switch (msg.type) {
       case 'init':
-        this.hasNets = false;
+        [this.hasNets, this.run] = [false, undefined];
         return this.emit({ type: 'ready', ...ids, backend: 'cpu', reasons: [], warmupMs: 1, crossOriginIsolated: false });
       case 'selftest':
         return this.emit({ type: 'error', ...ids, message: 'selftest: not in the fake worker' });
@@ -68,8 +76,22 @@ export class FakeWorker implements WorkerLike {
       case 'predict':
         if (!this.hasNets) return this.emit({ type: 'error', ...ids, message: 'predict: no trained networks yet' });
         return this.emit({ type: 'predictResult', ...ids, maps: this.maps(msg.sceneId) });
-      case 'checkpoint':
-        return this.emit({ type: 'checkpointResult', ...ids, modelJson: {}, weightData: new ArrayBuffer(4) });
+      case 'checkpoint': {
+        if (!this.hasNets) return this.emit({ type: 'error', ...ids, message: 'checkpoint: no trained networks yet' });
+        this.checkpoints++;
+        const run = this.run ? structuredClone(this.run) : undefined;
+        const modelJson = { fake: true, weightsVersion: this.weightsVersion, userDefinedMetadata: { completedStages: [...this.completed], ...(run ? { run } : {}) } };
+        return this.emit({ type: 'checkpointResult', ...ids, modelJson, weightData: new Float32Array([this.weightsVersion]).buffer, ...(run ? { run } : {}) });
+      }
+      case 'loadModel': {
+        const meta = (msg.modelJson as { userDefinedMetadata?: { completedStages?: StageName[]; run?: RunProgress } } | null)?.userDefinedMetadata;
+        if (this.failLoad) return this.emit({ type: 'error', ...ids, message: this.failLoad });
+        [this.hasNets, this.state, this.completed] = [true, 'idle', [...(meta?.completedStages ?? [])]];
+        this.weightsVersion = new Float32Array(msg.weightData)[0] ?? 0;
+        this.run = meta?.run;
+        this.loaded.push(msg.modelJson);
+        return this.emit({ type: 'modelLoaded', ...ids, trainer: this.summary(), numTensors: 10, ...(this.run ? { run: this.run } : {}) });
+      }
       case 'control':
         if (msg.action === 'pause' && this.state === 'running') this.state = 'paused';
         if (msg.action === 'resume' || msg.action === 'cancel' || msg.action === 'reset') {
@@ -83,33 +105,40 @@ export class FakeWorker implements WorkerLike {
         }
         return ack();
       case 'train':
-        return this.train(msg.settings, msg.stages, ids);
+        return this.train(msg.settings, msg.stages, ids, msg.from);
     }
   }
 
-  private async train(settings: TrainSettings, stages: StageName[], ids: { runId: number; reqId: number }): Promise<void> {
+  private async train(settings: TrainSettings, stages: StageName[], ids: { runId: number; reqId: number }, from?: StartPoint): Promise<void> {
     const fresh = !this.hasNets;
     this.hasNets = true;
     this.state = 'running';
     this.cancelled = false;
     this.resetAsked = false;
     const run = STAGE_NAMES.filter((s) => stages.includes(s));
-    this.emit({ type: 'trainStart', ...ids, freshWeights: fresh, stages: run });
+    this.run = { stages: run, done: [], ...(from ? { current: { ...from } } : {}) };
+    this.emit({ type: 'trainStart', ...ids, freshWeights: fresh, stages: run, ...(from ? { from } : {}) });
     const ends: StageEnd[] = [];
     for (const stage of run) {
       const steps = stage === 'stereo' ? settings.stepsStereo : stage === 'distill' ? settings.stepsDistill : settings.stepsFuse;
-      let step = 0;
+      let step = from?.stage === stage ? from.step : 0;
       while (step < steps && !this.cancelled) {
         while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
         if (this.cancelled) break;
         await new Promise((r) => setTimeout(r, this.stepMs));
         step++;
+        this.weightsVersion++;
+        this.run.current = { stage, step };
         this.emit({ type: 'step', ...ids, report: { stage, step, steps, losses: { total: 1 / step, photo: 0.5 / step }, stepsPerSec: 100, etaSec: (steps - step) / 100, memory: { numTensors: 10, numBytes: 100 } } });
         if (step % settings.previewEvery === 0) this.emit({ type: 'preview', ...ids, maps: this.maps(this.previewSceneId ?? this.scenes[0].id) });
       }
       const end: StageEnd = { stage, steps: step, reason: step < steps ? 'cancelled' : 'done' };
       ends.push(end);
-      if (end.reason === 'done') this.completed.push(stage);
+      if (end.reason === 'done') {
+        this.completed.push(stage);
+        this.run.done.push(stage);
+        this.run.current = undefined;
+      }
       this.emit({ type: 'stageEnd', ...ids, end });
       if (this.cancelled) break;
     }

@@ -12,10 +12,12 @@ import {
   type CheckpointReply,
   type ControlAction,
   type FromWorker,
+  type ModelLoadedReply,
   type PredictReply,
   type ReadyReply,
   type ReplyFor,
   type SelftestReply,
+  type StartPoint,
   type ToWorker,
   type TrainEndReply,
   type TrainEvent,
@@ -88,9 +90,12 @@ export class TrainClient {
     return this.request({ type: 'setScenes', scenes }, sceneBuffers(scenes));
   }
 
-  /** Trains; resolves when the run ends. Steps, previews and stage ends go to the train listeners. */
-  train(settings: TrainSettings, stages: StageName[]): Promise<TrainEndReply> {
-    return this.request({ type: 'train', settings, stages });
+  /**
+   * Trains; resolves when the run ends. Steps, previews and stage ends go to the train listeners.
+   * `from`: resume, the first stage starts at that step.
+   */
+  train(settings: TrainSettings, stages: StageName[], from?: StartPoint): Promise<TrainEndReply> {
+    return this.request({ type: 'train', settings, stages, ...(from ? { from } : {}) });
   }
 
   /** Pause, resume, cancel or reset; accepted while training runs. */
@@ -110,6 +115,11 @@ export class TrainClient {
 
   checkpoint(): Promise<CheckpointReply> {
     return this.request({ type: 'checkpoint' });
+  }
+
+  /** Replaces the networks with a saved model; `weightData` is transferred (pass a copy you can give away). */
+  loadModel(modelJson: unknown, weightData: ArrayBuffer, settings: TrainSettings): Promise<ModelLoadedReply> {
+    return this.request({ type: 'loadModel', modelJson, weightData, settings }, [weightData]);
   }
 
   /** Listens for errors that no request caused; returns the unsubscribe function. */

@@ -10,14 +10,21 @@
 //
 // Busy rule: `setScenes`, `control` and `previewScene` are answered at once, at any time (so
 // pause and cancel work while training runs). `predict` and `checkpoint` may run while `train`
-// does (between its steps). Any other request is refused with a 'busy' error while another
-// request is queued or running.
+// does (between its steps). Any other request (`loadModel` included: it replaces the weights)
+// is refused with a 'busy' error while another request is queued or running.
 //
 // Training: `train` is answered by `trainEnd` when the run ends (done, cancelled or reset). In
 // between, the worker streams `trainStart`, `step`, `preview` and `stageEnd` messages that carry
 // the `reqId` of that `train` request; the client drops those of any other (older) train.
 import type { StageName, TrainSettings } from '../config/settings';
+import type { RunProgress } from './modelLoad';
 import type { PreviewMaps, StageEnd, StepReport, TrainScene } from './types';
+
+/** Where a resumed run starts: the stage and the steps of it already done. */
+export interface StartPoint {
+  stage: StageName;
+  step: number;
+}
 
 /** Compute backends the worker can run on, best first when a real GPU is present. */
 export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -80,6 +87,8 @@ export interface TrainRequest {
   reqId: number;
   settings: TrainSettings;
   stages: StageName[];
+  /** Resume: the first of `stages` starts at this step (the weights are those of that point). */
+  from?: StartPoint;
 }
 
 /**
@@ -118,7 +127,22 @@ export interface CheckpointRequest {
   reqId: number;
 }
 
+/**
+ * Replaces the networks with a saved model (model.json + its weights as one buffer, which is
+ * transferred). Every tensor is checked first; on any problem the current networks stay. The
+ * `settings` are those the page adopted with the model (its network size and seed).
+ */
+export interface LoadModelRequest {
+  type: 'loadModel';
+  runId: number;
+  reqId: number;
+  modelJson: unknown;
+  weightData: ArrayBuffer;
+  settings: TrainSettings;
+}
+
 export type ToWorker =
+  | LoadModelRequest
   | InitRequest
   | SelftestRequest
   | SetScenesRequest
@@ -224,8 +248,22 @@ export interface CheckpointReply {
   type: 'checkpointResult';
   runId: number;
   reqId: number;
+  /** With `completedStages`, `settings` and (during or after a run) `run` in its metadata. */
   modelJson: unknown;
   weightData: ArrayBuffer;
+  /** Where the run stood when the weights were read (also in the metadata as `run`). */
+  run?: RunProgress;
+}
+
+export interface ModelLoadedReply {
+  type: 'modelLoaded';
+  runId: number;
+  reqId: number;
+  trainer: TrainerSummary;
+  /** The run the model was saved in, when it says (an autosave does). */
+  run?: RunProgress;
+  /** `tf.memory().numTensors` in the worker after the swap (tests check it stays flat). */
+  numTensors: number;
 }
 
 // ---- worker -> page, streamed during `train` (reqId: that train request) ----------------------
@@ -237,6 +275,8 @@ export interface TrainStartEvent {
   /** The networks are new (first run, after a reset, or the network size or seed changed). */
   freshWeights: boolean;
   stages: StageName[];
+  /** A resumed run: where its first stage starts. */
+  from?: StartPoint;
 }
 
 export interface StepEvent {
@@ -263,7 +303,7 @@ export interface StageEndEvent {
 export type TrainEvent = TrainStartEvent | StepEvent | PreviewEvent | StageEndEvent;
 export const TRAIN_EVENT_TYPES: readonly TrainEvent['type'][] = ['trainStart', 'step', 'preview', 'stageEnd'];
 
-export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | TrainEvent;
+export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | ModelLoadedReply | TrainEvent;
 
 /** Reply type expected for each request type. */
 export interface ReplyFor {
@@ -275,6 +315,7 @@ export interface ReplyFor {
   previewScene: AckReply;
   predict: PredictReply;
   checkpoint: CheckpointReply;
+  loadModel: ModelLoadedReply;
 }
 
 export const REPLY_TYPE: { [K in keyof ReplyFor]: ReplyFor[K]['type'] } = {
@@ -286,6 +327,7 @@ export const REPLY_TYPE: { [K in keyof ReplyFor]: ReplyFor[K]['type'] } = {
   previewScene: 'ack',
   predict: 'predictResult',
   checkpoint: 'checkpointResult',
+  loadModel: 'modelLoaded',
 };
 
 /** The distinct buffers behind some typed arrays (a transfer list must not repeat one). */

@@ -7,7 +7,7 @@
 // - `setScenes`, `control` and `previewScene` are answered at once; `predict` and `checkpoint`
 //   may run between the steps of a `train`; anything else is refused with a 'busy' error while
 //   another request is queued or running.
-import '@tensorflow/tfjs'; // core + layers + the cpu and webgl backends
+import * as tf from '@tensorflow/tfjs'; // core + layers + the cpu and webgl backends
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
@@ -23,6 +23,7 @@ import {
   type TrainerSummary,
   type TrainRequest,
 } from './protocol';
+import { runnerFromModel, type RunProgress } from './modelLoad';
 import { Runner } from './runner';
 import { runSelftest } from './selftest';
 import type { RunnerEvents, StageEnd, TrainScene } from './types';
@@ -46,6 +47,8 @@ let runnerBuiltWith: Pick<TrainSettings, 'preset' | 'seed'> | undefined;
 /** The train request being served: streamed messages carry its ids. */
 let activeTrain: { runId: number; reqId: number } | undefined;
 let resetRequested = false;
+/** Where the current weights' run stands (saved with checkpoints, so a run can be resumed). */
+let runProgress: RunProgress | undefined;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -58,9 +61,18 @@ function stream(make: (ids: { runId: number; reqId: number }) => FromWorker, tra
 }
 
 const events: RunnerEvents = {
-  onStep: (report) => stream((ids) => ({ type: 'step', ...ids, report })),
+  onStep: (report) => {
+    if (runProgress) runProgress.current = { stage: report.stage, step: report.step };
+    stream((ids) => ({ type: 'step', ...ids, report }));
+  },
   onPreview: (maps) => stream((ids) => ({ type: 'preview', ...ids, maps }), previewBuffers(maps)),
-  onStageEnd: (end) => stream((ids) => ({ type: 'stageEnd', ...ids, end })),
+  onStageEnd: (end) => {
+    if (runProgress && end.reason === 'done') {
+      runProgress.done.push(end.stage);
+      runProgress.current = undefined;
+    }
+    stream((ids) => ({ type: 'stageEnd', ...ids, end }));
+  },
 };
 
 function summary(): TrainerSummary {
@@ -75,6 +87,7 @@ function disposeRunner(): void {
   runner?.dispose();
   runner = undefined;
   runnerBuiltWith = undefined;
+  runProgress = undefined;
 }
 
 /** Whether the runner's scenes hold `sceneId` (the runner fails a preview of an unknown pair). */
@@ -106,10 +119,12 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
   if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
   resetRequested = false;
   activeTrain = { runId: msg.runId, reqId: msg.reqId };
-  stream((ids) => ({ type: 'trainStart', ...ids, freshWeights, stages }));
+  const from = msg.from !== undefined && msg.from.stage === stages[0] ? msg.from : undefined;
+  runProgress = { stages, done: [], ...(from ? { current: { ...from } } : {}) };
+  stream((ids) => ({ type: 'trainStart', ...ids, freshWeights, stages, ...(from ? { from } : {}) }));
   let ends: StageEnd[];
   try {
-    ends = await runner.run(stages);
+    ends = await runner.run(stages, from);
   } finally {
     activeTrain = undefined;
   }
@@ -144,8 +159,22 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
     }
     case 'checkpoint': {
       if (!runner) throw new Error('checkpoint: no trained networks yet (press Train first)');
+      // Read together: the weights are snapshotted before checkpoint() first awaits.
+      const run = runProgress ? (JSON.parse(JSON.stringify(runProgress)) as RunProgress) : undefined;
       const { modelJson, weightData } = await runner.checkpoint();
-      return { type: 'checkpointResult', ...ids, modelJson, weightData };
+      if (run) (modelJson as { userDefinedMetadata: Record<string, unknown> }).userDefinedMetadata.run = run;
+      return { type: 'checkpointResult', ...ids, modelJson, weightData, ...(run ? { run } : {}) };
+    }
+    case 'loadModel': {
+      if (!ready) throw new Error('loadModel: the worker has no backend yet (send init first)');
+      // Built and checked beside the current runner, which is only replaced on success.
+      const loaded = await runnerFromModel(msg.modelJson, msg.weightData, scenes, msg.settings, events);
+      disposeRunner();
+      runner = loaded.runner;
+      runnerBuiltWith = { preset: msg.settings.preset, seed: msg.settings.seed };
+      runProgress = loaded.run;
+      if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
+      return { type: 'modelLoaded', ...ids, trainer: summary(), numTensors: tf.memory().numTensors, ...(loaded.run ? { run: loaded.run } : {}) };
     }
     default:
       return immediate(msg);

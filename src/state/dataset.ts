@@ -72,6 +72,8 @@ export interface DatasetActions {
   skipGt: (pairId: string) => void;
   /** Adds a large pair downscaled by `factor` (1 = at full size), or drops it. */
   resolveLarge: (offerId: string, choice: 1 | 2 | 4 | 'skip') => void;
+  /** Replaces every pair with these (a resumed autosave), selecting the one named `selectedName`. */
+  restorePairs: (scenes: LoadedScene[], selectedName?: string) => void;
   notify: (notices: IntakeNotice[]) => void;
   dismissNotice: (id: number) => void;
   clearNotices: () => void;
@@ -304,6 +306,17 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
       if (!scene || choice === 'skip') return;
       const data = addScene(downscaleScene(scene, choice));
       if (gtFile) askGtScale(data, gtFile);
+      changed();
+    },
+
+    restorePairs: (scenes, selectedName) => {
+      buffers.scenes.clear();
+      buffers.previews.clear();
+      for (const key of [...buffers.pendingFiles.keys()]) if (key.startsWith('gt:')) buffers.pendingFiles.delete(key);
+      setDs({ pairs: [], selectedId: undefined, gtQuestions: [] });
+      const added = scenes.map(addScene);
+      const selected = added.find((s) => s.name === selectedName) ?? added[0];
+      setDs({ selectedId: selected?.id });
       changed();
     },
 

@@ -3,6 +3,7 @@
 // ramps; pause, resume, cancel and reset behave like the real worker's.
 import { STAGE_NAMES, type StageName, type TrainSettings } from '../config/settings';
 import type { WorkerLike } from '../train/client';
+import type { ModelJson } from '../model/format';
 import type { RunProgress } from '../train/modelLoad';
 import type { FromWorker, StartPoint, ToWorker, TrainerSummary } from '../train/protocol';
 import type { PreviewMaps, StageEnd, TrainScene } from '../train/types';
@@ -27,6 +28,10 @@ export class FakeWorker implements WorkerLike {
   readonly loaded: unknown[] = [];
   failLoad?: string;
   run?: RunProgress;
+  /** A real model.json + weights that checkpoints return (with the fake progress); else a stand-in. */
+  model?: { modelJson: ModelJson; weightData: ArrayBuffer };
+  /** The settings of the last train or loadModel. */
+  settings?: TrainSettings;
   private cancelled = false;
   private resetAsked = false;
   private resumeWaiters: (() => void)[] = [];
@@ -80,7 +85,15 @@ export class FakeWorker implements WorkerLike {
         if (!this.hasNets) return this.emit({ type: 'error', ...ids, message: 'checkpoint: no trained networks yet' });
         this.checkpoints++;
         const run = this.run ? structuredClone(this.run) : undefined;
-        const modelJson = { fake: true, weightsVersion: this.weightsVersion, userDefinedMetadata: { completedStages: [...this.completed], ...(run ? { run } : {}) } };
+        const meta = { completedStages: [...this.completed], settings: this.settings, ...(run ? { run } : {}) };
+        if (this.model) {
+          // A real model.json and weights; the first weight carries the fake step count.
+          const weightData = this.model.weightData.slice(0);
+          new Float32Array(weightData)[0] = this.weightsVersion;
+          const modelJson = { ...this.model.modelJson, userDefinedMetadata: { ...this.model.modelJson.userDefinedMetadata, ...meta } };
+          return this.emit({ type: 'checkpointResult', ...ids, modelJson, weightData, ...(run ? { run } : {}) });
+        }
+        const modelJson = { fake: true, userDefinedMetadata: meta };
         return this.emit({ type: 'checkpointResult', ...ids, modelJson, weightData: new Float32Array([this.weightsVersion]).buffer, ...(run ? { run } : {}) });
       }
       case 'loadModel': {
@@ -88,6 +101,7 @@ export class FakeWorker implements WorkerLike {
         if (this.failLoad) return this.emit({ type: 'error', ...ids, message: this.failLoad });
         [this.hasNets, this.state, this.completed] = [true, 'idle', [...(meta?.completedStages ?? [])]];
         this.weightsVersion = new Float32Array(msg.weightData)[0] ?? 0;
+        this.settings = msg.settings;
         this.run = meta?.run;
         this.loaded.push(msg.modelJson);
         return this.emit({ type: 'modelLoaded', ...ids, trainer: this.summary(), numTensors: 10, ...(this.run ? { run: this.run } : {}) });
@@ -111,6 +125,7 @@ export class FakeWorker implements WorkerLike {
 
   private async train(settings: TrainSettings, stages: StageName[], ids: { runId: number; reqId: number }, from?: StartPoint): Promise<void> {
     const fresh = !this.hasNets;
+    this.settings = settings;
     this.hasNets = true;
     this.state = 'running';
     this.cancelled = false;

@@ -7,8 +7,11 @@ import { defaultSettings, STAGE_NAMES, type TrainSettings } from '../config/sett
 import type { Decoders } from '../data/intake';
 import type { TrainClient } from '../train/client';
 import type { AdapterSummary, BackendName, SelftestReply } from '../train/protocol';
+import type { RunStore } from '../persist/runStore';
+import { AUTOSAVE_MS, autosaveSlice, initialAutosave, type AutosaveActions, type AutosaveSlice } from './autosave';
 import { AppBuffers } from './buffers';
 import { datasetSlice, initialDataset, type DatasetActions, type DatasetSlice } from './dataset';
+import { initialModel, modelSlice, type ModelActions, type ModelSlice } from './modelSlice';
 import { settingsSlice, type SettingsActions, type SettingsSlice } from './settingsSlice';
 import { errorText, patch, type SliceDeps } from './slice';
 import { initialTraining, trainingSlice, type TrainingActions, type TrainingSlice } from './training';
@@ -50,7 +53,7 @@ export interface RuntimeActions {
   runSelftest: (width: number, height: number) => Promise<void>;
 }
 
-export type AppActions = RuntimeActions & DatasetActions & SettingsActions & TrainingActions & ViewActions;
+export type AppActions = RuntimeActions & DatasetActions & SettingsActions & TrainingActions & ViewActions & ModelActions & AutosaveActions;
 
 export interface AppState extends AppActions {
   runtime: RuntimeSlice;
@@ -59,6 +62,8 @@ export interface AppState extends AppActions {
   settings: SettingsSlice;
   training: TrainingSlice;
   view: ViewSlice;
+  model: ModelSlice;
+  autosave: AutosaveSlice;
   /** Images, maps and loss history: mutated in place, never replaced (see ./buffers.ts). */
   buffers: AppBuffers;
 }
@@ -74,12 +79,31 @@ export interface AppEnv {
   settingsErrors?: string[];
   /** Image decoders (tests pass Node ones). */
   decoders?: Decoders;
+  /** Where autosaves go (the page: IndexedDB); none: no autosave. */
+  runStore?: RunStore;
+  /** Milliseconds between autosaves while training (default 5 s). */
+  autosaveMs?: number;
+  /** Fetch for models (tests pass a fake one). */
+  fetcher?: typeof fetch;
+  /** Where the app is served, for share links (default: location.href). */
+  pageHref?: () => string;
 }
 
 export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
   const buffers = new AppBuffers();
-  const store = createStore<AppState>()((set, get) => {
-    const deps: SliceDeps = { set, get, client, buffers, decoders: env.decoders };
+  const store = createStore<AppState>()((set, get, api) => {
+    const deps: SliceDeps = {
+      set,
+      get,
+      subscribe: api.subscribe,
+      client,
+      buffers,
+      decoders: env.decoders,
+      fetcher: env.fetcher,
+      pageHref: env.pageHref,
+      runStore: env.runStore,
+      autosaveMs: env.autosaveMs ?? AUTOSAVE_MS,
+    };
     return {
       runtime: {
         pageHasWebGpu: env.pageHasWebGpu,
@@ -93,6 +117,8 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
       settings: { values: env.settings ?? defaultSettings(), problems: {}, stages: [...STAGE_NAMES] },
       training: initialTraining(),
       view: initialView(),
+      model: initialModel(),
+      autosave: initialAutosave(),
       buffers,
 
       init: async (backend) => {
@@ -140,13 +166,18 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
       ...settingsSlice(deps),
       ...trainingSlice(deps),
       ...viewSlice(deps),
+      ...modelSlice(deps),
+      ...autosaveSlice(deps),
     };
   });
 
   client.onWorkerError((message) => {
     store.setState((s) => ({ runtime: { ...s.runtime, error: message } }));
   });
-  client.onTrainEvent((ev) => store.getState().onTrainEvent(ev));
+  client.onTrainEvent((ev) => {
+    store.getState().onTrainEvent(ev);
+    store.getState().autosaveOnEvent(ev);
+  });
   if (env.settingsErrors && env.settingsErrors.length > 0) {
     store.getState().notify(env.settingsErrors.map((e) => ({ level: 'warning' as const, text: `URL settings: ${e} (the default is used).` })));
   }

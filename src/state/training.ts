@@ -2,7 +2,7 @@
 // that sends the dataset to the worker and brings previews back. Loss history and maps go to the
 // buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
 import { STAGE_NAMES, type StageName } from '../config/settings';
-import type { CheckpointReply, TrainEndReply, TrainEvent } from '../train/protocol';
+import type { CheckpointReply, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
 import type { StepReport, TrainScene } from '../train/types';
 import { errorText, patch, type SliceDeps } from './slice';
 
@@ -43,8 +43,11 @@ export interface TrainingSlice {
 export interface TrainingActions {
   /** Sends the pairs to the worker if they changed since last time. Never rejects. */
   syncScenes: (force?: boolean) => Promise<void>;
-  /** Trains the chosen stages; resolves when the run ends. Never rejects: see `training.error`. */
-  train: () => Promise<void>;
+  /**
+   * Trains the chosen stages (or `resume.stages`, the first from `resume.from`); resolves when
+   * the run ends. Never rejects: see `training.error`.
+   */
+  train: (resume?: { stages: StageName[]; from?: StartPoint }) => Promise<void>;
   pause: () => Promise<void>;
   resume: () => Promise<void>;
   /** Ends the run after the current step, keeping the weights. */
@@ -134,15 +137,17 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       }
     },
 
-    train: async () => {
+    train: async (resume) => {
       const s = get();
       if (s.training.phase !== 'idle') return;
+      const stages = resume?.stages ?? s.settings.stages;
       const problems = Object.values(s.settings.problems);
       const refuse =
         !s.runtime.ready ? 'the compute backend is not ready yet'
         : s.dataset.pairs.length === 0 ? 'add at least one stereo pair first'
         : problems.length > 0 ? `fix the settings first: ${problems.join('; ')}`
-        : s.settings.stages.length === 0 ? 'choose at least one stage'
+        : stages.length === 0 ? 'choose at least one stage'
+        : s.model.loading !== undefined ? 'a model is loading'
         : undefined;
       if (refuse) {
         setTr({ error: `Cannot train: ${refuse}.` });
@@ -153,10 +158,11 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       const selected = get().dataset.selectedId;
       if (selected !== undefined) await client.previewScene(selected).catch(() => undefined);
       try {
-        const end = await client.train(s.settings.values, s.settings.stages);
+        const end = await client.train(s.settings.values, stages, resume?.from);
         flushStep();
         setTr({ phase: 'idle', completed: end.trainer.completed, hasWeights: end.trainer.state !== 'none', lastEnd: describeEnd(end), current: undefined });
         if (end.reset) clearTrained();
+        await get().autosaveAfterRun(end);
       } catch (err) {
         flushStep();
         setTr({ phase: 'idle', error: `Training failed: ${errorText(err)}`, current: undefined });
@@ -190,6 +196,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
         await control('reset');
         clearTrained();
         setTr({ lastEnd: 'Reset: the networks start from new weights on the next Train.', error: undefined });
+        await get().autosaveAfterRun({ reset: true } as TrainEndReply); // the saved run goes too
         return;
       }
       setTr({ phase: 'stopping' });
@@ -226,7 +233,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
           const v = get().settings.values;
           const stepsOf = { stereo: v.stepsStereo, distill: v.stepsDistill, fuse: v.stepsFuse };
           const progress = { ...tr().progress };
-          for (const st of ev.stages) progress[st] = { step: 0, steps: stepsOf[st], stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
+          for (const st of ev.stages) progress[st] = { step: ev.from?.stage === st ? ev.from.step : 0, steps: stepsOf[st], stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
           setTr({ runStages: ev.stages, progress, current: ev.stages[0], phase: tr().phase === 'starting' ? 'running' : tr().phase });
           break;
         }

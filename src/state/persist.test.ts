@@ -1,0 +1,197 @@
+// The model and autosave slices with the fake worker: loading from a URL, files and link
+// fragments (and refusing bad ones without touching the current model), share links, autosave
+// while training and resuming from it.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultSettings, type TrainSettings } from '../config/settings';
+import { decodeImage } from '../data/image';
+import type { Decoders } from '../data/intake';
+import { solidRgbPng } from '../data/testUtil';
+import { buildSingleNet, buildStereoNet, exportModel, singleNetConfig, stereoNetConfig, type ModelJson } from '../model/index';
+import { memoryRunStore } from '../persist/runStore';
+import { linkedModel } from '../persist/modelUrl';
+import { TrainClient } from '../train/client';
+import type { LoadModelRequest, TrainRequest } from '../train/protocol';
+import { FakeWorker } from './fakeWorker';
+import { createAppStore, type AppEnv, type AppState, type AppStore } from './store';
+
+const nodeDecoders: Decoders = { image: async (blob, name) => decodeImage(new Uint8Array(await blob.arrayBuffer()), name) };
+const PAGE = 'https://example.org/app/?backend=wasm';
+const settings0: TrainSettings = { ...defaultSettings(), width: 64, height: 32, preset: 'tiny', stepsStereo: 30, stepsDistill: 10, stepsFuse: 0, previewEvery: 5 };
+
+let saved: { modelJson: ModelJson; weightData: ArrayBuffer };
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  const stereo = buildStereoNet(stereoNetConfig('tiny', { seed: 7 }));
+  const single = buildSingleNet(singleNetConfig('tiny', { seed: 8 }));
+  saved = await exportModel({ stereo, single }, { settings: { ...settings0, seed: 7, stepsStereo: 123 }, completedStages: ['stereo'] });
+  stereo.dispose();
+  single.dispose();
+});
+
+/** Serves files from a table; 404 for anything else. Records the URLs asked for. */
+function serve(files: Record<string, BodyInit>) {
+  const asked: string[] = [];
+  const fetcher = (async (input: RequestInfo | URL) => {
+    asked.push(String(input));
+    const body = files[String(input)];
+    return body === undefined ? new Response('nope', { status: 404, statusText: 'Not Found' }) : new Response(body);
+  }) as typeof fetch;
+  return { fetcher, asked };
+}
+
+async function setup(env: Partial<AppEnv> = {}, worker = new FakeWorker()): Promise<{ store: AppStore; worker: FakeWorker }> {
+  const store = createAppStore(new TrainClient(worker), { pageHasWebGpu: false, settings: settings0, decoders: nodeDecoders, pageHref: () => PAGE, ...env });
+  await store.getState().init();
+  const png = () => new Blob([solidRgbPng(64, 32) as BlobPart]);
+  await store.getState().addFiles([{ path: 'a/left.png', blob: png() }, { path: 'a/right.png', blob: png() }]);
+  return { store, worker };
+}
+
+const until = async (store: AppStore, cond: (s: AppState) => boolean) => {
+  for (let i = 0; i < 3000 && !cond(store.getState()); i++) await new Promise((r) => setTimeout(r, 2));
+  expect(cond(store.getState())).toBe(true);
+};
+const loads = (w: FakeWorker) => w.received.filter((m): m is LoadModelRequest => m.type === 'loadModel');
+const trains = (w: FakeWorker) => w.received.filter((m): m is TrainRequest => m.type === 'train');
+
+describe('loading a model', () => {
+  it('from a relative URL: progress, the settings it was trained with, and its maps of the selected pair at once', async () => {
+    const files = serve({ 'https://example.org/app/runs/model.json': JSON.stringify(saved.modelJson), 'https://example.org/app/runs/weights.bin': saved.weightData.slice(0) });
+    const { store, worker } = await setup({ fetcher: files.fetcher });
+    const seen: number[] = [];
+    store.subscribe((s) => s.model.loading && seen.push(s.model.loading.loaded));
+    expect(await store.getState().loadModelFromUrl('runs/model.json')).toBe(true);
+    const s = store.getState();
+    expect(s.model.error).toBeUndefined();
+    expect(s.model.info).toBe('Loaded https://example.org/app/runs/model.json (tiny networks, seed 7; trained: stage 1).');
+    expect(seen.at(-1)).toBe(saved.weightData.byteLength);
+    expect(s.settings.values.seed).toBe(7);
+    expect(s.settings.values.stepsStereo).toBe(123);
+    expect(loads(worker)[0].settings.seed).toBe(7);
+    expect(s.training).toMatchObject({ hasWeights: true, completed: ['stereo'], lastEnd: 'Loaded the model from https://example.org/app/runs/model.json.' });
+    expect(s.buffers.previews.get(s.dataset.selectedId!)?.stereoDisp).toBeDefined();
+  });
+
+  it('a failure of any kind leaves the current model, settings and maps as they were', async () => {
+    const good = serve({ 'https://example.org/app/m/model.json': JSON.stringify(saved.modelJson), 'https://example.org/app/m/weights.bin': saved.weightData.slice(0) });
+    const { store, worker } = await setup({ fetcher: good.fetcher });
+    expect(await store.getState().loadModelFromUrl('m/model.json')).toBe(true);
+    const before = () => {
+      const s = store.getState();
+      return { values: s.settings.values, training: s.training, preview: s.buffers.previews.get(s.dataset.selectedId!), origin: s.model.origin };
+    };
+    const snapshot = before();
+    const expectRefused = async (value: string, re: RegExp) => {
+      expect(await store.getState().loadModelFromUrl(value)).toBe(false);
+      expect(store.getState().model.error).toMatch(re);
+      expect(before()).toEqual(snapshot);
+      expect(store.getState().model.loading).toBeUndefined();
+    };
+    await expectRefused('m/missing.json', /HTTP 404 Not Found \(no such file\)/);
+    await expectRefused('javascript:alert(1)', /Only http\(s\) addresses/);
+    await expectRefused('pretrained/default', /No pretrained model "default" is installed with this app: https:\/\/example\.org\/app\/pretrained\/default\/model\.json is missing/);
+    expect(good.asked.filter((u) => u.startsWith('javascript'))).toEqual([]);
+    worker.failLoad = 'weight "stereo/c1/kernel" contains NaN or infinite values';
+    await expectRefused('m/model.json', /contains NaN or infinite values/);
+    expect(loads(worker)).toHaveLength(2); // the good one and the one the worker refused
+  });
+
+  it('from picked or dropped files, and not while training', async () => {
+    const { store, worker } = await setup();
+    const files = [{ path: 'model.json', blob: new Blob([JSON.stringify(saved.modelJson)]) }, { path: 'weights.bin', blob: new Blob([saved.weightData]) }];
+    expect(await store.getState().importModelFiles(files)).toBe(true);
+    expect(store.getState().model.origin).toEqual({ kind: 'files', label: 'model.json + weights.bin' });
+    worker.stepMs = 5;
+    const run = store.getState().train();
+    await until(store, (s) => s.training.phase === 'running');
+    expect(await store.getState().importModelFiles(files)).toBe(false);
+    expect(store.getState().model.error).toMatch(/Stop the training before loading a model/);
+    await store.getState().stop();
+    await run;
+  });
+});
+
+describe('share links', () => {
+  it('a link with the weights inside loads the same model and settings in a new page', async () => {
+    const a = await setup({}, Object.assign(new FakeWorker(), { model: saved }));
+    expect(await a.store.getState().importModelFiles([{ path: 'model.json', blob: new Blob([JSON.stringify(saved.modelJson)]) }, { path: 'weights.bin', blob: new Blob([saved.weightData]) }])).toBe(true);
+    await a.store.getState().shareInline();
+    const share = a.store.getState().model.share;
+    expect(share.error).toBeUndefined();
+    expect(share.link).toMatch(/^https:\/\/example\.org\/app\/\?width=64&height=32&preset=tiny&stepsStereo=123&stepsDistill=10&stepsFuse=0&seed=7&previewEvery=5#w=[A-Za-z0-9_-]+$/);
+    expect(share.note).toMatch(/^Weights inside the link at float16 precision; [\d,]+ characters/);
+    const linked = linkedModel(share.link!);
+    expect(linked?.kind).toBe('fragment');
+    const b = await setup({ pageHref: () => share.link! });
+    expect(await b.store.getState().loadModelFromFragment((linked as { text: string }).text)).toBe(true);
+    const got = loads(b.worker)[0];
+    expect((got.modelJson as ModelJson).userDefinedMetadata.settings).toEqual((saved.modelJson.userDefinedMetadata.settings));
+    expect(b.store.getState().settings.values.seed).toBe(7);
+    // float16: every weight within 2^-11 of the original (the first carries the fake step count 0)
+    const [x, y] = [new Float32Array(saved.weightData), new Float32Array(got.weightData)];
+    expect(y.length).toBe(x.length);
+    for (let i = 1; i < x.length; i++) expect(Math.abs(y[i] - x[i])).toBeLessThanOrEqual(Math.abs(x[i]) * 2 ** -11 + 2 ** -25);
+  });
+
+  it('a hosted model gives a ?weights= link; a bad address gets a message', async () => {
+    const { store } = await setup();
+    store.getState().shareHosted(' https://files.example.com/m/model.json ');
+    expect(store.getState().model.share.link).toBe('https://example.org/app/?width=64&height=32&preset=tiny&stepsStereo=30&stepsDistill=10&stepsFuse=0&previewEvery=5&weights=https%3A%2F%2Ffiles.example.com%2Fm%2Fmodel.json');
+    store.getState().shareHosted('data:application/json,{}');
+    expect(store.getState().model.share).toEqual({ busy: false, error: expect.stringMatching(/Only http\(s\) addresses/) });
+    await store.getState().shareInline();
+    expect(store.getState().model.share.error).toMatch(/no weights yet/);
+  });
+});
+
+describe('autosave', () => {
+  it('saves on the interval and at stage and run ends, with the run progress; Reset deletes it', async () => {
+    const runStore = memoryRunStore();
+    const { store, worker } = await setup({ runStore, autosaveMs: 30 }, Object.assign(new FakeWorker(), { model: saved, stepMs: 4 }));
+    const steps: (number | undefined)[] = [];
+    store.subscribe((s, prev) => s.autosave.lastSavedAt !== prev.autosave.lastSavedAt && steps.push(s.autosave.lastSavedStep?.step));
+    await store.getState().train();
+    expect(worker.checkpoints).toBeGreaterThanOrEqual(4); // a few on the interval, one per stage end, one at the end
+    expect(steps.slice(0, -1).some((n) => n !== undefined && n > 0 && n < 30)).toBe(true); // mid-stage
+    const rec = runStore.data.get('run') as { modelJson: ModelJson; stages: string[]; pairCount: number };
+    expect(rec.stages).toEqual(['stereo', 'distill', 'fuse']);
+    expect(rec.pairCount).toBe(1);
+    expect(rec.modelJson.userDefinedMetadata.run).toEqual({ stages: ['stereo', 'distill', 'fuse'], done: ['stereo', 'distill', 'fuse'] });
+    expect((runStore.data.get('pairs') as { pairs: { name: string }[] }).pairs.map((p) => p.name)).toEqual(['a']);
+    await store.getState().reset();
+    expect(runStore.data.size).toBe(0);
+  });
+
+  it('reopening offers the saved run; Resume restores pairs and weights and continues at the saved step', async () => {
+    const runStore = memoryRunStore();
+    const first = await setup({ runStore, autosaveMs: 1e9 }, Object.assign(new FakeWorker(), { model: saved, stepMs: 10 }));
+    const run = first.store.getState().train();
+    await until(first.store, (s) => (s.training.progress.stereo?.step ?? 0) >= 5);
+    await first.store.getState().stop();
+    await run; // the run end saves: stopped in stage 1
+    const savedStep = first.store.getState().autosave.lastSavedStep!;
+    expect(savedStep.stage).toBe('stereo');
+    expect(savedStep.step).toBeGreaterThanOrEqual(5);
+    expect(savedStep.step).toBeLessThan(30);
+
+    // a new page: different pairs (the samples), the same storage
+    const worker = Object.assign(new FakeWorker(), { model: saved, stepMs: 3 });
+    const store = createAppStore(new TrainClient(worker), { pageHasWebGpu: false, settings: defaultSettings(), decoders: nodeDecoders, pageHref: () => PAGE, runStore, autosaveMs: 1e9 });
+    await store.getState().init();
+    await store.getState().addFiles([{ path: 'b/left.png', blob: new Blob([solidRgbPng(96, 64) as BlobPart]) }, { path: 'b/right.png', blob: new Blob([solidRgbPng(96, 64) as BlobPart]) }]);
+    await store.getState().checkSavedRun();
+    expect(store.getState().autosave.offer).toMatchObject({ pairCount: 1, run: { stages: ['stereo', 'distill', 'fuse'], done: [], current: savedStep }, settings: { seed: 1, preset: 'tiny' } });
+    await store.getState().resumeSavedRun();
+    await until(store, (s) => s.training.phase === 'running' || s.autosave.error !== undefined);
+    expect(store.getState().autosave.error).toBeUndefined();
+    expect(store.getState().autosave.offer).toBeUndefined();
+    expect(store.getState().dataset.pairs.map((p) => [p.name, p.width])).toEqual([['a', 64]]);
+    expect(store.getState().settings.values).toMatchObject({ preset: 'tiny', stepsStereo: 30, width: 64 });
+    expect(new Float32Array(loads(worker)[0].weightData)[0]).toBe(savedStep.step); // the saved weights
+    expect(trains(worker)[0]).toMatchObject({ stages: ['stereo', 'distill', 'fuse'], from: savedStep });
+    await until(store, (s) => s.training.phase === 'idle');
+    expect(store.getState().training.completed).toEqual(['stereo', 'distill', 'fuse']);
+  });
+});

@@ -88,3 +88,62 @@ export async function dropFiles(page: Page, files: DropFile[]): Promise<void> {
   for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('body', type, { dataTransfer: dt });
   await dt.dispose();
 }
+
+/** A digest of one map: an FNV-1a hash of its float bits, its length and sum. */
+export interface MapDigest {
+  hash: number;
+  n: number;
+  sum: number;
+}
+
+/**
+ * Digests of the selected pair's maps (equal digests: equal maps, bit for bit), or null while
+ * it has none. `stride` > 0 also returns every stride-th value of each map, for comparing maps
+ * that should be close but not equal.
+ */
+export async function selectedMaps(page: Page, stride = 0): Promise<Record<string, MapDigest & { sample?: number[] }> | null> {
+  return page.evaluate((k) => {
+    const s = window.__rd!.store.getState();
+    const maps = s.buffers.previews.get(s.dataset.selectedId ?? '');
+    if (!maps) return null;
+    const out: Record<string, { hash: number; n: number; sum: number; sample?: number[] }> = {};
+    for (const key of ['stereoDisp', 'singleDisp', 'occlusion', 'fusedDisp'] as const) {
+      const m = maps[key];
+      if (!m) continue;
+      const bits = new Uint32Array(m.buffer, m.byteOffset, m.length);
+      let h = 0x811c9dc5;
+      for (const b of bits) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+      out[key] = { hash: h, n: m.length, sum: m.reduce((a, v) => a + v, 0), ...(k > 0 ? { sample: Array.from(m.filter((_, i) => i % k === 0)) } : {}) };
+    }
+    return out;
+  }, stride);
+}
+
+/** Waits until the selected pair has maps from a network (after a load, a run or a predict). */
+export async function waitForSelectedMaps(page: Page, withSingle = false): Promise<void> {
+  await page.waitForFunction((single) => {
+    const s = window.__rd!.store.getState();
+    const maps = s.buffers.previews.get(s.dataset.selectedId ?? '');
+    return maps?.stereoDisp !== undefined && (!single || maps.singleDisp !== undefined);
+  }, withSingle);
+}
+
+/**
+ * Digests of the selected pair's maps predicted now at full size from the worker's current
+ * weights (training previews are predicted smaller, so they differ). Retries while the worker
+ * is busy with another request (an autosave right after a run).
+ */
+export async function freshMaps(page: Page, stride = 0): Promise<NonNullable<Awaited<ReturnType<typeof selectedMaps>>>> {
+  for (let i = 0; i < 50; i++) {
+    const busy = await page.evaluate(async () => {
+      const st = window.__rd!.store;
+      st.setState((s) => ({ training: { ...s.training, note: undefined } }));
+      await st.getState().showPair(st.getState().dataset.selectedId!);
+      return /busy/.test(st.getState().training.note ?? '');
+    });
+    const maps = busy ? null : await selectedMaps(page, stride);
+    if (maps) return maps;
+    await page.waitForTimeout(200);
+  }
+  throw new Error('no maps: the worker stayed busy');
+}

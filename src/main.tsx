@@ -1,6 +1,7 @@
 // Page entry: reads `?backend=` and the training settings from the URL, starts the training
-// worker and the store, renders the app, loads the bundled sample scenes, and keeps the URL in
-// step with the settings (so a link reproduces a run).
+// worker and the store, renders the app, loads the bundled sample scenes, offers a run saved in
+// this browser, loads the model the link names (`?weights=<model.json URL>` or `#w=<weights>`),
+// and keeps the URL in step with the settings (so a link reproduces a run).
 //
 // For tests and debugging, `window.__rd` holds the worker client and the store:
 //   window.__rd.store.getState().runtime      // backend, reasons, adapter, ready, error
@@ -10,6 +11,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { settingsFromQuery, settingsToQuery, type TrainSettings } from './config/settings';
+import { linkedModel } from './persist/modelUrl';
+import { indexedDbRunStore } from './persist/runStore';
 import { createAppStore, type AppStore } from './state/store';
 import { TrainClient } from './train/client';
 import { isBackendName } from './train/protocol';
@@ -34,6 +37,7 @@ const store = createAppStore(client, {
   ignoredBackendParam: param !== null && requested === undefined ? param : undefined,
   settings: fromUrl.settings,
   settingsErrors: fromUrl.errors,
+  runStore: indexedDbRunStore(),
 });
 window.__rd = { client, store };
 
@@ -61,3 +65,7 @@ createRoot(rootEl).render(
 
 void store.getState().init(requested);
 void store.getState().loadSamples(new URL('./', window.location.href).href);
+void store.getState().checkSavedRun();
+const linked = linkedModel(window.location.href);
+if (linked?.kind === 'url') void store.getState().loadModelFromUrl(linked.value);
+if (linked?.kind === 'fragment') void store.getState().loadModelFromFragment(linked.text);

@@ -2,7 +2,7 @@
 // that sends the dataset to the worker and brings previews back. Loss history and maps go to the
 // buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
 import { STAGE_NAMES, type StageName } from '../config/settings';
-import type { CheckpointReply, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
+import type { StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
 import type { StepReport, TrainScene } from '../train/types';
 import { errorText, patch, type SliceDeps } from './slice';
 
@@ -56,7 +56,6 @@ export interface TrainingActions {
   reset: () => Promise<void>;
   /** Shows a pair's maps: during training it becomes the preview pair; after, it is predicted. */
   showPair: (id: string) => Promise<void>;
-  checkpoint: () => Promise<CheckpointReply>;
   /** Handles a message streamed by the worker during training. */
   onTrainEvent: (ev: TrainEvent) => void;
 }
@@ -222,8 +221,6 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
         setTr({ note: `No maps for this pair yet: ${errorText(err)}` });
       }
     },
-
-    checkpoint: () => client.checkpoint(),
 
     onTrainEvent: (ev) => {
       switch (ev.type) {

@@ -3,12 +3,13 @@
 import { BackendPanel } from './BackendPanel';
 import { DataPanel } from './DataPanel';
 import { MapsPanel } from './MapsPanel';
+import { ModelPanel } from './ModelPanel';
+import { SavedRunBanner } from './SavedRunBanner';
 import { SelftestPanel } from './SelftestPanel';
 import { SettingsPanel } from './SettingsPanel';
 import { statusText } from './status';
 import { useApp } from './StoreContext';
 import { TrainingPanel } from './TrainingPanel';
-
 
 export function App() {
   const status = useApp(statusText);
@@ -25,10 +26,12 @@ export function App() {
         <p role="status" aria-live="polite" data-testid="status" className="status">
           {status}
         </p>
+        <SavedRunBanner />
       </header>
       <div className="layout">
         <div className="side">
           <TrainingPanel />
+          <ModelPanel />
           <DataPanel />
           <SettingsPanel />
           <BackendPanel />

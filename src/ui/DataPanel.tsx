@@ -2,6 +2,7 @@
 // them; the list of pairs.
 import { useEffect, useState } from 'react';
 import type { IntakeFile } from '../data/intake';
+import { isModelFile } from '../persist/modelFiles';
 import { filesFromDrop, filesFromList } from './dropFiles';
 import { Notices } from './Notices';
 import { PairsList } from './PairsList';
@@ -10,6 +11,7 @@ import { useApp } from './StoreContext';
 
 export function DataPanel() {
   const addFiles = useApp((s) => s.addFiles);
+  const importModelFiles = useApp((s) => s.importModelFiles);
   const loading = useApp((s) => s.dataset.loading);
   const [over, setOver] = useState(false);
 
@@ -28,8 +30,12 @@ export function DataPanel() {
       if (!e.dataTransfer?.types.includes('Files')) return;
       e.preventDefault();
       setOver(false);
+      // A model (model.json and its .bin files) loads as the model; everything else is pairs.
       const files = await filesFromDrop(e.dataTransfer);
-      if (files.length > 0) void addFiles(files);
+      const model = files.filter((f) => isModelFile(f.path));
+      const pairs = files.filter((f) => !isModelFile(f.path));
+      if (model.length > 0) void importModelFiles(model);
+      if (pairs.length > 0) void addFiles(pairs);
     };
     const drop = (e: DragEvent) => void onDrop(e);
     window.addEventListener('dragover', onOver);
@@ -40,7 +46,7 @@ export function DataPanel() {
       window.removeEventListener('dragleave', onLeave);
       window.removeEventListener('drop', drop);
     };
-  }, [addFiles]);
+  }, [addFiles, importModelFiles]);
 
   const add = (files: IntakeFile[]) => {
     if (files.length > 0) void addFiles(files);

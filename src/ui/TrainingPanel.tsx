@@ -1,5 +1,5 @@
 // Training controls and progress: which stages to run, Train / Pause / Resume / Stop / Reset,
-// step counter, rate and ETA per stage, live loss curves, and a download of the weights.
+// step counter, rate and ETA per stage, and live loss curves (saving the model: ModelPanel).
 import { STAGE_LABELS, STAGE_NAMES, type StageName } from '../config/settings';
 import { LossChart } from './LossChart';
 import { useApp } from './StoreContext';
@@ -39,19 +39,6 @@ function StageRow({ stage }: { stage: StageName }) {
   );
 }
 
-async function download(checkpoint: () => Promise<{ modelJson: unknown; weightData: ArrayBuffer }>): Promise<void> {
-  const { modelJson, weightData } = await checkpoint();
-  const save = (blob: Blob, name: string) => {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  };
-  save(new Blob([JSON.stringify(modelJson)], { type: 'application/json' }), 'reciprocal-depth.json');
-  save(new Blob([weightData]), 'reciprocal-depth.weights.bin');
-}
-
 export function TrainingPanel() {
   const phase = useApp((s) => s.training.phase);
   const ready = useApp((s) => s.runtime.ready);
@@ -65,8 +52,6 @@ export function TrainingPanel() {
   const resume = useApp((s) => s.resume);
   const stop = useApp((s) => s.stop);
   const reset = useApp((s) => s.reset);
-  const checkpoint = useApp((s) => s.checkpoint);
-  const notify = useApp((s) => s.notify);
   const idle = phase === 'idle';
   return (
     <section aria-labelledby="training-heading">
@@ -91,9 +76,6 @@ export function TrainingPanel() {
         </button>
         <button type="button" disabled={idle && !hasWeights} onClick={() => void reset()} title="End any run and start over from new weights">
           Reset
-        </button>
-        <button type="button" disabled={!idle || !hasWeights} onClick={() => download(checkpoint).catch((e: unknown) => notify([{ level: 'error', text: `Could not download the weights: ${String(e)}` }]))}>
-          Download weights
         </button>
       </div>
       <p className="muted">

@@ -99,12 +99,14 @@ export interface MapDigest {
 /**
  * Digests of the selected pair's maps (equal digests: equal maps, bit for bit), or null while
  * it has none. `stride` > 0 also returns every stride-th value of each map, for comparing maps
- * that should be close but not equal.
+ * that should be close but not equal. `fromGlobal` digests maps kept in `window[fromGlobal]`.
  */
-export async function selectedMaps(page: Page, stride = 0): Promise<Record<string, MapDigest & { sample?: number[] }> | null> {
-  return page.evaluate((k) => {
+export async function selectedMaps(page: Page, stride = 0, fromGlobal?: string): Promise<Record<string, MapDigest & { sample?: number[] }> | null> {
+  return page.evaluate(([k, global]) => {
     const s = window.__rd!.store.getState();
-    const maps = s.buffers.previews.get(s.dataset.selectedId ?? '');
+    type Maps = ReturnType<typeof s.buffers.previews.get>;
+    // `fromGlobal`: maps a test kept in a window property instead of the selected pair's.
+    const maps = global !== undefined ? ((window as unknown as Record<string, Maps>)[global] ?? undefined) : s.buffers.previews.get(s.dataset.selectedId ?? '');
     if (!maps) return null;
     const out: Record<string, { hash: number; n: number; sum: number; sample?: number[] }> = {};
     for (const key of ['stereoDisp', 'singleDisp', 'occlusion', 'fusedDisp'] as const) {
@@ -116,7 +118,7 @@ export async function selectedMaps(page: Page, stride = 0): Promise<Record<strin
       out[key] = { hash: h, n: m.length, sum: m.reduce((a, v) => a + v, 0), ...(k > 0 ? { sample: Array.from(m.filter((_, i) => i % k === 0)) } : {}) };
     }
     return out;
-  }, stride);
+  }, [stride, fromGlobal] as const);
 }
 
 /** Waits until the selected pair has maps from a network (after a load, a run or a predict). */

@@ -17,6 +17,9 @@ export interface Route {
   status?: number;
   type?: string;
   body: string | Uint8Array;
+  /** Send the body in this many pieces, `delayMs` apart (a slow download, to see progress). */
+  pieces?: number;
+  delayMs?: number;
 }
 
 export interface ServerOptions {
@@ -74,7 +77,14 @@ export async function startServer(opts: ServerOptions): Promise<TestServer> {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(route.status ?? 200, { ...headers, 'Content-Type': route.type ?? 'application/octet-stream' }).end(route.body);
+    res.writeHead(route.status ?? 200, { ...headers, 'Content-Type': route.type ?? 'application/octet-stream' });
+    const body = typeof route.body === 'string' ? Buffer.from(route.body) : route.body;
+    const pieces = route.pieces ?? 1;
+    for (let i = 0; i < pieces; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, route.delayMs ?? 0));
+      res.write(body.subarray(Math.floor((i * body.length) / pieces), Math.floor(((i + 1) * body.length) / pieces)));
+    }
+    res.end();
   };
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

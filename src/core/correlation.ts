@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { acceleratedOps } from './accelerated';
 import { customOp } from './customGrad';
 import { check } from './types';
 
@@ -16,10 +17,13 @@ import { check } from './types';
  * is the same slices taken back; all copies move whole rows. (A gather of the shifted pixels,
  * or slices along W of the 4-D tensor, copy C values at a time, which on wasm cost more than
  * the rest of the step's non-convolution work.) `correlation1dStock` is the same op from
- * stock ops with autodiff: the reference in tests.
+ * stock ops with autodiff: the reference in tests. A backend with its own kernel for it
+ * (WebGPU: src/core/webgpuKernels.ts) uses that instead.
  */
 export function correlation1d(fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number): tf.Tensor4D {
   checkArgs(fL, fR, minK, maxK);
+  const accel = acceleratedOps(tf.getBackend())?.correlation1d;
+  if (accel) return accel(fL, fR, minK, maxK);
   const [B, H, W, C] = fL.shape;
   const K = maxK - minK + 1;
   const R = B * H;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { acceleratedOps } from './accelerated';
 import { customOp } from './customGrad';
 import { withoutGradient } from './stopGradient';
 import { check, type DispT, type MapT } from './types';
@@ -36,12 +37,15 @@ function xCoords(W: number): tf.Tensor4D {
  * dispPx is sign * (img[x1] - img[x0]) inside the image and 0 where clamped; the gradient
  * with respect to img (optional) is the scatter-add of the interpolation weights.
  * Hand-written because tfjs's gather gives no gradient for indices computed from dispPx.
+ * A backend with its own kernel for it (WebGPU: src/core/webgpuKernels.ts) uses that instead.
  */
 export function warpH(img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, opts: WarpOptions = {}): tf.Tensor4D {
   const [B, H, W, C] = img.shape;
   check(dispPx.rank === 4 && dispPx.shape[0] === B && dispPx.shape[1] === H && dispPx.shape[2] === W && dispPx.shape[3] === 1,
     'warpH', () => `dispPx must be [${B}, ${H}, ${W}, 1] to match img [${img.shape}], got [${dispPx.shape}]`);
   check(W >= 2, 'warpH', () => `image width must be at least 2, got ${W}`);
+  const accel = acceleratedOps(tf.getBackend())?.warpH;
+  if (accel) return accel(img, dispPx, sign, !!opts.imageGrad);
 
   /** Forward pieces shared by the value and the gradients. */
   const sample = (im: tf.Tensor4D, d: DispT) => tf.tidy(() => {

@@ -2,9 +2,11 @@
 // takes a batch, takes one Adam step on its network, and returns its loss terms as numbers.
 import * as tf from '@tensorflow/tfjs';
 import { fuseDisparity } from '../../core/fusion';
-// Faster wasm Slice / SplitV wherever training runs (the worker and the CLI both come through here).
+// Backend kernels wherever training runs (the worker and the CLI both come through here): faster
+// wasm Slice / SplitV / Identity, and the WGSL correlation and warp for WebGPU.
 import '../../core/wasmKernels';
-import type { StageName, TrainSettings } from '../../config/settings';
+import '../../core/webgpuKernels';
+import type { LrSchedule, StageName, TrainSettings } from '../../config/settings';
 import { cloneSingleNet, cloneStereoNet } from '../../model/clone';
 import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
@@ -15,6 +17,28 @@ export interface StageUnit {
   readonly name: StageName;
   step(batch: Batch): Promise<Record<string, number>>;
   dispose(): void;
+}
+
+/** Share of a stage's steps spent warming the learning rate up, and the floor of the decay. */
+const WARMUP_SHARE = 0.05;
+const LR_FLOOR = 0.05;
+
+/**
+ * The learning rate at `step` (0-based) of a stage of `total` steps: linear warm-up, then a half
+ * cosine from `base` down to LR_FLOOR * base ('cosine'); or `base` throughout ('constant').
+ */
+export function learningRateAt(schedule: LrSchedule, base: number, step: number, total: number): number {
+  if (schedule === 'constant' || total <= 1) return base;
+  const warm = Math.max(1, Math.round(WARMUP_SHARE * total));
+  if (step < warm) return (base * (step + 1)) / warm;
+  const t = Math.min(1, (step - warm) / Math.max(1, total - 1 - warm));
+  return base * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + Math.cos(Math.PI * t)));
+}
+
+/** Adam whose learning rate follows the stage's schedule (tfjs reads it at every update). */
+function scheduledAdam(schedule: LrSchedule, base: number, total: number): { opt: tf.AdamOptimizer; at: (step: number) => void } {
+  const opt = tf.train.adam(base);
+  return { opt, at: (step) => { (opt as unknown as { learningRate: number }).learningRate = learningRateAt(schedule, base, step, total); } };
 }
 
 /** One optimiser step on `vars` for the loss `f`; returns every loss term read back (await data, never dataSync). */
@@ -35,13 +59,14 @@ async function optimise(opt: tf.Optimizer, vars: tf.Variable[], f: () => LossPar
 
 /** Stage 1: StereoNet on the masked photometric loss of both views plus smoothness. */
 export function stereoStage(stereo: StereoNet, s: TrainSettings): StageUnit {
-  const opt = tf.train.adam(s.lrStereo);
+  const { opt, at } = scheduledAdam(s.lrSchedule, s.lrStereo, s.stepsStereo);
   const vars = stereo.params.list();
   const warmup = Math.round(s.maskWarmup * s.stepsStereo);
   let step = 0;
   return {
     name: 'stereo',
     step: (b) => {
+      at(step);
       const visibility = step++ < warmup ? 'all' : 'lr';
       return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility, s.lrTolerance));
     },
@@ -51,12 +76,14 @@ export function stereoStage(stereo: StereoNet, s: TrainSettings): StageUnit {
 
 /** Stage 2: SingleNet distilled from a frozen copy of StereoNet (or photometric only, per settings). */
 export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSettings): StageUnit {
-  const opt = tf.train.adam(s.lrSingle);
+  const { opt, at } = scheduledAdam(s.lrSchedule, s.lrSingle, s.stepsDistill);
   const vars = single.params.list();
   const frozen = cloneStereoNet(stereo);
+  let step = 0;
   return {
     name: 'distill',
     step: async (b) => {
+      at(step++);
       const t = s.distillMode === 'photometric' ? null : teacher(frozen, b.leftImg, b.rightImg, s.lrTolerance);
       try {
         return await optimise(opt, vars, () => singleLoss(single, b.leftImg, b.rightImg, t, s.distillMode, s.smoothWeight));
@@ -73,13 +100,15 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
 
 /** Stage 3: fused pseudo-label from frozen copies of both networks; StereoNet fine-tuned on it (StereoNet-D). */
 export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings): StageUnit {
-  const opt = tf.train.adam(s.lrFuse);
+  const { opt, at } = scheduledAdam(s.lrSchedule, s.lrFuse, s.stepsFuse);
   const vars = stereo.params.list();
   const frozenStereo = cloneStereoNet(stereo);
   const frozenSingle = cloneSingleNet(single);
+  let step = 0;
   return {
     name: 'fuse',
     step: async (b) => {
+      at(step++);
       const dFused = tf.tidy(() => {
         const t = teacher(frozenStereo, b.leftImg, b.rightImg, s.lrTolerance);
         return fuseDisparity(t.dL, frozenSingle.forward(b.leftImg)[0], t.M);

@@ -1,0 +1,21 @@
+// The WGSL kernels (src/core/webgpuKernels.ts) give the values and gradients of the stock-op
+// versions of the correlation and the warp, on the WebGPU backend (SwiftShader here).
+import { expect, test } from '@playwright/test';
+import { collectErrors } from './helpers';
+
+test('WGSL correlation and warp kernels match the stock-op versions, with fewer dispatches', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/e2e/pages/kernels.html');
+  await page.waitForFunction(() => typeof window.__kernelCheck === 'function');
+  const r = await page.evaluate(() => window.__kernelCheck!());
+  expect(r.backend, 'tf.getBackend() on the test page').toBe('webgpu');
+  expect(r.cases.length).toBe(7);
+  for (const c of r.cases) {
+    expect(c.valueErr, `${c.name}: value`).toBeLessThan(1e-5);
+    c.gradErrs.forEach((e, i) => expect(e, `${c.name}: gradient ${i}`).toBeLessThan(1e-4));
+    expect(c.kernels[0], `${c.name}: kernels (ours vs stock ${c.kernels[1]})`).toBeLessThan(c.kernels[1]);
+  }
+  expect(r.leaked, 'tensors left behind').toBe(0);
+  console.log(r.cases.map((c) => `${c.name}: kernels ${c.kernels[0]} vs ${c.kernels[1]}, value err ${c.valueErr.toExponential(1)}, grad errs ${c.gradErrs.map((e) => e.toExponential(1)).join(' ')}`).join('\n'));
+  expect(errors).toEqual([]);
+});

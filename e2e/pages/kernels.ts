@@ -1,0 +1,89 @@
+// Test page: the WGSL kernels of src/core/webgpuKernels.ts against the stock-op versions of the
+// same ops, on the WebGPU backend, for values and gradients on random inputs, and the number of
+// kernel dispatches of each. Exposes `window.__kernelCheck()` for e2e/kernels.spec.ts.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setAccelerated } from '../../src/core/accelerated';
+import { correlation1d } from '../../src/core/correlation';
+import type { DispT } from '../../src/core/types';
+import { warpH } from '../../src/core/warp';
+import '../../src/core/webgpuKernels';
+
+export interface KernelCase {
+  name: string;
+  /** max |ours - stock| / max |stock| over the value and each gradient */
+  valueErr: number;
+  gradErrs: number[];
+  /** kernels of one forward + backward: ours, stock */
+  kernels: [number, number];
+}
+
+async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const [x, y] = [await a.data(), await b.data()];
+  let num = 0;
+  let den = 1e-12;
+  for (let i = 0; i < x.length; i++) {
+    num = Math.max(num, Math.abs(x[i] - y[i]));
+    den = Math.max(den, Math.abs(y[i]));
+  }
+  return num / den;
+}
+
+/** Value and gradients of sum(f(inputs) * R) with the accelerated ops on or off, and the kernel count. */
+async function evaluate(accel: boolean, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], R: tf.Tensor) {
+  setAccelerated(accel);
+  try {
+    const value = f(...inputs);
+    const loss = (...xs: tf.Tensor[]) => tf.sum(tf.mul(f(...xs), R)) as tf.Scalar;
+    const grads = tf.grads(loss)(inputs);
+    const prof = await tf.profile(() => {
+      const g = tf.grads(loss)(inputs);
+      tf.dispose(g);
+    });
+    return { value, grads, kernels: prof.kernels.length };
+  } finally {
+    setAccelerated(true);
+  }
+}
+
+async function compare(name: string, f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], outShape: number[]): Promise<KernelCase> {
+  const R = tf.randomUniform(outShape, -1, 1, 'float32', 11);
+  const ours = await evaluate(true, f, inputs, R);
+  const stock = await evaluate(false, f, inputs, R);
+  const res: KernelCase = {
+    name,
+    valueErr: await relErr(ours.value, stock.value),
+    gradErrs: await Promise.all(ours.grads.map((g, i) => relErr(g, stock.grads[i]))),
+    kernels: [ours.kernels, stock.kernels],
+  };
+  tf.dispose([R, ours.value, stock.value, ...ours.grads, ...stock.grads]);
+  return res;
+}
+
+declare global {
+  interface Window {
+    __kernelCheck?: () => Promise<{ backend: string; cases: KernelCase[]; leaked: number }>;
+  }
+}
+
+window.__kernelCheck = async () => {
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const before = tf.memory().numTensors;
+  const cases: KernelCase[] = [];
+  const [B, H, W, C] = [2, 3, 13, 5];
+  const fL = tf.randomUniform([B, H, W, C], -1, 1, 'float32', 1);
+  const fR = tf.randomUniform([B, H, W, C], -1, 1, 'float32', 2);
+  for (const [minK, maxK] of [[-3, 3], [0, 6], [2, 4]]) {
+    cases.push(await compare(`correlation1d [${minK}, ${maxK}]`, (a, b) => correlation1d(a as tf.Tensor4D, b as tf.Tensor4D, minK, maxK), [fL, fR], [B, H, W, maxK - minK + 1]));
+  }
+  const img = tf.randomUniform([B, H, W, 3], 0, 1, 'float32', 3);
+  // disparities that reach past both borders (clamped samples) as well as inside
+  const d = tf.randomUniform([B, H, W, 1], -4, 9, 'float32', 4) as DispT;
+  for (const sign of [-1, 1] as const) {
+    cases.push(await compare(`warpH sign ${sign}, disparity gradient`, (dd) => warpH(img as tf.Tensor4D, dd as DispT, sign), [d], [B, H, W, 3]));
+    cases.push(await compare(`warpH sign ${sign}, image and disparity gradients`, (im, dd) => warpH(im as tf.Tensor4D, dd as DispT, sign, { imageGrad: true }), [img, d], [B, H, W, 3]));
+  }
+  tf.dispose([fL, fR, img, d]);
+  return { backend: tf.getBackend(), cases, leaked: tf.memory().numTensors - before };
+};

@@ -1,0 +1,31 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { DispT } from './types';
+
+/**
+ * Backend-specific versions of the project's own ops (hand-written GPU kernels), used in place of
+ * the stock-op versions when the active tfjs backend has one. The stock versions stay the
+ * reference (tests compare both) and run everywhere else.
+ */
+export interface AcceleratedOps {
+  correlation1d?: (fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number) => tf.Tensor4D;
+  warpH?: (img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean) => tf.Tensor4D;
+}
+
+const registry = new Map<string, AcceleratedOps>();
+let enabled = true;
+
+export function registerAccelerated(backend: string, ops: AcceleratedOps): void {
+  registry.set(backend, ops);
+}
+
+/** The accelerated ops of the backend `name`, unless switched off. */
+export function acceleratedOps(name: string): AcceleratedOps | undefined {
+  return enabled ? registry.get(name) : undefined;
+}
+
+/** Switches the accelerated ops on or off (tests and benchmarks compare both); returns the old state. */
+export function setAccelerated(on: boolean): boolean {
+  const old = enabled;
+  enabled = on;
+  return old;
+}

@@ -1,0 +1,194 @@
+// WGSL kernels for the two ops of this project that stock tfjs has no single kernel for: the
+// 1-D correlation and the horizontal warp, forward and backward. With stock ops each is a chain
+// of slices, gathers and products (dozens of dispatches per call, and the warp's image gradient
+// is a scatter); here each direction is one dispatch. Registered for the 'webgpu' backend through
+// src/core/accelerated.ts; the stock-op versions stay the reference and run on every other
+// backend (e2e/kernels.spec.ts compares values and gradients of both on random inputs).
+import * as tf from '@tensorflow/tfjs';
+import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { registerAccelerated } from './accelerated';
+import { customOp } from './customGrad';
+import type { DispT } from './types';
+
+type Uniform = { type: 'int32' | 'float32'; data: number[] };
+
+/** A flat one-output-element-per-thread program over a rank-4 output. */
+function program(key: string, variableNames: string[], outputShape: number[], uniforms: string, body: string): WebGPUProgram {
+  const dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
+  const workgroupSize: [number, number, number] = [64, 1, 1];
+  return {
+    shaderKey: key,
+    variableNames,
+    outputShape,
+    uniforms,
+    size: true,
+    workgroupSize,
+    dispatchLayout,
+    dispatch: webgpu_util.computeDispatch(dispatchLayout, outputShape, workgroupSize),
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let coords = getCoordsFromIndex(index);
+          ${body}
+        }
+      }`,
+  };
+}
+
+function run(p: WebGPUProgram, inputs: tf.Tensor[], uniforms: Uniform[]): tf.Tensor4D {
+  const backend = tf.backend() as unknown as WebGPUBackend;
+  const info = backend.runWebGPUProgram(p, inputs, 'float32', uniforms);
+  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor4D;
+}
+
+// ---- correlation: cost[b,y,x,i] = mean_c left[b,y,x,c] * right[b,y,x - (minK + i),c] ----------
+
+const CORR = `
+  let C = uniforms.leftShape[3];
+  let W = uniforms.leftShape[2];`;
+
+function corrForward(l: tf.Tensor4D, r: tf.Tensor4D, minK: number, K: number): tf.Tensor4D {
+  const [B, H, W] = l.shape;
+  const p = program('rd_corr_fwd', ['left', 'right'], [B, H, W, K], 'minK : i32,', `${CORR}
+    let xr = coords[2] - (uniforms.minK + coords[3]);
+    var s = 0.0;
+    if (xr >= 0 && xr < W) {
+      let lb = getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], coords[2], 0), uniforms.leftShape);
+      let rb = getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], xr, 0), uniforms.rightShape);
+      for (var c = 0; c < C; c++) { s = s + left[lb + c] * right[rb + c]; }
+    }
+    setOutputAtIndex(index, s / f32(C));`);
+  return run(p, [l, r], [{ type: 'int32', data: [minK] }]);
+}
+
+/** d/d left[b,y,x,c] = 1/C sum_i dy[b,y,x,i] right[b,y,x - k_i,c]. */
+function corrGradLeft(dy: tf.Tensor4D, r: tf.Tensor4D, minK: number): tf.Tensor4D {
+  // (every input must be read by the shader: an unused binding breaks the pipeline layout)
+  const p = program('rd_corr_gl', ['dy', 'right'], r.shape, 'minK : i32,', `
+    let C = uniforms.rightShape[3];
+    let W = uniforms.rightShape[2];
+    let K = uniforms.dyShape[3];
+    var s = 0.0;
+    for (var i = 0; i < K; i++) {
+      let xr = coords[2] - (uniforms.minK + i);
+      if (xr >= 0 && xr < W) {
+        s = s + dy[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], coords[2], i), uniforms.dyShape)]
+              * right[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], xr, coords[3]), uniforms.rightShape)];
+      }
+    }
+    setOutputAtIndex(index, s / f32(C));`);
+  return run(p, [dy, r], [{ type: 'int32', data: [minK] }]);
+}
+
+/** d/d right[b,y,x',c] = 1/C sum_i dy[b,y,x' + k_i,i] left[b,y,x' + k_i,c]. */
+function corrGradRight(dy: tf.Tensor4D, l: tf.Tensor4D, minK: number): tf.Tensor4D {
+  const p = program('rd_corr_gr', ['dy', 'left'], l.shape, 'minK : i32,', `${CORR}
+    let K = uniforms.dyShape[3];
+    var s = 0.0;
+    for (var i = 0; i < K; i++) {
+      let x = coords[2] + uniforms.minK + i;
+      if (x >= 0 && x < W) {
+        s = s + dy[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x, i), uniforms.dyShape)]
+              * left[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x, coords[3]), uniforms.leftShape)];
+      }
+    }
+    setOutputAtIndex(index, s / f32(C));`);
+  return run(p, [dy, l], [{ type: 'int32', data: [minK] }]);
+}
+
+function correlation1dWebGPU(fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number): tf.Tensor4D {
+  const K = maxK - minK + 1;
+  return customOp<tf.Tensor4D>(([l, r], save) => {
+    save([l, r]);
+    return {
+      value: corrForward(l as tf.Tensor4D, r as tf.Tensor4D, minK, K),
+      gradFunc: (dy, [ls, rs]) => [
+        corrGradLeft(dy as tf.Tensor4D, rs as tf.Tensor4D, minK),
+        corrGradRight(dy as tf.Tensor4D, ls as tf.Tensor4D, minK),
+      ],
+    };
+  })(fL, fR);
+}
+
+// ---- warp: out[b,y,x,c] = img at x + sign * d(b,y,x), linear along x, clamped to [0, W-1] -----
+
+/** The sample position of output pixel (b, y, x): x0, its weight w1 and whether it was inside. */
+const SAMPLE = `
+  let W = uniforms.imgShape[2];
+  let d = disp[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], coords[2], 0), uniforms.dispShape)];
+  let xsRaw = f32(coords[2]) + uniforms.sign * d;
+  let xs = clamp(xsRaw, 0.0, f32(W - 1));
+  let x0f = clamp(floor(xs), 0.0, f32(W - 2));
+  let x0 = i32(x0f);
+  let w1 = xs - x0f;`;
+
+function warpForward(img: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
+  const p = program('rd_warp_fwd', ['img', 'disp'], img.shape, 'sign : f32,', `${SAMPLE}
+    let v0 = img[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x0, coords[3]), uniforms.imgShape)];
+    let v1 = img[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x0 + 1, coords[3]), uniforms.imgShape)];
+    setOutputAtIndex(index, v0 + w1 * (v1 - v0));`);
+  return run(p, [img, d], [{ type: 'float32', data: [sign] }]);
+}
+
+/** d/d disp[b,y,x] = sign * sum_c dy * (img[x0 + 1] - img[x0]), 0 where the sample was clamped. */
+function warpGradDisp(dy: tf.Tensor4D, img: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
+  const p = program('rd_warp_gd', ['dy', 'img', 'disp'], d.shape, 'sign : f32,', `${SAMPLE}
+    var s = 0.0;
+    if (xsRaw >= 0.0 && xsRaw <= f32(W - 1)) {
+      let C = uniforms.imgShape[3];
+      let b0 = getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x0, 0), uniforms.imgShape);
+      let b1 = getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x0 + 1, 0), uniforms.imgShape);
+      let bd = getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], coords[2], 0), uniforms.dyShape);
+      for (var c = 0; c < C; c++) { s = s + dy[bd + c] * (img[b1 + c] - img[b0 + c]); }
+    }
+    setOutputAtIndex(index, uniforms.sign * s);`);
+  return run(p, [dy, img, d], [{ type: 'float32', data: [sign] }]);
+}
+
+/**
+ * d/d img[b,y,x',c] = sum over the row's output pixels x that sampled x' of dy * its weight.
+ * A gather over the row (no float atomics in WGSL): W reads per output element.
+ */
+function warpGradImage(dy: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
+  const p = program('rd_warp_gi', ['dy', 'disp'], dy.shape, 'sign : f32,', `
+    let W = uniforms.dyShape[2];
+    let xt = coords[2];
+    var s = 0.0;
+    for (var x = 0; x < W; x++) {
+      let d = disp[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x, 0), uniforms.dispShape)];
+      let xs = clamp(f32(x) + uniforms.sign * d, 0.0, f32(W - 1));
+      let x0f = clamp(floor(xs), 0.0, f32(W - 2));
+      let x0 = i32(x0f);
+      let w1 = xs - x0f;
+      if (x0 == xt || x0 + 1 == xt) {
+        let g = dy[getIndexFromCoords4D(vec4<i32>(coords[0], coords[1], x, coords[3]), uniforms.dyShape)];
+        s = s + g * select(w1, 1.0 - w1, x0 == xt);
+      }
+    }
+    setOutputAtIndex(index, s);`);
+  return run(p, [dy, d], [{ type: 'float32', data: [sign] }]);
+}
+
+function warpHWebGPU(img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean): tf.Tensor4D {
+  if (!imageGrad) {
+    return customOp<tf.Tensor4D>(([d], save) => {
+      save([img, d]);
+      return {
+        value: warpForward(img, d as DispT, sign),
+        gradFunc: (dy, [im, ds]) => warpGradDisp(dy as tf.Tensor4D, im as tf.Tensor4D, ds as DispT, sign),
+      };
+    })(dispPx);
+  }
+  return customOp<tf.Tensor4D>(([im, d], save) => {
+    save([im, d]);
+    return {
+      value: warpForward(im as tf.Tensor4D, d as DispT, sign),
+      gradFunc: (dy, [ims, ds]) => [
+        warpGradImage(dy as tf.Tensor4D, ds as DispT, sign),
+        warpGradDisp(dy as tf.Tensor4D, ims as tf.Tensor4D, ds as DispT, sign),
+      ],
+    };
+  })(img, dispPx);
+}
+
+registerAccelerated('webgpu', { correlation1d: correlation1dWebGPU, warpH: warpHWebGPU });

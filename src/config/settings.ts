@@ -13,6 +13,7 @@ export const STAGE_LABELS: Record<StageName, string> = {
 };
 
 export type DistillMode = 'occlusion' | 'none' | 'photometric';
+export type LrSchedule = 'cosine' | 'constant';
 
 export interface TrainSettings {
   /** Training crop width and height in pixels (multiples of 32; fixed so GPU buffers are reused). */
@@ -26,6 +27,11 @@ export interface TrainSettings {
   lrStereo: number;
   lrSingle: number;
   lrFuse: number;
+  /**
+   * Learning-rate schedule within each stage: 'cosine' warms up linearly over the first 5 % of
+   * the stage's steps, then decays along a half cosine to 5 % of the base rate; 'constant' keeps it.
+   */
+  lrSchedule: LrSchedule;
   /** Weight of the edge-aware smoothness term at full resolution (divided by 2^scale). */
   smoothWeight: number;
   /**
@@ -35,6 +41,11 @@ export interface TrainSettings {
   maskWarmup: number;
   /** Left-right consistency tolerance of the occlusion mask, in full-resolution pixels (METHOD.md: 0.5). */
   lrTolerance: number;
+  /**
+   * Stage 1 only: the tolerance right after the mask warm-up, in full-resolution pixels; it then
+   * shrinks geometrically to `lrTolerance` by the end of stage 1. Equal to `lrTolerance`: no schedule.
+   */
+  lrToleranceStart: number;
   /** Weight of the stage-1 photometric loss kept during stage 3. */
   fusePhotoWeight: number;
   /** How SingleNet learns: distilled on visible pixels (the method), on all pixels, or photometric only. */
@@ -69,9 +80,11 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'stepsFuse', label: 'Stage 3 steps', kind: 'int', default: 500, min: 0, max: 100000, group: 'schedule', help: 'Fine-tuning steps of StereoNet on the fused map (StereoNet-D).' },
   { key: 'lrStereo', label: 'Stage 1 learning rate', kind: 'float', default: 1e-3, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of StereoNet in stage 1.' },
   { key: 'lrSingle', label: 'Stage 2 learning rate', kind: 'float', default: 1e-3, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of SingleNet in stage 2.' },
+  { key: 'lrSchedule', label: 'Learning-rate schedule', kind: 'enum', default: 'cosine', options: ['cosine', 'constant'], group: 'schedule', help: 'cosine: warm up over the first 5 % of each stage, then decay to 5 % of the rate by its end (steadier start, settled end); constant: the same rate throughout.' },
   { key: 'lrFuse', label: 'Stage 3 learning rate', kind: 'float', default: 2e-4, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of StereoNet in stage 3.' },
   { key: 'smoothWeight', label: 'Smoothness weight', kind: 'float', default: 1e-3, min: 0, max: 1, group: 'loss', help: 'Weight of the edge-aware smoothness term (halved at each coarser scale).' },
   { key: 'maskWarmup', label: 'Occlusion mask warm-up', kind: 'float', default: 0.2, min: 0, max: 1, group: 'loss', help: 'Share of stage 1 trained before the left-right occlusion mask is applied (only out-of-view pixels are masked until then).' },
+  { key: 'lrToleranceStart', label: 'Stage-1 starting tolerance (px)', kind: 'float', default: 0.5, min: 0.05, max: 20, group: 'loss', help: 'Stage 1 only: the occlusion tolerance when the mask starts (after its warm-up); it shrinks geometrically to the occlusion tolerance by the end of stage 1. Equal to it: constant.' },
   { key: 'lrTolerance', label: 'Occlusion tolerance (px)', kind: 'float', default: 0.5, min: 0.05, max: 10, group: 'loss', help: 'A pixel counts as seen by both views when its left and right disparities agree within this many pixels (scaled at coarser levels).' },
   { key: 'fusePhotoWeight', label: 'Stage 3 photometric weight', kind: 'float', default: 0.1, min: 0, max: 10, group: 'loss', help: 'How much of the stage-1 loss is kept while fine-tuning on the fused map.' },
   { key: 'distillMode', label: 'SingleNet supervision', kind: 'enum', default: 'occlusion', options: ['occlusion', 'none', 'photometric'], group: 'loss', help: 'occlusion: distil on pixels both views see (the method); none: distil on every pixel; photometric: no teacher (for comparison).' },

@@ -41,6 +41,16 @@ function scheduledAdam(schedule: LrSchedule, base: number, total: number): { opt
   return { opt, at: (step) => { (opt as unknown as { learningRate: number }).learningRate = learningRateAt(schedule, base, step, total); } };
 }
 
+/**
+ * Stage 1's occlusion tolerance at `step`: `start` when the mask starts (step `warmup`), shrinking
+ * geometrically to `end` at the last step.
+ */
+export function toleranceAt(start: number, end: number, step: number, warmup: number, total: number): number {
+  if (start === end || step >= total - 1) return end;
+  const t = Math.min(1, Math.max(0, (step - warmup) / Math.max(1, total - 1 - warmup)));
+  return start * (end / start) ** t;
+}
+
 /** One optimiser step on `vars` for the loss `f`; returns every loss term read back (await data, never dataSync). */
 async function optimise(opt: tf.Optimizer, vars: tf.Variable[], f: () => LossParts): Promise<Record<string, number>> {
   let kept: Record<string, tf.Scalar> = {};
@@ -67,8 +77,9 @@ export function stereoStage(stereo: StereoNet, s: TrainSettings): StageUnit {
     name: 'stereo',
     step: (b) => {
       at(step);
+      const tolerance = toleranceAt(s.lrToleranceStart, s.lrTolerance, step, warmup, s.stepsStereo);
       const visibility = step++ < warmup ? 'all' : 'lr';
-      return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility, s.lrTolerance));
+      return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility, tolerance));
     },
     dispose: () => opt.dispose(),
   };

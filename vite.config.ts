@@ -1,5 +1,25 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+
+/**
+ * tfjs-backend-wasm starts its threads from the source text of its threaded factory
+ * (`factory.toString()` in a blob worker), where `_scriptDir`, a variable of the factory's
+ * wrapper, does not exist. The source only reads it behind `typeof _scriptDir !== "undefined"`,
+ * but the minifier, knowing the variable, turns that into a plain reference, which throws in
+ * the blob ("e is not defined") and kills the worker in a built, cross-origin isolated app.
+ * As a property of globalThis the check survives minification. (Dev serves it unminified.)
+ */
+function wasmThreadsSurviveMinify(): Plugin {
+  return {
+    name: 'tfjs-wasm-threads-survive-minify',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm-threaded-simd\.js$/.test(id)) return null;
+      const patched = code.replace(/\bvar _scriptDir =/, 'globalThis.__tfjsWasmScriptDir =').replace(/\b_scriptDir\b/g, 'globalThis.__tfjsWasmScriptDir');
+      if (patched === code) this.error('tfjs-backend-wasm-threaded-simd.js no longer uses _scriptDir: check the threaded wasm build still starts');
+      return { code: patched, map: null };
+    },
+  };
+}
 
 // Cross-origin isolation (crossOriginIsolated === true) lets the tfjs wasm backend use
 // SharedArrayBuffer and its threaded SIMD build. Static hosts need the same two headers (README).
@@ -12,7 +32,8 @@ const ISOLATION_HEADERS = {
 export default defineConfig({
   base: './',
   plugins: [react()],
-  worker: { format: 'es' },
+  // Plugins for the worker bundle (the app's `plugins` do not apply to it in a build).
+  worker: { format: 'es', plugins: () => [wasmThreadsSurviveMinify()] },
   server: { port: 5173, strictPort: false, headers: ISOLATION_HEADERS },
   preview: { headers: ISOLATION_HEADERS },
   // The worker's imports are not found by the dev server's first dependency scan; without this

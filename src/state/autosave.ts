@@ -6,7 +6,7 @@
 import { STAGE_NAMES, type StageName, type TrainSettings } from '../config/settings';
 import type { LoadedScene } from '../data/intake';
 import { parseModelJson } from '../model/format';
-import { remainingOf, runProgressOf, stagesOf, type RunProgress } from '../train/modelLoad';
+import { remainingOf, runProgressOf, stagesOf, type RunProgress } from '../train/runProgress';
 import type { TrainEndReply, TrainEvent } from '../train/protocol';
 import type { SceneData } from './buffers';
 import { errorText, patch, when, type SliceDeps } from './slice';

@@ -4,7 +4,7 @@
 import { STAGE_NAMES, type StageName, type TrainSettings } from '../config/settings';
 import type { WorkerLike } from '../train/client';
 import type { ModelJson } from '../model/format';
-import type { RunProgress } from '../train/modelLoad';
+import type { RunProgress } from '../train/runProgress';
 import type { FromWorker, StartPoint, ToWorker, TrainerSummary } from '../train/protocol';
 import type { PreviewMaps, StageEnd, TrainScene } from '../train/types';
 

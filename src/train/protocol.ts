@@ -17,7 +17,7 @@
 // between, the worker streams `trainStart`, `step`, `preview` and `stageEnd` messages that carry
 // the `reqId` of that `train` request; the client drops those of any other (older) train.
 import type { StageName, TrainSettings } from '../config/settings';
-import type { RunProgress } from './modelLoad';
+import type { RunProgress } from './runProgress';
 import type { PreviewMaps, StageEnd, StepReport, TrainScene } from './types';
 
 /** Where a resumed run starts: the stage and the steps of it already done. */

@@ -1,0 +1,89 @@
+// The built app (`vite build`) on a plain static server, under a sub-path, with the headers the
+// README asks hosts to send: it is cross-origin isolated and wasm runs its threaded build, the
+// samples load, `?weights=pretrained/default` and relative model URLs resolve against where the
+// app is served, and share links start from there too. Without a pretrained model the button
+// says so.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { collectErrors, waitForRuntime, waitForSelectedMaps } from './helpers';
+import { tinyModel } from './modelFixture';
+import { startServer, type Route, type TestServer } from './server';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BASE = '/some/base/path/';
+let dist: string;
+let withModels: TestServer;
+let bare: TestServer;
+
+test.beforeAll(async () => {
+  dist = mkdtempSync(path.join(tmpdir(), 'rd-build-'));
+  execFileSync(process.execPath, [path.join(repo, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'error'], { cwd: repo, stdio: 'pipe' });
+  // A model for the host's pretrained/default and one under models/run1 (made here, not shipped).
+  const routes: Record<string, Route> = {};
+  for (const [dir, seed] of [['pretrained/default', 21], ['models/run1', 22]] as const) {
+    const m = await tinyModel(seed);
+    routes[`${BASE}${dir}/model.json`] = { body: m.json, type: 'application/json' };
+    routes[`${BASE}${dir}/weights.bin`] = { body: m.bin };
+  }
+  withModels = await startServer({ root: dist, base: BASE, routes, isolation: true });
+  bare = await startServer({ root: dist, base: '/', isolation: true });
+});
+
+test.afterAll(async () => {
+  await withModels?.close();
+  await bare?.close();
+  if (dist) rmSync(dist, { recursive: true, force: true });
+});
+
+test('built app under a sub-path: isolated, threaded wasm, samples, ?weights=pretrained/default, relative model URLs and share links from its location', async ({ page }) => {
+  const errors = collectErrors(page);
+  const app = `${withModels.origin}${BASE}`;
+  await page.goto(`${app}?weights=pretrained/default`);
+  const runtime = await waitForRuntime(page);
+  expect(runtime.error).toBeUndefined();
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  expect(runtime.crossOriginIsolated).toBe(true);
+  expect(runtime.backend).toBe('wasm'); // the only WebGPU adapter here is software
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  expect(runtime.wasmThreads).toBe(Math.min(8, Math.max(1, Math.floor(cores / 2))));
+  expect(withModels.requests.filter((r) => r.endsWith('.wasm'))).toEqual([expect.stringMatching(new RegExp(`^${BASE}assets/tfjs-backend-wasm-threaded-simd-[\\w-]+\\.wasm$`))]);
+
+  await expect(page.getByRole('status')).toHaveText('Loaded the model from the pretrained model "default".', { timeout: 60_000 });
+  await page.waitForFunction(() => (window.__rd?.store.getState().dataset.pairs.length ?? 0) === 4);
+  await waitForSelectedMaps(page, true);
+  expect(withModels.requests).toContain(`${BASE}pretrained/default/model.json`);
+  expect(withModels.requests).toContain(`${BASE}samples/index.json`);
+  expect(await page.evaluate(() => window.__rd!.store.getState().settings.values.seed)).toBe(21);
+
+  // A model URL relative to the page.
+  await page.getByLabel('Model URL', { exact: true }).fill('models/run1/model.json');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('model-info')).toHaveText(`Loaded ${app}models/run1/model.json (tiny networks, seed 22; trained: stage 1, stage 2).`);
+
+  // Share links start where the app is served.
+  await page.getByRole('button', { name: 'Share…' }).click();
+  await page.getByRole('button', { name: 'Link with the weights inside' }).click();
+  await expect(page.getByLabel('Share link')).toHaveValue(new RegExp(`^${app.replace(/[.?]/g, '\\$&')}\\?.*seed=22.*#w=[\\w-]+$`));
+  await page.getByLabel('URL of a model.json you host').fill('https://models.example.org/run 1/model.json');
+  await page.getByRole('button', { name: 'Link to it' }).click();
+  await expect(page.getByLabel('Share link')).toHaveValue(new RegExp(`^${app.replace(/[.?]/g, '\\$&')}\\?.*seed=22&weights=https%3A%2F%2Fmodels\\.example\\.org%2Frun\\+1%2Fmodel\\.json$`));
+  expect(errors).toEqual([]);
+});
+
+test('built app with no pretrained model: "Load pretrained" says it is missing and the app goes on', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(`${bare.origin}/`);
+  await waitForRuntime(page);
+  await page.waitForFunction(() => (window.__rd?.store.getState().dataset.pairs.length ?? 0) === 4);
+  await page.getByRole('button', { name: 'Load pretrained' }).click();
+  await expect(page.getByTestId('model-error')).toHaveText(
+    `No pretrained model "default" is installed with this app: ${bare.origin}/pretrained/default/model.json is missing. (Train one, or load a model file.)`,
+  );
+  expect(await page.evaluate(() => window.__rd!.store.getState().training.hasWeights)).toBe(false);
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+  expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of 404/.test(e))).toEqual([]);
+});

@@ -196,7 +196,7 @@ function rowLine(r: StageRow): string {
 
 function inferenceText(i: InferenceReport): string {
   const one = (med?: number, first?: number) => (med !== undefined ? `${med.toFixed(0)} ms (first ${first?.toFixed(0)})` : first !== undefined ? `first run ${first.toFixed(0)} ms only` : '-');
-  return `StereoNet ${one(i.stereoMs, i.stereoFirstMs)}, SingleNet ${one(i.singleMs, i.singleFirstMs)}${i.runs ? `, median of ${i.runs}` : ''}${i.notes.length ? ` (${i.notes.join('; ')})` : ''}`;
+  return `StereoNet ${one(i.stereoMs, i.stereoFirstMs)}, SingleNet ${one(i.singleMs, i.singleFirstMs)}${i.stereoRuns !== undefined ? `, median of ${i.stereoRuns} / ${i.singleRuns} runs` : ''}${i.notes.length ? ` (${i.notes.join('; ')})` : ''}`;
 }
 
 function table(headers: string[], rows: string[][]): string {
@@ -265,13 +265,13 @@ function printReport(results: BackendResult[], meta: { browserVersion: string; h
     console.log(`  ${r.backend} ${r.size} ${r.stage.padEnd(8)} ${r.topKernels.map((k) => (r.kernelTimes ? `${k.name} ${k.ms.toFixed(0)}/${k.calls}` : `${k.name} x${k.calls}`)).join(', ')}${by}`);
   }
 
-  console.log('\ninference at 1242x375 (padded to 1248x384), batch 1, ms:');
+  console.log('\ninference at 1242x375 (padded to 1248x384), batch 1, ms (median of the runs after the first):');
   console.log(table(
-    ['backend', 'StereoNet', 'first', 'SingleNet', 'first', 'runs', 'notes'],
+    ['backend', 'StereoNet', 'first', 'SingleNet', 'first', 'runs after the first', 'notes'],
     results.filter((r) => r.start?.ok).map((r) => {
       const i = r.inference;
       if (!i) return [r.backend, '-', '-', '-', '-', '-', p.inference ? 'not run' : 'off (--no-inference)'];
-      return [r.backend, ms(i.stereoMs), ms(i.stereoFirstMs), ms(i.singleMs), ms(i.singleFirstMs), String(i.runs), i.notes.join('; ')];
+      return [r.backend, ms(i.stereoMs), ms(i.stereoFirstMs), ms(i.singleMs), ms(i.singleFirstMs), i.stereoRuns !== undefined ? `${i.stereoRuns} / ${i.singleRuns}` : String(i.runs), i.notes.join('; ')];
     }),
   ));
 }

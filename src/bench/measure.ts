@@ -225,7 +225,7 @@ async function inference(p: BenchParams, report: Report): Promise<InferenceRepor
   try {
     const a = await time('StereoNet', () => stereo.forward(l, r));
     const b = await time('SingleNet', () => single.forward(l));
-    return { stereoFirstMs: a.first, stereoMs: a.med, singleFirstMs: b.first, singleMs: b.med, runs: Math.min(a.runs ?? 0, b.runs ?? 0), notes };
+    return { stereoFirstMs: a.first, stereoMs: a.med, singleFirstMs: b.first, singleMs: b.med, stereoRuns: a.runs ?? 0, singleRuns: b.runs ?? 0, runs: Math.min(a.runs ?? 0, b.runs ?? 0), notes };
   } finally {
     tf.dispose([l, r]);
     stereo.dispose();

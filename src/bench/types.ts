@@ -109,6 +109,9 @@ export interface InferenceReport {
   singleMs?: number;
   stereoFirstMs?: number;
   singleFirstMs?: number;
+  /** Timed runs after the first, per network. */
+  stereoRuns?: number;
+  singleRuns?: number;
   runs: number;
   notes: string[];
 }

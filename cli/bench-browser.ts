@@ -82,6 +82,7 @@ async function runBackend(base: string, params: BenchParams): Promise<BackendRes
   const result: BackendResult = { backend: params.backend, url, rows: [], problems: [], console: [], wasmBinaries: [], wallS: 0 };
   const t0 = Date.now();
   let browser: Browser | undefined;
+  let watchdog: ReturnType<typeof setInterval> | undefined;
   try {
     browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
   } catch (err) {
@@ -147,13 +148,12 @@ async function runBackend(base: string, params: BenchParams): Promise<BackendRes
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame() && ++navigations > 1) result.problems.push(`the page navigated again (reload) during "${phase}"`);
     });
-    const watchdog = setInterval(() => {
+    watchdog = setInterval(() => {
       if (Date.now() - last > expectMs + GRACE_MS) finish(`nothing from the page for ${((Date.now() - last) / 1000).toFixed(0)} s during "${phase}" (expected within ${(expectMs / 1000).toFixed(0)} s): page closed`);
     }, 1000);
     // 'commit': a page busy computing can hold back its load event
     await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
     const problem = await finished;
-    clearInterval(watchdog);
     if (problem) {
       result.problems.push(problem);
       console.log(`${params.backend}: stopped: ${problem}`);
@@ -162,6 +162,7 @@ async function runBackend(base: string, params: BenchParams): Promise<BackendRes
   } catch (err) {
     result.problems.push(`driver: ${(err as Error).message}`);
   } finally {
+    clearInterval(watchdog);
     await browser.close().catch(() => {});
     result.wallS = (Date.now() - t0) / 1000;
   }

@@ -135,6 +135,20 @@ describe('share links', () => {
     for (let i = 1; i < x.length; i++) expect(Math.abs(y[i] - x[i])).toBeLessThanOrEqual(Math.abs(x[i]) * 2 ** -11 + 2 ** -25);
   });
 
+  it('a model too large for a link says so and how to share it instead', async () => {
+    const stereo = buildStereoNet(stereoNetConfig('default', { seed: 1 }));
+    const single = buildSingleNet(singleNetConfig('default', { seed: 2 }));
+    const big = await exportModel({ stereo, single }, { settings: { ...settings0, preset: 'default' } });
+    stereo.dispose();
+    single.dispose();
+    const { store } = await setup({}, Object.assign(new FakeWorker(), { model: big }));
+    expect(await store.getState().importModelFiles([{ path: 'model.json', blob: new Blob([JSON.stringify(big.modelJson)]) }, { path: 'weights.bin', blob: new Blob([big.weightData]) }])).toBe(true);
+    await store.getState().shareInline();
+    const share = store.getState().model.share;
+    expect(share.link).toBeUndefined();
+    expect(share.error).toMatch(/^This model is too large for a link with its weights inside: \d+ KB even at 8 bits, and links hold at most 256 KB \(only the tiny network size fits\)\. Download it, put model\.json and weights\.bin on a web server, and share a link to them below\.$/);
+  });
+
   it('a hosted model gives a ?weights= link; a bad address gets a message', async () => {
     const { store } = await setup();
     store.getState().shareHosted(' https://files.example.com/m/model.json ');

@@ -133,6 +133,8 @@ async function runBackend(base: string, params: BenchParams): Promise<BackendRes
       }
     });
     page.on('console', (m) => {
+      // not the Vite client's complaints about the HMR socket, which is off on purpose
+      if (/websocket|\[vite\]/i.test(m.text())) return;
       if ((m.type() === 'warning' || m.type() === 'error') && result.console.length < 30) result.console.push(`${m.type()}: ${m.text().slice(0, 400)}`);
     });
     page.on('request', (req) => {

@@ -94,10 +94,11 @@ export class Runner {
     this.resume();
   }
 
-  private stageUnit(name: StageName): StageUnit {
-    if (name === 'stereo') return stereoStage(this.stereo, this.settings);
-    if (name === 'distill') return distillStage(this.stereo, this.single, this.settings);
-    return fuseStage(this.stereo, this.single, this.settings);
+  /** The unit of stage `name`, its schedules (learning rate, mask warm-up) starting at `startStep`. */
+  private stageUnit(name: StageName, startStep = 0): StageUnit {
+    if (name === 'stereo') return stereoStage(this.stereo, this.settings, startStep);
+    if (name === 'distill') return distillStage(this.stereo, this.single, this.settings, startStep);
+    return fuseStage(this.stereo, this.single, this.settings, startStep);
   }
 
   private stepsOf(name: StageName): number {
@@ -117,7 +118,7 @@ export class Runner {
     try {
       for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) {
         const steps = this.stepsOf(name);
-        const unit = this.stageUnit(name);
+        const unit = this.stageUnit(name, name === from?.stage ? Math.max(0, Math.floor(from.step)) : 0);
         this.currentStage = name;
         let step = name === from?.stage ? Math.min(steps, Math.max(0, Math.floor(from.step))) : 0;
         let rate = 0;

@@ -68,11 +68,11 @@ async function optimise(opt: tf.Optimizer, vars: tf.Variable[], f: () => LossPar
 }
 
 /** Stage 1: StereoNet on the masked photometric loss of both views plus smoothness. */
-export function stereoStage(stereo: StereoNet, s: TrainSettings): StageUnit {
+export function stereoStage(stereo: StereoNet, s: TrainSettings, startStep = 0): StageUnit {
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrStereo, s.stepsStereo);
   const vars = stereo.params.list();
   const warmup = Math.round(s.maskWarmup * s.stepsStereo);
-  let step = 0;
+  let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'stereo',
     step: (b) => {
@@ -86,11 +86,11 @@ export function stereoStage(stereo: StereoNet, s: TrainSettings): StageUnit {
 }
 
 /** Stage 2: SingleNet distilled from a frozen copy of StereoNet (or photometric only, per settings). */
-export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSettings): StageUnit {
+export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSettings, startStep = 0): StageUnit {
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrSingle, s.stepsDistill);
   const vars = single.params.list();
   const frozen = cloneStereoNet(stereo);
-  let step = 0;
+  let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'distill',
     step: async (b) => {
@@ -110,12 +110,12 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
 }
 
 /** Stage 3: fused pseudo-label from frozen copies of both networks; StereoNet fine-tuned on it (StereoNet-D). */
-export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings): StageUnit {
+export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings, startStep = 0): StageUnit {
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrFuse, s.stepsFuse);
   const vars = stereo.params.list();
   const frozenStereo = cloneStereoNet(stereo);
   const frozenSingle = cloneSingleNet(single);
-  let step = 0;
+  let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'fuse',
     step: async (b) => {

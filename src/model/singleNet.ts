@@ -23,6 +23,9 @@ export interface SingleNet {
 /** Decoder levels that have a disparity head (0 = full resolution). */
 const HEAD_LEVELS = [0, 1, 2, 3];
 
+/** The heads' initial output as a fraction of their maximum (see buildSingleNet). */
+const INIT_FRACTION = 0.125;
+
 export function buildSingleNet(config: SingleNetConfig): SingleNet {
   const p = new Params(config.seed);
   const e = [3, ...config.encoder]; // e[l] = channels at level l (1/2^l), e[0] = input
@@ -38,6 +41,22 @@ export function buildSingleNet(config: SingleNetConfig): SingleNet {
     decA[l] = convLayer(p, `dec${l}a`, below, dch[l]);
     decB[l] = convLayer(p, `dec${l}b`, dch[l] + (l > 0 ? e[l] : 0), dch[l]);
     if (HEAD_LEVELS.includes(l)) heads[l] = convLayer(p, `head${l}`, dch[l], 1, { act: 'linear' });
+  }
+
+  // Start every head near maxDisp/8 (12 px at full resolution for maxDisp 96) with small
+  // weights, as StereoNet's coarsest estimate does. From the old start (sigmoid(0): half of
+  // maxDisp, 48 px) stage 2 drove the heads deep into the sigmoid's flat tail on scenes with
+  // small disparities and they never came back (tsukuba and venus: SingleNet output ~0 px,
+  // bad-3 100 %, after 200 steps).
+  for (const l of HEAD_LEVELS) {
+    const k = p.get(`head${l}/kernel`);
+    const scaled = tf.mul(k, 0.1);
+    k.assign(scaled);
+    scaled.dispose();
+    const b = p.get(`head${l}/bias`);
+    const start = tf.fill(b.shape, Math.log(INIT_FRACTION / (1 - INIT_FRACTION)));
+    b.assign(start);
+    start.dispose();
   }
 
   function forward(leftImg: ImageT): DispT[] {

@@ -139,26 +139,40 @@ async function inferenceMs(preset: PresetName): Promise<{ stereoMs: number; sing
   return res;
 }
 
-/** Runs this benchmark on another commit (a worktree sharing node_modules); returns its JSON. */
-function runBaseline(ref: string, args: string[]): { rows: Row[]; inference: Record<string, { stereoMs: number; singleMs: number }> } {
+/**
+ * Runs this benchmark on another commit (a worktree sharing node_modules), one process per size so
+ * that a size that kills the wasm module there (the first version ran out of memory at 512x256)
+ * is reported and the others still run; returns its rows and inference times.
+ */
+function runBaseline(ref: string, args: string[], sizes: string[]): { rows: Row[]; inference: Record<string, { stereoMs: number; singleMs: number }> } {
   const root = resolve(import.meta.dirname, '..');
   const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root, encoding: 'utf8' }).trim();
   const dir = join(tmpdir(), `reciprocal-depth-bench-${sha}`);
   if (!existsSync(dir)) execFileSync('git', ['worktree', 'add', '--detach', dir, sha], { cwd: root, stdio: 'inherit' });
   if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  const out = join(dir, 'baseline.json');
   console.log(`--- baseline: ${ref} (${sha}) in ${dir}`);
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'cli/bench.ts', ...args, '--json', out], { cwd: dir, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`the baseline benchmark at ${sha} failed (exit ${r.status})`);
+  const rows: Row[] = [];
+  let inference: Record<string, { stereoMs: number; singleMs: number }> = {};
+  for (const size of sizes) {
+    const out = join(dir, `baseline-${size}.json`);
+    const r = spawnSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'cli/bench.ts', ...args, '--sizes', size, '--json', out], { cwd: dir, stdio: 'inherit' });
+    if (r.status === 0 && existsSync(out)) {
+      const j = JSON.parse(readFileSync(out, 'utf8'));
+      rows.push(...j.rows);
+      if (Object.keys(inference).length === 0) inference = j.inference;
+    } else {
+      for (const stage of STAGE_NAMES) rows.push({ backend: 'wasm', size, stage, skipped: `the baseline process failed (exit ${r.status})` });
+    }
+  }
   console.log(`--- current: ${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()} + working tree`);
-  return JSON.parse(readFileSync(out, 'utf8'));
+  return { rows, inference };
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const { flags, bools } = parseArgs(argv, ['no-inference']);
   const baselineRef = flags.get('baseline');
-  const baseline = baselineRef ? runBaseline(baselineRef, stripFlags(argv, ['baseline', 'json'])) : undefined;
+  const baseline = baselineRef ? runBaseline(baselineRef, stripFlags(argv, ['baseline', 'json', 'sizes']), (flags.get('sizes') ?? '256x128,512x256').split(',')) : undefined;
   const backends = (flags.get('backends') ?? 'wasm').split(',');
   const sizes = (flags.get('sizes') ?? '256x128,512x256').split(',').map((s) => s.split('x').map(Number) as [number, number]);
   const preset = (flags.get('preset') ?? 'default') as PresetName;
@@ -193,6 +207,8 @@ async function main(): Promise<void> {
   }
   if (baseline) {
     console.log(`\nbefore (${baselineRef}) -> after, median ms per step (kernels per step):`);
+    const inf = (x?: { stereoMs: number; singleMs: number }) => (x ? `StereoNet ${x.stereoMs.toFixed(0)} ms, SingleNet ${x.singleMs.toFixed(0)} ms` : '-');
+    for (const b of Object.keys(inference)) console.log(`  ${b} inference at 1242x375: ${inf(baseline.inference[b])} -> ${inf(inference[b])}`);
     for (const r of rows) {
       const b = baseline.rows.find((x) => x.backend === r.backend && x.size === r.size && x.stage === r.stage);
       const f = (x?: Row) => (x?.stats ? `${x.stats.medianMs.toFixed(0)} ms (${x.kernels})` : x?.skipped ? 'skipped' : '-');

@@ -19,3 +19,12 @@ test('WGSL correlation and warp kernels match the stock-op versions, with fewer 
   console.log(r.cases.map((c) => `${c.name}: kernels ${c.kernels[0]} vs ${c.kernels[1]}, value err ${c.valueErr.toExponential(1)}, grad errs ${c.gradErrs.map((e) => e.toExponential(1)).join(' ')}`).join('\n'));
   expect(errors).toEqual([]);
 });
+
+test('a whole stage-1 step dispatches fewer kernels with the WGSL kernels than with stock ops', async ({ page }) => {
+  await page.goto('/e2e/pages/kernels.html');
+  await page.waitForFunction(() => typeof window.__stepKernels === 'function');
+  const r = await page.evaluate(() => window.__stepKernels!());
+  expect(r.backend).toBe('webgpu');
+  console.log(`stage-1 step (tiny StereoNet, 64x32): ${r.ours} kernels with ours, ${r.stock} with stock ops`);
+  expect(r.ours).toBeLessThan(r.stock);
+});

@@ -87,3 +87,36 @@ window.__kernelCheck = async () => {
   tf.dispose([fL, fR, img, d]);
   return { backend: tf.getBackend(), cases, leaked: tf.memory().numTensors - before };
 };
+
+declare global {
+  interface Window {
+    __stepKernels?: () => Promise<{ backend: string; ours: number; stock: number }>;
+  }
+}
+
+/** Kernels dispatched by one stage-1 training step (tiny StereoNet, 64x32, both views) with our kernels and with stock ops. */
+window.__stepKernels = async () => {
+  const { buildStereoNet, stereoNetConfig } = await import('../../src/model');
+  const { stereoLoss } = await import('../../src/train/stages/losses');
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const net = buildStereoNet(stereoNetConfig('tiny'));
+  const l = tf.randomUniform([1, 32, 64, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+  const r = tf.randomUniform([1, 32, 64, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const count = async (accel: boolean) => {
+    setAccelerated(accel);
+    try {
+      const p = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3).total, net.params.list());
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+      return p.kernels.length;
+    } finally {
+      setAccelerated(true);
+    }
+  };
+  const res = { backend: tf.getBackend(), ours: await count(true), stock: await count(false) };
+  tf.dispose([l, r]);
+  net.dispose();
+  return res;
+};

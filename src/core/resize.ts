@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs';
 import { customOp } from './customGrad';
 import { padReplicate } from './pad';
 import type { DispT } from './types';
-import { fastSlice } from './slice';
 
 /** Sum of each 2x2 block: [B, 2h, 2w, C] -> [B, h, w, C]. */
 function sumPool2x(x: tf.Tensor4D): tf.Tensor4D {
@@ -42,7 +41,7 @@ export function upsampleBilinear2x(x: tf.Tensor4D): tf.Tensor4D {
     const [B, h, w] = x.shape;
     const xp = padReplicate(x, 1);
     const full = tf.conv2dTranspose(xp, tf.tensor4d(KERNEL_VALUES, [4, 4, 1, 1]), [B, 2 * (h + 2) + 2, 2 * (w + 2) + 2, 1], 2, 'valid');
-    return fastSlice(full, [0, 3, 3, 0], [B, 2 * h, 2 * w, 1]);
+    return full.slice([0, 3, 3, 0], [B, 2 * h, 2 * w, 1]);
   });
 }
 

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { check, type DispT, type ImageT } from './types';
-import { fastSlice } from './slice';
 
 /** Neighbour differences along x and y: [B, H, W-1, C] and [B, H-1, W, C]. */
 export function gradients(x: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
   const [, H, W] = x.shape;
-  const gx = tf.sub(fastSlice(x, [0, 0, 0, 0], [-1, -1, W - 1, -1]), fastSlice(x, [0, 0, 1, 0], [-1, -1, W - 1, -1])) as tf.Tensor4D;
-  const gy = tf.sub(fastSlice(x, [0, 0, 0, 0], [-1, H - 1, -1, -1]), fastSlice(x, [0, 1, 0, 0], [-1, H - 1, -1, -1])) as tf.Tensor4D;
+  const gx = tf.sub(x.slice([0, 0, 0, 0], [-1, -1, W - 1, -1]), x.slice([0, 0, 1, 0], [-1, -1, W - 1, -1])) as tf.Tensor4D;
+  const gy = tf.sub(x.slice([0, 0, 0, 0], [-1, H - 1, -1, -1]), x.slice([0, 1, 0, 0], [-1, H - 1, -1, -1])) as tf.Tensor4D;
   return [gx, gy];
 }
 

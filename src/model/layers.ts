@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from '../core/customGrad';
-import { fastSlice } from '../core/slice';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same weights on every backend. */
 export function mulberry32(seed: number): () => number {
@@ -86,7 +85,7 @@ export function conv2dFilterGrad(xp: tf.Tensor4D, dy: tf.Tensor4D, k: number, st
     const xT = tf.transpose(xp, [3, 1, 2, 0]); // [Cin, Hp, Wp, B]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, B, Cout]
     const g = tf.conv2d(xT as tf.Tensor4D, dyT as tf.Tensor4D, 1, 'valid', 'NHWC', stride); // [Cin, >=k, >=k, Cout]
-    return tf.transpose(fastSlice(g, [0, 0, 0, 0], [-1, k, k, -1]), [1, 2, 0, 3]) as tf.Tensor4D;
+    return tf.transpose(g.slice([0, 0, 0, 0], [-1, k, k, -1]), [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }
 
@@ -97,7 +96,7 @@ function dilateZeros(x: tf.Tensor4D, s: number): tf.Tensor4D {
     const [B, h, w, C] = x.shape;
     // one pad of a 6-D view (a copy per pixel stack, not per channel value as stack/concat do on wasm)
     const full = tf.pad(x.reshape([B, h, 1, w, 1, C]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]).reshape([B, s * h, s * w, C]);
-    return fastSlice(full as tf.Tensor4D, [0, 0, 0, 0], [B, s * (h - 1) + 1, s * (w - 1) + 1, C]);
+    return (full as tf.Tensor4D).slice([0, 0, 0, 0], [B, s * (h - 1) + 1, s * (w - 1) + 1, C]);
   });
 }
 

@@ -9,7 +9,6 @@ import type { SingleNet } from '../model/singleNet';
 import type { StereoNet } from '../model/stereoNet';
 import type { SceneTensors } from './pipeline';
 import type { PreviewMaps } from './types';
-import { fastSlice } from '../core/slice';
 
 export interface PredictNets {
   stereo?: StereoNet;
@@ -41,7 +40,7 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?
     const prep = (img: ImageT) => padTo(f < 1 ? (tf.image.resizeBilinear(img, [h1, w1], false, true) as ImageT) : img, 32);
     const l = prep(st.leftImg);
     const r = prep(st.rightImg);
-    const crop = (t: tf.Tensor4D) => fastSlice(t, [0, 0, 0, 0], [1, h1, w1, 1]);
+    const crop = (t: tf.Tensor4D) => t.slice([0, 0, 0, 0], [1, h1, w1, 1]);
     const toScene = (d: DispT) => (f < 1 ? resizeDisparity(crop(d), H, W) : crop(d));
     const out: Record<string, tf.Tensor4D> = {};
     let dL: DispT | undefined;

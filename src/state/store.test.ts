@@ -205,6 +205,30 @@ describe('training through the client and a fake worker', () => {
     expect(s.dataset.pairs).toHaveLength(1); // the dataset stays
   });
 
+  it('a lost GPU device during training: the user is told, the backend and the step follow the recovery', async () => {
+    const { store, worker } = setup({ ...tiny, stepsStereo: 1000 });
+    worker.stepMs = 2;
+    await store.getState().init();
+    await store.getState().addFiles(await tsukubaBare());
+    const done = store.getState().train();
+    await until(store, (s) => (s.training.progress.stereo?.step ?? 0) >= 20);
+    const req = worker.received.find((m) => m.type === 'train')!;
+    const ids = { runId: req.runId, reqId: req.reqId };
+    worker.emit({ type: 'backendLost', ...ids, backend: 'webgpu', reason: 'destroyed', message: 'Device was destroyed.' });
+    expect(store.getState().runtime.incidents).toEqual(['The WebGPU device was lost during training (destroyed: Device was destroyed.). Restarting…']);
+    worker.emit({ type: 'backendRestored', ...ids, backend: 'wasm', reasons: ['Moved to wasm.'], from: { stage: 'stereo', step: 5 }, lostSteps: 15 });
+    const s = store.getState();
+    expect(s.runtime.backend).toBe('wasm');
+    expect(s.runtime.incidents[1]).toBe('Training goes on on WebAssembly (WASM) from the last saved weights (stage 1, step 5; 15 steps redone). Moved to wasm.');
+    expect(s.training.progress.stereo!.step).toBe(5);
+    expect(statusText(s)).toContain('step');
+    await store.getState().stop();
+    await done;
+    // A new run (init) starts with a clean slate.
+    await store.getState().init();
+    expect(store.getState().runtime.incidents).toEqual([]);
+  });
+
   it('selecting a pair during training makes it the preview pair; a training error is reported, not thrown', async () => {
     const { store, worker } = setup({ ...tiny, stepsStereo: 50 });
     await store.getState().init();

@@ -38,6 +38,8 @@ export interface RuntimeSlice {
   wasmThreads?: number;
   /** Last error from init or from the worker itself. */
   error?: string;
+  /** What happened to the backend during this run (a lost GPU device and the recovery), oldest first. */
+  incidents: string[];
 }
 
 export interface SelftestSlice {
@@ -111,6 +113,7 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
         initialising: false,
         ready: false,
         reasons: [],
+        incidents: [],
       },
       selftest: { running: false },
       dataset: initialDataset(),
@@ -123,7 +126,7 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
 
       init: async (backend) => {
         set((s) => ({
-          runtime: { ...s.runtime, requested: backend, initialising: true, ready: false, error: undefined },
+          runtime: { ...s.runtime, requested: backend, initialising: true, ready: false, error: undefined, incidents: [] },
           selftest: { running: false },
         }));
         // A new run starts with no networks, and the worker gets the pairs again.

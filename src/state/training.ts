@@ -4,6 +4,7 @@
 import { STAGE_NAMES, type StageName } from '../config/settings';
 import type { StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
 import type { StepReport, TrainScene } from '../train/types';
+import { BACKEND_LABEL } from '../ui/labels';
 import { errorText, patch, type SliceDeps } from './slice';
 
 export interface StageProgress {
@@ -241,6 +242,24 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
           buffers.setPreview(ev.maps);
           setTr({ previewVersion: tr().previewVersion + 1 });
           break;
+        case 'backendLost': {
+          flushStep();
+          const text = `The ${BACKEND_LABEL[ev.backend]} device was lost during training (${ev.reason}: ${ev.message}). Restarting…`;
+          patch(d, 'runtime', { incidents: [...get().runtime.incidents, text] });
+          setTr({ note: text });
+          break;
+        }
+        case 'backendRestored': {
+          const where = ev.from ? `stage ${STAGE_NAMES.indexOf(ev.from.stage) + 1}, step ${ev.from.step}` : 'the start of the next stage';
+          const text = `Training goes on on ${BACKEND_LABEL[ev.backend]} from the last saved weights (${where}; ${ev.lostSteps} step${ev.lostSteps === 1 ? '' : 's'} redone). ${ev.reasons.join(' ')}`;
+          patch(d, 'runtime', { backend: ev.backend, incidents: [...get().runtime.incidents, text] });
+          if (ev.from) {
+            const p = tr().progress[ev.from.stage];
+            if (p) setTr({ progress: { ...tr().progress, [ev.from.stage]: { ...p, step: ev.from.step } } });
+          }
+          setTr({ note: text });
+          break;
+        }
         case 'stageEnd': {
           flushStep();
           const p = tr().progress[ev.end.stage];

@@ -194,7 +194,7 @@ export function probeWebGl(): WebGlProbe {
 }
 
 /** Sets `name`, waits for it, and checks that tfjs really runs on it. Throws otherwise. */
-async function trySetBackend(name: BackendName): Promise<void> {
+export async function trySetBackend(name: BackendName): Promise<void> {
   let accepted: boolean;
   try {
     accepted = await tf.setBackend(name);

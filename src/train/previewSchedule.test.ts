@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { PreviewSchedule } from './previewSchedule';
 
 /** Simulates `steps` training steps of `stepMs` each; a preview takes `previewMs`. Returns the steps after which a preview ran. */
-async function simulate(opts: { everySteps: number; steps: number; stepMs: number; previewMs?: number; minIntervalMs?: number }): Promise<number[]> {
+async function simulate(opts: { everySteps: number; steps: number; stepMs: number; previewMs?: number; minIntervalMs?: number; maxIntervalMs?: number }): Promise<number[]> {
   let t = 0;
-  const schedule = new PreviewSchedule(opts.everySteps, { now: () => t, minIntervalMs: opts.minIntervalMs });
+  const schedule = new PreviewSchedule(opts.everySteps, { now: () => t, minIntervalMs: opts.minIntervalMs, maxIntervalMs: opts.maxIntervalMs });
   const previews: number[] = [];
   for (let step = 1; step <= opts.steps; step++) {
     t += opts.stepMs;
@@ -36,7 +36,16 @@ describe('PreviewSchedule', () => {
 
   it('slow previews stretch the interval to 3x their cost, so they take about a quarter of the time', async () => {
     // Each preview costs 1 s: after the first one, the time rule waits 3 s (6 steps), not 1 s.
-    expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 500, previewMs: 1000 })).toEqual([2, 8, 14, 20]);
+    expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 500, previewMs: 1000, maxIntervalMs: 10_000 })).toEqual([2, 8, 14, 20]);
+  });
+
+  it('but not so far that the panels go more than ~2 s without a refresh (wait + preview under 1.8 s)', async () => {
+    // Previews of 400 ms: 3x is a 1.2 s wait, under the cap (1.8 - 0.4 = 1.4 s), so it stands (6 steps of 200 ms).
+    expect(await simulate({ everySteps: 1000, steps: 12, stepMs: 200, previewMs: 400 })).toEqual([5, 11, 12]);
+    // Previews of 700 ms: 3x would wait 2.1 s; capped at 1.8 - 0.7 = 1.1 s (6 steps), a refresh every ~1.9 s.
+    expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 200, previewMs: 700 })).toEqual([5, 11, 17, 20]);
+    // Previews of 1.5 s: the wait never drops below the 1 s minimum.
+    expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 200, previewMs: 1500 })).toEqual([5, 10, 15, 20]);
   });
 
   it('the interval counts from the end of the last preview, not from its start', async () => {

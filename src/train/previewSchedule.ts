@@ -3,13 +3,16 @@
 // WebGPU), so a preview is also due after any step once `minIntervalMs` has passed since the
 // last one. A preview costs a forward pass and a read-back, so the time rule never spends more
 // than about 1 / (1 + costFactor) of the wall time on previews: the interval grows to
-// `costFactor` times the duration of the last preview when previews are slow.
+// `costFactor` times the duration of the last preview when previews are slow, but no further
+// than keeps a refresh every `maxIntervalMs` (wait + preview; the panels must not look frozen).
 
 export interface PreviewScheduleOptions {
   /** Wanted time between previews in ms (the panels refresh at least this often). */
   minIntervalMs?: number;
-  /** The time rule waits at least this many times the last preview's duration. */
+  /** The time rule waits at least this many times the last preview's duration... */
   costFactor?: number;
+  /** ...but the wait plus the preview stay under this (ms), as long as that leaves `minIntervalMs`. */
+  maxIntervalMs?: number;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -17,6 +20,7 @@ export interface PreviewScheduleOptions {
 export class PreviewSchedule {
   private readonly minIntervalMs: number;
   private readonly costFactor: number;
+  private readonly maxIntervalMs: number;
   private readonly now: () => number;
   /** When the last preview ended (or the schedule started). */
   private lastEnd: number;
@@ -25,6 +29,7 @@ export class PreviewSchedule {
   constructor(private readonly everySteps: number, opts: PreviewScheduleOptions = {}) {
     this.minIntervalMs = opts.minIntervalMs ?? 1000;
     this.costFactor = opts.costFactor ?? 3;
+    this.maxIntervalMs = opts.maxIntervalMs ?? 1800;
     this.now = opts.now ?? (() => performance.now());
     this.lastEnd = this.now();
   }
@@ -32,7 +37,8 @@ export class PreviewSchedule {
   /** Whether a preview is due after 1-based `step` of a stage of `steps` steps. */
   due(step: number, steps: number): boolean {
     if (step % this.everySteps === 0 || step === steps) return true;
-    return this.now() - this.lastEnd >= Math.max(this.minIntervalMs, this.costFactor * this.lastCost);
+    const stretched = Math.min(this.costFactor * this.lastCost, this.maxIntervalMs - this.lastCost);
+    return this.now() - this.lastEnd >= Math.max(this.minIntervalMs, stretched);
   }
 
   /** Runs the preview `make` and records when it ended and how long it took. */

@@ -94,8 +94,10 @@ export interface TrainRequest {
 /**
  * pause / resume: between steps. cancel: ends the run after the current step, keeping the
  * weights. reset: like cancel, then drops the weights (the next train starts from new networks).
+ * loseDevice: destroys the WebGPU device, as a driver reset or a removed GPU would, so the
+ * recovery can be tried (the browser tests use it); a no-op on the other backends.
  */
-export type ControlAction = 'pause' | 'resume' | 'cancel' | 'reset';
+export type ControlAction = 'pause' | 'resume' | 'cancel' | 'reset' | 'loseDevice';
 
 export interface ControlRequest {
   type: 'control';
@@ -300,8 +302,33 @@ export interface StageEndEvent {
   end: StageEnd;
 }
 
-export type TrainEvent = TrainStartEvent | StepEvent | PreviewEvent | StageEndEvent;
-export const TRAIN_EVENT_TYPES: readonly TrainEvent['type'][] = ['trainStart', 'step', 'preview', 'stageEnd'];
+/** The GPU device under the training was lost (driver reset, GPU removed, or destroyed). */
+export interface BackendLostEvent {
+  type: 'backendLost';
+  runId: number;
+  reqId: number;
+  backend: BackendName;
+  /** The device's own account of it (`GPUDeviceLostInfo`). */
+  reason: string;
+  message: string;
+}
+
+/** Training goes on after a lost device: on `backend`, from the last weights the worker held. */
+export interface BackendRestoredEvent {
+  type: 'backendRestored';
+  runId: number;
+  reqId: number;
+  backend: BackendName;
+  /** How the backend was restarted (a fresh device, or why it moved to another backend). */
+  reasons: string[];
+  /** Where training goes on: the weights are those of this point. */
+  from?: StartPoint;
+  /** Steps done after that point and lost with the device. */
+  lostSteps: number;
+}
+
+export type TrainEvent = TrainStartEvent | StepEvent | PreviewEvent | StageEndEvent | BackendLostEvent | BackendRestoredEvent;
+export const TRAIN_EVENT_TYPES: readonly TrainEvent['type'][] = ['trainStart', 'step', 'preview', 'stageEnd', 'backendLost', 'backendRestored'];
 
 export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | ModelLoadedReply | TrainEvent;
 

@@ -63,7 +63,9 @@ describe('Runner', () => {
     const stages: string[] = [];
     const r = new Runner([scene], tiny({ stepsStereo: 3, stepsDistill: 2, stepsFuse: 2 }), {
       onStep: (s) => void stages.push(`${s.stage}:${s.step}/${s.steps}`),
-      onStageEnd: (e) => ends.push(`${e.stage}:${e.reason}:${e.steps}`),
+      onStageEnd: (e) => {
+        ends.push(`${e.stage}:${e.reason}:${e.steps}`);
+      },
     });
     const first = await r.predict('b');
     expect(first.stereoDisp).toHaveLength(128 * 64);

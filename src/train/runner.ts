@@ -156,7 +156,7 @@ export class Runner {
         const end: StageEnd = { stage: name, steps: step, reason: step < steps ? 'cancelled' : 'done' };
         ends.push(end);
         if (end.reason === 'done') this.completed.push(name);
-        this.events.onStageEnd?.(end);
+        await this.events.onStageEnd?.(end);
         if (this.cancelled) break;
       }
     } finally {

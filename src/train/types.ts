@@ -67,7 +67,8 @@ export interface RunnerEvents {
   /** Awaited when it returns a promise (e.g. an evaluation every N steps in the CLI). */
   onStep?: (r: StepReport) => void | Promise<void>;
   onPreview?: (p: PreviewMaps) => void;
-  onStageEnd?: (e: StageEnd) => void;
+  /** Awaited: the next stage starts once it has settled (the worker snapshots the weights here). */
+  onStageEnd?: (e: StageEnd) => void | Promise<void>;
 }
 
 export type { StageName, TrainSettings };

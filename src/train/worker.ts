@@ -12,7 +12,9 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
+import { loseDevice, lostWithin, restartBackend, watchDeviceLoss, type DeviceLoss } from './recovery';
 import {
+  type BackendName,
   DURING_TRAINING,
   IMMEDIATE_REQUESTS,
   previewBuffers,
@@ -23,7 +25,7 @@ import {
   type TrainerSummary,
   type TrainRequest,
 } from './protocol';
-import { runnerFromModel, type RunProgress } from './modelLoad';
+import { remainingOf, runnerFromModel, type RunProgress } from './modelLoad';
 import { Runner } from './runner';
 import { runSelftest } from './selftest';
 import type { RunnerEvents, StageEnd, TrainScene } from './types';
@@ -49,6 +51,37 @@ let activeTrain: { runId: number; reqId: number } | undefined;
 let resetRequested = false;
 /** Where the current weights' run stands (saved with checkpoints, so a run can be resumed). */
 let runProgress: RunProgress | undefined;
+/** The backend tfjs runs on. */
+let backendName: BackendName | undefined;
+/**
+ * The last weights read back during a run on a GPU backend, with where the run stood then: what
+ * training goes on from if the device is lost. Taken at the start of a run, at each stage end,
+ * with every checkpoint the page asks for (autosave) and at least every SNAPSHOT_MS.
+ */
+let lastGood: { modelJson: unknown; weightData: ArrayBuffer; run: RunProgress; at: number } | undefined;
+const SNAPSHOT_MS = 10_000;
+/** Set when the GPU device is lost: the run in progress stops and recovers. */
+let deviceLoss: DeviceLoss | undefined;
+
+/** Backends whose device can be lost under us (on the CPU ones there is nothing to recover). */
+const onGpu = () => backendName === 'webgpu' || backendName === 'webgl';
+
+function copyProgress(run: RunProgress): RunProgress {
+  return JSON.parse(JSON.stringify(run)) as RunProgress;
+}
+
+/** Reads the weights back now, with the run's progress at this point. */
+async function snapshot(): Promise<void> {
+  if (!runner || !runProgress) return;
+  const run = copyProgress(runProgress); // read together: the weights are taken before the first await
+  const { modelJson, weightData } = await runner.checkpoint();
+  lastGood = { modelJson, weightData, run, at: Date.now() };
+}
+
+function onDeviceLost(loss: DeviceLoss): void {
+  deviceLoss = loss;
+  runner?.cancel(); // ends the run after the step in flight (whose read-back may fail instead)
+}
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -61,17 +94,23 @@ function stream(make: (ids: { runId: number; reqId: number }) => FromWorker, tra
 }
 
 const events: RunnerEvents = {
-  onStep: (report) => {
+  onStep: async (report) => {
+    if (deviceLoss) return; // this step's results are gone with the device
     if (runProgress) runProgress.current = { stage: report.stage, step: report.step };
     stream((ids) => ({ type: 'step', ...ids, report }));
+    if (onGpu() && (lastGood === undefined || Date.now() - lastGood.at >= SNAPSHOT_MS)) await snapshot();
   },
-  onPreview: (maps) => stream((ids) => ({ type: 'preview', ...ids, maps }), previewBuffers(maps)),
-  onStageEnd: (end) => {
+  onPreview: (maps) => {
+    if (!deviceLoss) stream((ids) => ({ type: 'preview', ...ids, maps }), previewBuffers(maps));
+  },
+  onStageEnd: async (end) => {
+    if (deviceLoss) return; // not the end of the stage: training goes on after recovery
     if (runProgress && end.reason === 'done') {
       runProgress.done.push(end.stage);
       runProgress.current = undefined;
     }
     stream((ids) => ({ type: 'stageEnd', ...ids, end }));
+    if (onGpu() && end.reason === 'done') await snapshot();
   },
 };
 
@@ -88,6 +127,7 @@ function disposeRunner(): void {
   runner = undefined;
   runnerBuiltWith = undefined;
   runProgress = undefined;
+  lastGood = undefined;
 }
 
 /** Whether the runner's scenes hold `sceneId` (the runner fails a preview of an unknown pair). */
@@ -122,9 +162,31 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
   const from = msg.from !== undefined && msg.from.stage === stages[0] ? msg.from : undefined;
   runProgress = { stages, done: [], ...(from ? { current: { ...from } } : {}) };
   stream((ids) => ({ type: 'trainStart', ...ids, freshWeights, stages, ...(from ? { from } : {}) }));
-  let ends: StageEnd[];
+  const ends: StageEnd[] = [];
   try {
-    ends = await runner.run(stages, from);
+    lastGood = undefined;
+    if (onGpu()) await snapshot();
+    let left: { stages: typeof stages; from?: typeof from } = { stages, from };
+    for (;;) {
+      let got: StageEnd[] = [];
+      let failure: unknown;
+      try {
+        got = await runner.run(left.stages, left.from);
+      } catch (err) {
+        failure = err;
+        // A read-back on a lost device can fail before the loss itself is reported (seen here
+        // ~1-2 s later, SwiftShader under load), so give it time.
+        if (deviceLoss === undefined && backendName === 'webgpu') await lostWithin(10_000);
+      }
+      if (deviceLoss === undefined) {
+        if (failure !== undefined) throw failure;
+        ends.push(...got);
+        break;
+      }
+      // Stages finished before the loss and inside the last snapshot stay finished.
+      ends.push(...got.filter((e) => e.reason === 'done' && lastGood?.run.done.includes(e.stage)));
+      left = await recover(msg);
+    }
   } finally {
     activeTrain = undefined;
   }
@@ -134,6 +196,42 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
   return { type: 'trainEnd', runId: msg.runId, reqId: msg.reqId, ends, reset, trainer: summary() };
 }
 
+/**
+ * After a lost device: reports it, restarts tfjs on a fresh device (or the next backend),
+ * rebuilds the networks from the last snapshot and returns what is left of the run.
+ */
+async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stages']; from?: { stage: TrainRequest['stages'][number]; step: number } }> {
+  const loss = deviceLoss!;
+  const lostOn = backendName ?? 'webgpu';
+  const stepsAtLoss = runProgress?.current;
+  stream((ids) => ({ type: 'backendLost', ...ids, backend: lostOn, reason: loss.reason, message: loss.message }));
+  const saved = lastGood;
+  // Every tensor lived on the lost device: drop them all (the snapshot is plain memory).
+  runner?.dispose();
+  runner = undefined;
+  if (saved === undefined) {
+    deviceLoss = undefined;
+    throw new Error(`The ${lostOn} device was lost (${loss.reason}: ${loss.message}) before any weights were saved; press Train to start again.`);
+  }
+  let restarted: { backend: BackendName; reasons: string[] };
+  try {
+    restarted = await restartBackend(lostOn);
+  } finally {
+    deviceLoss = undefined;
+  }
+  backendName = restarted.backend;
+  await warmUp();
+  watchDeviceLoss(onDeviceLost);
+  const loaded = await runnerFromModel(saved.modelJson, saved.weightData, scenes, msg.settings, events);
+  runner = loaded.runner;
+  if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
+  runProgress = copyProgress(saved.run);
+  const left = remainingOf(saved.run);
+  const lostSteps = stepsAtLoss && left.from && stepsAtLoss.stage === left.from.stage ? Math.max(0, stepsAtLoss.step - left.from.step) : stepsAtLoss && !left.from ? stepsAtLoss.step : 0;
+  stream((ids) => ({ type: 'backendRestored', ...ids, backend: restarted.backend, reasons: restarted.reasons, ...(left.from ? { from: left.from } : {}), lostSteps }));
+  return left;
+}
+
 async function handle(msg: ToWorker): Promise<FromWorker> {
   const ids = { runId: msg.runId, reqId: msg.reqId };
   switch (msg.type) {
@@ -141,7 +239,9 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
       ready = false;
       disposeRunner(); // weights live on the old backend
       const choice = await selectBackend(msg.backend);
+      backendName = choice.backend;
       const warmupMs = await warmUp();
+      watchDeviceLoss(onDeviceLost);
       ready = true;
       const wasmThreads = choice.backend === 'wasm' ? getThreadsCount() : undefined;
       return { type: 'ready', ...ids, ...choice, warmupMs, crossOriginIsolated: scope.crossOriginIsolated, ...(wasmThreads !== undefined ? { wasmThreads } : {}) };
@@ -163,6 +263,8 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
       const run = runProgress ? (JSON.parse(JSON.stringify(runProgress)) as RunProgress) : undefined;
       const { modelJson, weightData } = await runner.checkpoint();
       if (run) (modelJson as { userDefinedMetadata: Record<string, unknown> }).userDefinedMetadata.run = run;
+      // The buffer goes to the page (transferred): keep a copy for recovery.
+      if (run && onGpu() && activeTrain !== undefined) lastGood = { modelJson: JSON.parse(JSON.stringify(modelJson)) as unknown, weightData: weightData.slice(0), run: copyProgress(run), at: Date.now() };
       return { type: 'checkpointResult', ...ids, modelJson, weightData, ...(run ? { run } : {}) };
     }
     case 'loadModel': {
@@ -192,6 +294,8 @@ function control(msg: ControlRequest): string | undefined {
     case 'cancel':
       runner?.cancel();
       return undefined;
+    case 'loseDevice':
+      return loseDevice() ? 'the WebGPU device was destroyed' : 'not on WebGPU: nothing to lose';
     case 'reset':
       if (runner?.state === 'idle') disposeRunner();
       else if (runner) {

@@ -14,6 +14,7 @@ export function BackendPanel() {
   const wasmThreads = useApp((s) => s.runtime.wasmThreads);
   const pageHasWebGpu = useApp((s) => s.runtime.pageHasWebGpu);
   const ignoredParam = useApp((s) => s.runtime.ignoredBackendParam);
+  const incidents = useApp((s) => s.runtime.incidents);
 
   return (
     <section aria-labelledby="backend-heading">
@@ -30,6 +31,13 @@ export function BackendPanel() {
           )}
           {warmupMs !== undefined && <> (warm-up {Math.round(warmupMs)} ms)</>}.
         </p>
+      )}
+      {incidents.length > 0 && (
+        <ul className="incidents" role="alert" aria-label="Backend incidents" data-testid="backend-incidents">
+          {incidents.map((text, i) => (
+            <li key={i}>{text}</li>
+          ))}
+        </ul>
       )}
       {ready && backend === 'wasm' && wasmThreads !== undefined && (
         <p data-testid="wasm-threads">

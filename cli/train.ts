@@ -8,10 +8,11 @@
  * <dir> is one scene folder (left.png, right.png, optional disp_left.*) or a folder of them.
  * Any key of the settings table (src/config/settings.ts) is accepted as an option.
  * With --out, checkpoints are written after each stage (after-stereo/, after-distill/, final/)
- * with train-log.json (losses per step and, with --eval-every, StereoNet's metrics over steps).
+ * with train-log.json (losses per step and, with --eval-every, StereoNet's metrics over steps;
+ * a later run into the same --out, e.g. the next --stage, adds to it).
  * Ground truth, when present, is used for those metrics only, never for training.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { STAGE_NAMES, type StageName } from '../src/config/settings';
 import { Runner } from '../src/train/runner';
@@ -75,7 +76,14 @@ async function main(): Promise<void> {
     if (out) await saveModel(join(out, CHECKPOINT_DIR[stage]), await runner.checkpoint());
   }
   if (out) {
-    await writeFile(join(out, 'train-log.json'), JSON.stringify({ settings, backend, scenes: scenes.map((s) => s.name), ...log }));
+    // Stages run one by one into the same folder (--stage) add to its log instead of replacing it.
+    const file = join(out, 'train-log.json');
+    const before = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Partial<typeof log> & { runs?: unknown[] }, () => undefined);
+    const run = { settings, backend, scenes: scenes.map((s) => s.name), stages };
+    const merged = before?.steps && before.evals && before.seconds
+      ? { ...run, runs: [...(before.runs ?? []), run], steps: [...before.steps, ...log.steps], evals: [...before.evals, ...log.evals], seconds: { ...before.seconds, ...log.seconds } }
+      : { ...run, runs: [run], ...log };
+    await writeFile(file, JSON.stringify(merged));
     console.log(`wrote ${out}`);
   }
   runner.dispose();

@@ -42,10 +42,18 @@ describe('PreviewSchedule', () => {
   it('but not so far that the panels go more than ~2 s without a refresh (wait + preview under 1.8 s)', async () => {
     // Previews of 400 ms: 3x is a 1.2 s wait, under the cap (1.8 - 0.4 = 1.4 s), so it stands (6 steps of 200 ms).
     expect(await simulate({ everySteps: 1000, steps: 12, stepMs: 200, previewMs: 400 })).toEqual([5, 11, 12]);
-    // Previews of 700 ms: 3x would wait 2.1 s; capped at 1.8 - 0.7 = 1.1 s (6 steps), a refresh every ~1.9 s.
-    expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 200, previewMs: 700 })).toEqual([5, 11, 17, 20]);
+    // Previews of 700 ms: 3x would wait 2.1 s; capped at 1.8 - 0.7 = 1.1 s, and one step (0.2 s) more after 1 s
+    // would end past 1.8 s, so the look-ahead sends it after 1 s: a refresh every 1.7 s.
+    expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 200, previewMs: 700 })).toEqual([5, 10, 15, 20]);
     // Previews of 1.5 s: the wait never drops below the 1 s minimum.
     expect(await simulate({ everySteps: 1000, steps: 20, stepMs: 200, previewMs: 1500 })).toEqual([5, 10, 15, 20]);
+  });
+
+  it('looks a step ahead: with 900 ms steps, a preview after every step rather than gaps of 2.1 s', async () => {
+    // Without the look-ahead: previews after steps 2, 4, 6 (wait 1.8 s + preview 0.3 s = 2.1 s between them).
+    expect(await simulate({ everySteps: 1000, steps: 6, stepMs: 900, previewMs: 300 })).toEqual([2, 3, 4, 5, 6]);
+    // Fast steps never trigger it: the 1 s rule comes first.
+    expect(await simulate({ everySteps: 1000, steps: 25, stepMs: 100, previewMs: 50 })).toEqual([10, 20, 25]);
   });
 
   it('the interval counts from the end of the last preview, not from its start', async () => {
@@ -56,9 +64,11 @@ describe('PreviewSchedule', () => {
     await s.timed(async () => {
       t += 200;
     });
-    t += 900; // 900 ms after the preview ended
+    t += 500;
     expect(s.due(2, 1000)).toBe(false);
+    t += 400; // 900 ms after the preview ended, 1100 ms after it started
+    expect(s.due(3, 1000)).toBe(false);
     t += 100;
-    expect(s.due(3, 1000)).toBe(true);
+    expect(s.due(4, 1000)).toBe(true);
   });
 });

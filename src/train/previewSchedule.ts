@@ -5,6 +5,8 @@
 // than about 1 / (1 + costFactor) of the wall time on previews: the interval grows to
 // `costFactor` times the duration of the last preview when previews are slow, but no further
 // than keeps a refresh every `maxIntervalMs` (wait + preview; the panels must not look frozen).
+// It also looks one step ahead: when waiting for the next step would overshoot `maxIntervalMs`,
+// the preview comes now (as long as the wait has at least matched the preview's own cost).
 
 export interface PreviewScheduleOptions {
   /** Wanted time between previews in ms (the panels refresh at least this often). */
@@ -25,6 +27,10 @@ export class PreviewSchedule {
   /** When the last preview ended (or the schedule started). */
   private lastEnd: number;
   private lastCost = 0;
+  /** When `due` was last asked, or the last preview ended (the step after it starts there). */
+  private lastMark: number;
+  /** Duration of the last step, as seen between two calls of `due`. */
+  private lastStepMs = 0;
 
   constructor(private readonly everySteps: number, opts: PreviewScheduleOptions = {}) {
     this.minIntervalMs = opts.minIntervalMs ?? 1000;
@@ -32,13 +38,19 @@ export class PreviewSchedule {
     this.maxIntervalMs = opts.maxIntervalMs ?? 1800;
     this.now = opts.now ?? (() => performance.now());
     this.lastEnd = this.now();
+    this.lastMark = this.lastEnd;
   }
 
   /** Whether a preview is due after 1-based `step` of a stage of `steps` steps. */
   due(step: number, steps: number): boolean {
+    const t = this.now();
+    this.lastStepMs = t - this.lastMark;
+    this.lastMark = t;
     if (step % this.everySteps === 0 || step === steps) return true;
+    const since = t - this.lastEnd;
     const stretched = Math.min(this.costFactor * this.lastCost, this.maxIntervalMs - this.lastCost);
-    return this.now() - this.lastEnd >= Math.max(this.minIntervalMs, stretched);
+    if (since >= Math.max(this.minIntervalMs, stretched)) return true;
+    return since >= this.lastCost && since + this.lastStepMs + this.lastCost > this.maxIntervalMs;
   }
 
   /** Runs the preview `make` and records when it ended and how long it took. */
@@ -49,6 +61,7 @@ export class PreviewSchedule {
     } finally {
       this.lastEnd = this.now();
       this.lastCost = this.lastEnd - t0;
+      this.lastMark = this.lastEnd;
     }
   }
 }

@@ -1,15 +1,15 @@
 // The WGSL kernels (src/core/webgpuKernels.ts) give the values and gradients of the stock-op
-// versions of the correlation and the warp, on the WebGPU backend (SwiftShader here).
+// versions of the correlation, the warp and the conv layer, on the WebGPU backend (SwiftShader here).
 import { expect, test } from '@playwright/test';
 import { collectErrors } from './helpers';
 
-test('WGSL correlation and warp kernels match the stock-op versions, with fewer dispatches', async ({ page }) => {
+test('WGSL correlation and warp kernels and the fused conv layer match the stock-op versions, with fewer dispatches', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto('/e2e/pages/kernels.html');
   await page.waitForFunction(() => typeof window.__kernelCheck === 'function');
   const r = await page.evaluate(() => window.__kernelCheck!());
   expect(r.backend, 'tf.getBackend() on the test page').toBe('webgpu');
-  expect(r.cases.length).toBe(7);
+  expect(r.cases.length).toBe(13);
   for (const c of r.cases) {
     expect(c.valueErr, `${c.name}: value`).toBeLessThan(1e-5);
     c.gradErrs.forEach((e, i) => expect(e, `${c.name}: gradient ${i}`).toBeLessThan(1e-4));

@@ -7,6 +7,7 @@ import { setAccelerated } from '../../src/core/accelerated';
 import { correlation1d } from '../../src/core/correlation';
 import type { DispT } from '../../src/core/types';
 import { warpH } from '../../src/core/warp';
+import { conv } from '../../src/model/layers';
 import '../../src/core/webgpuKernels';
 
 export interface KernelCase {
@@ -84,7 +85,19 @@ window.__kernelCheck = async () => {
     cases.push(await compare(`warpH sign ${sign}, disparity gradient`, (dd) => warpH(img as tf.Tensor4D, dd as DispT, sign), [d], [B, H, W, 3]));
     cases.push(await compare(`warpH sign ${sign}, image and disparity gradients`, (im, dd) => warpH(im as tf.Tensor4D, dd as DispT, sign, { imageGrad: true }), [img, d], [B, H, W, 3]));
   }
-  tf.dispose([fL, fR, img, d]);
+  // Conv layers (src/model/layers.ts conv): fused forward + hand-written backward vs pad, conv, add, activation.
+  const x = tf.randomUniform([B, 8, 12, 4], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const bias = tf.randomUniform([6], -0.5, 0.5, 'float32', 8) as tf.Tensor1D;
+  for (const [k, stride, act] of [[3, 1, 'lrelu'], [3, 2, 'lrelu'], [3, 1, 'linear'], [1, 1, 'relu'], [5, 2, 'relu']] as const) {
+    const w = tf.randomNormal([k, k, 4, 6], 0, 0.3, 'float32', 9) as tf.Tensor4D;
+    const out = [B, 8 / stride, 12 / stride, 6];
+    cases.push(await compare(`conv ${k}x${k} stride ${stride} ${act}`, (xx, ww, bb) => conv(xx as tf.Tensor4D, ww as tf.Variable, bb as tf.Variable, stride, act), [x, w, bias], out));
+    if (k === 3 && stride === 1 && act === 'lrelu') {
+      cases.push(await compare(`conv ${k}x${k} stride ${stride} ${act}, no input gradient`, (ww, bb) => conv(x, ww as tf.Variable, bb as tf.Variable, stride, act, { inputGrad: false }), [w, bias], out));
+    }
+    w.dispose();
+  }
+  tf.dispose([fL, fR, img, d, x, bias]);
   return { backend: tf.getBackend(), cases, leaked: tf.memory().numTensors - before };
 };
 

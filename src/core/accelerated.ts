@@ -9,6 +9,8 @@ import type { DispT } from './types';
 export interface AcceleratedOps {
   correlation1d?: (fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number) => tf.Tensor4D;
   warpH?: (img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean) => tf.Tensor4D;
+  /** A conv layer (pad, conv, bias, activation) as one fused kernel; see src/core/fusedConv.ts. */
+  convAct?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: 'lrelu' | 'relu' | 'linear', inputGrad: boolean) => tf.Tensor4D;
 }
 
 const registry = new Map<string, AcceleratedOps>();

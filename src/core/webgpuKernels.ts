@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { registerAccelerated } from './accelerated';
 import { customOp } from './customGrad';
+import { fusedConvAct } from './fusedConv';
 import type { DispT } from './types';
 
 type Uniform = { type: 'int32' | 'float32'; data: number[] };
@@ -191,4 +192,4 @@ function warpHWebGPU(img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: b
   })(img, dispPx);
 }
 
-registerAccelerated('webgpu', { correlation1d: correlation1dWebGPU, warpH: warpHWebGPU });
+registerAccelerated('webgpu', { correlation1d: correlation1dWebGPU, warpH: warpHWebGPU, convAct: fusedConvAct });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from '../core/customGrad';
+import { acceleratedOps } from '../core/accelerated';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same weights on every backend. */
 export function mulberry32(seed: number): () => number {
@@ -180,8 +181,10 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
   return tf.tidy(() => {
     const k = w.shape[0];
     const p = (k - 1) / 2;
-    const custom = CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend());
     const inputGrad = opts.inputGrad ?? true;
+    const fused = acceleratedOps(tf.getBackend())?.convAct;
+    if (fused) return fused(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad);
+    const custom = CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend());
     let y: tf.Tensor4D;
     if (custom && stride === 1 && inputGrad) {
       y = convSameCustom(x, w as tf.Tensor4D);

@@ -1,0 +1,67 @@
+// A convolution layer's whole forward pass (padding, conv, bias, activation) as one fused tfjs
+// kernel, with a hand-written backward pass: the stock path dispatches pad, conv, add and
+// leakyRelu forward and their five gradients backward, each its own GPU kernel. Used on WebGPU
+// (registered in webgpuKernels.ts); the stock path in src/model/layers.ts stays the reference.
+import * as tf from '@tensorflow/tfjs';
+import { customOp } from './customGrad';
+
+export type ConvActivation = 'lrelu' | 'relu' | 'linear';
+/** The slope of 'lrelu' below zero (src/model/layers.ts uses the same). */
+export const LRELU_ALPHA = 0.1;
+
+/** d(loss)/d(pre-activation) from the activation's output `y` (for these activations its sign tells all). */
+function activationGrad(dy: tf.Tensor4D, y: tf.Tensor4D, act: ConvActivation): tf.Tensor4D {
+  if (act === 'linear') return dy;
+  if (act === 'relu') return tf.mul(dy, tf.step(y));
+  return tf.where(tf.greater(y, 0), dy, tf.mul(dy, LRELU_ALPHA)) as tf.Tensor4D;
+}
+
+/**
+ * k x k convolution (odd k) with zero padding (k - 1) / 2 on each side, stride 1 or 2, bias and
+ * activation, as in src/model/layers.ts. `inputGrad` false: no gradient for `x` (a layer that
+ * reads the image). x [B, H, W, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, H / stride, W / stride, Cout].
+ */
+export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean): tf.Tensor4D {
+  const k = w.shape[0];
+  const p = (k - 1) / 2;
+  // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly.
+  const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => {
+    const xin = stride === 1 || p === 0 ? xi : (tf.pad(xi, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D);
+    const pad = stride === 1 ? 'same' : 'valid';
+    const y = tf.fused.conv2d({ x: xin, filter: wi, strides: stride, pad, bias: bi, activation: act === 'lrelu' ? 'leakyrelu' : act, leakyreluAlpha: LRELU_ALPHA });
+    return { xin, pad, y } as const;
+  };
+  const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid', xShape: number[]) => {
+    const dz = activationGrad(dy, y, act);
+    const db = tf.sum(dz, [0, 1, 2]);
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xin, dy: dz }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: wi.shape }) as tf.Tensor4D;
+    if (!inputGrad) return { dw, db };
+    let dx = tf.conv2dTranspose(dz, wi, xin.shape as [number, number, number, number], stride, pad);
+    if (xin.shape[1] !== xShape[1]) dx = dx.slice([0, p, p, 0], xShape);
+    return { dw, db, dx };
+  };
+  if (!inputGrad) {
+    return customOp<tf.Tensor4D>(([wi, bi], save) => {
+      const { xin, pad, y } = forward(x, wi as tf.Tensor4D, bi as tf.Tensor1D);
+      save([xin, y]);
+      return {
+        value: y,
+        gradFunc: (dy, [xs, ys]) => tf.tidy(() => {
+          const g = backward(dy as tf.Tensor4D, xs as tf.Tensor4D, wi as tf.Tensor4D, ys as tf.Tensor4D, pad, x.shape);
+          return [g.dw, g.db];
+        }),
+      };
+    })(w, b);
+  }
+  return customOp<tf.Tensor4D>(([xi, wi, bi], save) => {
+    const { xin, pad, y } = forward(xi as tf.Tensor4D, wi as tf.Tensor4D, bi as tf.Tensor1D);
+    save([xin, wi, y]);
+    return {
+      value: y,
+      gradFunc: (dy, [xs, ws, ys]) => tf.tidy(() => {
+        const g = backward(dy as tf.Tensor4D, xs as tf.Tensor4D, ws as tf.Tensor4D, ys as tf.Tensor4D, pad, xi.shape);
+        return [g.dx!, g.dw, g.db];
+      }),
+    };
+  })(x, w, b);
+}

@@ -25,6 +25,9 @@ test('a whole stage-1 step dispatches fewer kernels with the WGSL kernels than w
   await page.waitForFunction(() => typeof window.__stepKernels === 'function');
   const r = await page.evaluate(() => window.__stepKernels!());
   expect(r.backend).toBe('webgpu');
-  console.log(`stage-1 step (tiny StereoNet, 64x32): ${r.ours} kernels with ours, ${r.stock} with stock ops`);
+  console.log(`stage-1 step (tiny StereoNet, 64x32): ${r.ours} kernels with ours, ${r.stock} with stock ops; most dispatched: ${r.top.map(([n, c]) => `${n} ${c}`).join(', ')}`);
+  console.log(`GPU dispatches (dispatchWorkgroups calls) of the same step: ${r.dispatches.ours} with ours, ${r.dispatches.stock} with stock ops`);
   expect(r.ours).toBeLessThan(r.stock);
+  expect(r.dispatches.ours).toBeGreaterThan(100); // the counter sees the step
+  expect(r.dispatches.ours).toBeLessThan(r.dispatches.stock);
 });

@@ -103,7 +103,7 @@ window.__kernelCheck = async () => {
 
 declare global {
   interface Window {
-    __stepKernels?: () => Promise<{ backend: string; ours: number; stock: number }>;
+    __stepKernels?: () => Promise<{ backend: string; ours: number; stock: number; top: [string, number][]; dispatches: { ours: number; stock: number } }>;
   }
 }
 
@@ -116,6 +116,17 @@ window.__stepKernels = async () => {
   const net = buildStereoNet(stereoNetConfig('tiny'));
   const l = tf.randomUniform([1, 32, 64, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const r = tf.randomUniform([1, 32, 64, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+  const top: [string, number][] = [];
+  // tf.profile counts kernel calls, and Identity, Reshape and same-type Cast calls are not GPU work on WebGPU:
+  // count the compute passes' real dispatches as well.
+  const proto = GPUComputePassEncoder.prototype;
+  const original = proto.dispatchWorkgroups;
+  let gpuDispatches = 0;
+  proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<typeof original>) {
+    gpuDispatches += 1;
+    return original.apply(this, args);
+  };
+  const dispatches = { ours: 0, stock: 0 };
   const count = async (accel: boolean) => {
     setAccelerated(accel);
     try {
@@ -123,12 +134,23 @@ window.__stepKernels = async () => {
         const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3).total, net.params.list());
         tf.dispose([value, ...Object.values(grads)]);
       });
+      const before = gpuDispatches;
+      const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3).total, net.params.list());
+      await value.data();
+      tf.dispose([value, ...Object.values(grads)]);
+      dispatches[accel ? 'ours' : 'stock'] = gpuDispatches - before;
+      if (accel) {
+        const byName = new Map<string, number>();
+        for (const k of p.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
+        top.push(...[...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15));
+      }
       return p.kernels.length;
     } finally {
       setAccelerated(true);
     }
   };
-  const res = { backend: tf.getBackend(), ours: await count(true), stock: await count(false) };
+  const res = { backend: tf.getBackend(), ours: await count(true), stock: await count(false), top, dispatches };
+  proto.dispatchWorkgroups = original;
   tf.dispose([l, r]);
   net.dispose();
   return res;

@@ -127,11 +127,11 @@ test('the shipped pretrained model: "Load pretrained" gives depth on every sampl
   });
   console.log(`pretrained/default on the samples (EPE px): ${rows.map((r) => `${r.name} StereoNet ${r.stereo.toFixed(2)}, fused ${r.fused.toFixed(2)}, constant ${r.constant.toFixed(2)}`).join('; ')}`);
   expect(rows.map((r) => r.name)).toEqual(['tsukuba', 'venus', 'teddy', 'cones']);
-  // Depth, not noise: StereoNet's error at most 60 % of the best constant guess's on every scene, the fused
-  // map's at most 80 % (it leans on the weaker SingleNet where the views disagree; numbers in its README.md).
+  // Depth, not noise: StereoNet's and the fused map's error at most half the best constant guess's on every
+  // scene (measured: 20-40 %; numbers in public/pretrained/default/README.md).
   for (const r of rows) {
-    expect(r.stereo, `${r.name}: StereoNet EPE vs a constant guess ${r.constant.toFixed(2)}`).toBeLessThan(0.6 * r.constant);
-    expect(r.fused, `${r.name}: fused EPE vs a constant guess ${r.constant.toFixed(2)}`).toBeLessThan(0.8 * r.constant);
+    expect(r.stereo, `${r.name}: StereoNet EPE vs a constant guess ${r.constant.toFixed(2)}`).toBeLessThan(0.5 * r.constant);
+    expect(r.fused, `${r.name}: fused EPE vs a constant guess ${r.constant.toFixed(2)}`).toBeLessThan(0.5 * r.constant);
   }
   expect(errors).toEqual([]);
 });

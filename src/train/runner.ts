@@ -155,7 +155,7 @@ export class Runner {
         }
         const end: StageEnd = { stage: name, steps: step, reason: step < steps ? 'cancelled' : 'done' };
         ends.push(end);
-        if (end.reason === 'done') this.completed.push(name);
+        if (end.reason === 'done' && !this.completed.includes(name)) this.completed.push(name);
         await this.events.onStageEnd?.(end);
         if (this.cancelled) break;
       }

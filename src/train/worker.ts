@@ -196,6 +196,13 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
   return { type: 'trainEnd', runId: msg.runId, reqId: msg.reqId, ends, reset, trainer: summary() };
 }
 
+/** Steps done after the snapshot `from` and lost at `atLoss` (the snapshot took a stage end when `from` is absent). */
+function stepsRedone(atLoss: RunProgress['current'], from: RunProgress['current']): number {
+  if (atLoss === undefined) return 0;
+  if (from === undefined) return atLoss.step;
+  return atLoss.stage === from.stage ? Math.max(0, atLoss.step - from.step) : 0;
+}
+
 /**
  * After a lost device: reports it, restarts tfjs on a fresh device (or the next backend),
  * rebuilds the networks from the last snapshot and returns what is left of the run.
@@ -227,7 +234,7 @@ async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stage
   if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
   runProgress = copyProgress(saved.run);
   const left = remainingOf(saved.run);
-  const lostSteps = stepsAtLoss && left.from && stepsAtLoss.stage === left.from.stage ? Math.max(0, stepsAtLoss.step - left.from.step) : stepsAtLoss && !left.from ? stepsAtLoss.step : 0;
+  const lostSteps = stepsRedone(stepsAtLoss, left.from);
   stream((ids) => ({ type: 'backendRestored', ...ids, backend: restarted.backend, reasons: restarted.reasons, ...(left.from ? { from: left.from } : {}), lostSteps }));
   return left;
 }

@@ -35,10 +35,13 @@ export function uploadScene(scene: TrainScene): SceneTensors {
   };
 }
 
-/** One training batch: [B, h, w, 3] per view. The caller disposes it. */
+/** One training batch: [B, h, w, 3] per view, and the crops it was cut from. The caller disposes it. */
 export interface Batch {
   leftImg: ImageT;
   rightImg: ImageT;
+  /** Where each crop came from, indexing `scenes` (stages 2 and 3 cut their labels the same way). */
+  plan: CropPlan[];
+  scenes: SceneTensors[];
 }
 
 /** What one crop of a batch is, drawn from the PRNG before any tensor work (and testable without it). */
@@ -87,7 +90,7 @@ export class CropSampler {
 
   /** Cuts the planned crops out of the uploaded scenes. */
   batch(plan: CropPlan[] = this.plan()): Batch {
-    return tf.tidy(() => {
+    const views = tf.tidy(() => {
       const lefts: ImageT[] = [];
       const rights: ImageT[] = [];
       for (const c of plan) {
@@ -107,5 +110,6 @@ export class CropSampler {
       }
       return { leftImg: tf.concat(lefts, 0) as ImageT, rightImg: tf.concat(rights, 0) as ImageT };
     });
+    return { ...views, plan, scenes: this.scenes };
   }
 }

@@ -16,7 +16,7 @@ export interface PredictNets {
 }
 
 /** Pads H and W up to multiples of `m` by mirroring the last rows/columns (right and bottom). */
-function padTo(img: ImageT, m: number): ImageT {
+export function padTo(img: ImageT, m: number): ImageT {
   const [, H, W] = img.shape;
   const ph = (m - (H % m)) % m;
   const pw = (m - (W % m)) % m;

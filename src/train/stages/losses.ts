@@ -95,14 +95,6 @@ export function stereoPhotoLoss(views: { dL: DispT[]; dR: DispT[] }, leftImg: Im
   return { total: tf.add(photo, smooth) as tf.Scalar, parts: { photo, smooth, visible } };
 }
 
-/** The frozen teacher's full-resolution left disparity and visibility mask (no gradient). */
-export function teacher(net: StereoNet, leftImg: ImageT, rightImg: ImageT, tolerancePx?: number): { dL: DispT; M: MapT } {
-  return tf.tidy(() => {
-    const { dL, dR } = stereoBothViews(net, leftImg, rightImg);
-    return { dL: dL[0], M: visibilityMask(dL[0], dR[0], 1, 'left', tolerancePx) };
-  });
-}
-
 /**
  * Stage 2: SingleNet at every scale against the teacher on visible pixels ('occlusion', the
  * method) or on all pixels ('none'), or by the photometric loss alone ('photometric', no

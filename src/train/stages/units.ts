@@ -1,7 +1,6 @@
 // The three stages as units with the same shape: construct (init), step, dispose. Each step
 // takes a batch, takes one Adam step on its network, and returns its loss terms as numbers.
 import * as tf from '@tensorflow/tfjs';
-import { fuseDisparity } from '../../core/fusion';
 // Backend kernels wherever training runs (the worker and the CLI both come through here): faster
 // wasm Slice / SplitV / Identity, and the WGSL correlation and warp for WebGPU.
 import '../../core/wasmKernels';
@@ -11,7 +10,9 @@ import { cloneSingleNet, cloneStereoNet } from '../../model/clone';
 import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
 import type { Batch } from '../pipeline';
-import { fuseLoss, singleLoss, stereoLoss, teacher, type LossParts } from './losses';
+import type { DispT, MapT } from '../../core/types';
+import { distillLabels, fusedLabels, SceneLabels } from './labels';
+import { fuseLoss, singleLoss, stereoLoss, type LossParts } from './losses';
 
 export interface StageUnit {
   readonly name: StageName;
@@ -85,17 +86,27 @@ export function stereoStage(stereo: StereoNet, s: TrainSettings, startStep = 0):
   };
 }
 
-/** Stage 2: SingleNet distilled from a frozen copy of StereoNet (or photometric only, per settings). */
+/**
+ * Stage 2: SingleNet distilled from a frozen copy of StereoNet (or photometric only, per
+ * settings). The teacher's disparity and mask come from whole images (see labels.ts).
+ */
 export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSettings, startStep = 0): StageUnit {
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrSingle, s.stepsDistill);
   const vars = single.params.list();
   const frozen = cloneStereoNet(stereo);
+  const labels = new SceneLabels((st) => distillLabels(frozen, st, s.lrTolerance));
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'distill',
     step: async (b) => {
       at(step++);
-      const t = s.distillMode === 'photometric' ? null : teacher(frozen, b.leftImg, b.rightImg, s.lrTolerance);
+      let t: { dL: DispT; M: MapT } | null = null;
+      if (s.distillMode !== 'photometric') {
+        const [, h, w] = b.leftImg.shape;
+        const cut = labels.cut(b.scenes, b.plan, h, w);
+        t = { dL: cut.slice([0, 0, 0, 0], [-1, -1, -1, 1]), M: cut.slice([0, 0, 0, 1], [-1, -1, -1, 1]) };
+        cut.dispose();
+      }
       try {
         return await optimise(opt, vars, () => singleLoss(single, b.leftImg, b.rightImg, t, s.distillMode, s.smoothWeight));
       } finally {
@@ -104,26 +115,29 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
     },
     dispose: () => {
       opt.dispose();
+      labels.dispose();
       frozen.dispose();
     },
   };
 }
 
-/** Stage 3: fused pseudo-label from frozen copies of both networks; StereoNet fine-tuned on it (StereoNet-D). */
+/**
+ * Stage 3: fused pseudo-label from frozen copies of both networks (whole images, see labels.ts);
+ * StereoNet fine-tuned on it (StereoNet-D).
+ */
 export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings, startStep = 0): StageUnit {
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrFuse, s.stepsFuse);
   const vars = stereo.params.list();
   const frozenStereo = cloneStereoNet(stereo);
   const frozenSingle = cloneSingleNet(single);
+  const labels = new SceneLabels((st) => fusedLabels(frozenStereo, frozenSingle, st, s.lrTolerance));
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'fuse',
     step: async (b) => {
       at(step++);
-      const dFused = tf.tidy(() => {
-        const t = teacher(frozenStereo, b.leftImg, b.rightImg, s.lrTolerance);
-        return fuseDisparity(t.dL, frozenSingle.forward(b.leftImg)[0], t.M);
-      });
+      const [, h, w] = b.leftImg.shape;
+      const dFused = labels.cut(b.scenes, b.plan, h, w) as DispT;
       try {
         return await optimise(opt, vars, () => fuseLoss(stereo, b.leftImg, b.rightImg, dFused, s.fusePhotoWeight, s.smoothWeight, s.lrTolerance));
       } finally {
@@ -132,6 +146,7 @@ export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings
     },
     dispose: () => {
       opt.dispose();
+      labels.dispose();
       frozenStereo.dispose();
       frozenSingle.dispose();
     },

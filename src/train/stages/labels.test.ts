@@ -6,7 +6,7 @@ import { stereoNetConfig } from '../../model/config';
 import type { SingleNet } from '../../model/singleNet';
 import { buildStereoNet, type StereoNet } from '../../model/stereoNet';
 import { CropSampler, uploadScene, type CropPlan, type SceneTensors } from '../pipeline';
-import { distillLabels, fusedLabels, SceneLabels, teacherMaps } from './labels';
+import { distillLabels, fusedLabels, labelScale, LABEL_AREA_FACTOR, SceneLabels, teacherMaps } from './labels';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -127,6 +127,28 @@ describe('teacher labels from whole images', () => {
     expect(tf.memory().numTensors).toBe(n0 - 2); // two scenes' labels freed, one computed: 4 tensors -> 2
     sl.dispose();
     expect(tf.memory().numTensors).toBe(n0 - 4);
+  });
+
+  it('label a scene larger than LABEL_AREA_FACTOR crops at a lower scale, brought back to its size in its pixels', () => {
+    expect(labelScale({ width: 450, height: 375 }, { width: 256, height: 128 })).toBe(1); // teddy at the default crop
+    expect(labelScale({ width: 1242, height: 375 }, { width: 256, height: 128 })).toBe(1); // KITTI too
+    const f = labelScale({ width: W, height: H }, { width: 8, height: 4 });
+    expect(f).toBeCloseTo(Math.sqrt((LABEL_AREA_FACTOR * 8 * 4) / (W * H)), 6);
+    expect(f).toBe(0.5);
+    // a constant 6 px at half size is 12 px at full size; the out-of-view band doubles with it
+    const labels = distillLabels(constantStereo(6), scenes[0], 0.5, f);
+    expect(labels.left.shape).toEqual([1, H, W, 2]);
+    const d = column(labels.left, 0, 5);
+    expect(d.every((v) => Math.abs(v - 12) < 1e-4)).toBe(true);
+    const m = column(labels.left, 1, 5);
+    expect(m.slice(0, 12).every((v) => v === 0)).toBe(true);
+    expect(m.slice(12).every((v) => v === 1)).toBe(true);
+    const fused = fusedLabels(constantStereo(6), constantSingle(2), scenes[0], 0.5, f);
+    // the right view's band (12 px at full size) takes SingleNet's 2 px (4 at full size); bilinear blends the one edge
+    const r = column(fused.right, 0, 5);
+    expect(r.slice(W - 11).every((v) => Math.abs(v - 4) < 1e-4)).toBe(true);
+    expect(r.slice(0, W - 14).every((v) => Math.abs(v - 12) < 1e-4)).toBe(true);
+    tf.dispose([labels.left, labels.right, fused.left, fused.right]);
   });
 
   it('says which scene is missing when a plan does not fit the scenes', () => {

@@ -9,10 +9,16 @@
 // SingleNet has learnt the content near its input's left edge from every other crop position.
 // The teachers are frozen, so the labels are the same at every step: computing them once also
 // takes the teachers' forward passes out of every training step.
+//
+// A scene larger than LABEL_AREA_FACTOR crops is labelled on a copy resized down to that many
+// pixels (labels resized back up), so the one-off cost stays bounded on slow backends: with the
+// default 256x128 crops every shared scene, KITTI included, is labelled at full size; with the
+// browser tests' 64x32 crops on software WebGPU, full-size labels of five scenes took minutes.
 import * as tf from '@tensorflow/tfjs';
 import { fuseDisparity } from '../../core/fusion';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
+import { resizeDisparity } from '../../core/resize';
 import type { DispT, ImageT, MapT } from '../../core/types';
 import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
@@ -38,40 +44,72 @@ export interface TeacherMaps {
   mR: MapT;
 }
 
-/** The frozen StereoNet on a whole scene: both views' disparities and masks, at the scene's size. */
-export function teacherMaps(net: StereoNet, st: SceneTensors, tolerancePx?: number): TeacherMaps {
+/** The most pixels a scene is labelled at, in crops (see the top of this file). */
+export const LABEL_AREA_FACTOR = 16;
+
+/** The scale a scene is labelled at: 1, or less where it is larger than LABEL_AREA_FACTOR crops. */
+export function labelScale(scene: { width: number; height: number }, crop: { width: number; height: number }): number {
+  return Math.min(1, Math.sqrt((LABEL_AREA_FACTOR * crop.width * crop.height) / (scene.width * scene.height)));
+}
+
+/** A scene's size at scale f (what the teachers run on), at least 16 x 16 (padding to 32 mirrors at most that much). */
+function sizeAt(st: SceneTensors, f: number): [number, number] {
   const { width: W, height: H } = st.scene;
+  return f >= 1 ? [H, W] : [Math.max(16, Math.round(H * f)), Math.max(16, Math.round(W * f))];
+}
+
+/** A view brought to size [h, w] and padded (right, bottom) to a multiple of 32. */
+function prepare(img: ImageT, [h, w]: [number, number]): ImageT {
+  const [, H, W] = img.shape;
+  return padTo(h === H && w === W ? img : (tf.image.resizeBilinear(img, [h, w], false, true) as ImageT), 32);
+}
+
+/**
+ * The frozen StereoNet on a whole scene, at scale f (labelScale): both views' disparities and
+ * masks at that size ([1, h, w, 1], disparities in its pixels).
+ */
+export function teacherMaps(net: StereoNet, st: SceneTensors, tolerancePx?: number, f = 1): TeacherMaps {
+  const size = sizeAt(st, f);
+  const s = size[1] / st.scene.width;
   return tf.tidy(() => {
-    const crop = (d: DispT) => d.slice([0, 0, 0, 0], [1, H, W, 1]);
-    const { dL, dR } = stereoBothViews(net, padTo(st.leftImg, 32), padTo(st.rightImg, 32));
+    const crop = (d: DispT) => d.slice([0, 0, 0, 0], [1, size[0], size[1], 1]);
+    const { dL, dR } = stereoBothViews(net, prepare(st.leftImg, size), prepare(st.rightImg, size));
     const l = crop(dL[0]);
     const r = crop(dR[0]);
-    return { dL: l, dR: r, mL: visibilityMask(l, r, 1, 'left', tolerancePx), mR: visibilityMask(r, l, 1, 'right', tolerancePx) };
+    // the tolerance is in the scene's pixels: s of them at this size
+    return { dL: l, dR: r, mL: visibilityMask(l, r, s, 'left', tolerancePx), mR: visibilityMask(r, l, s, 'right', tolerancePx) };
   });
 }
 
-/** Stage 2's labels: [disparity, mask] of the teacher for each view. */
-export function distillLabels(net: StereoNet, st: SceneTensors, tolerancePx?: number): ViewLabels {
-  return tf.tidy(() => {
-    const t = teacherMaps(net, st, tolerancePx);
-    return { left: tf.concat([t.dL, t.mL], 3) as tf.Tensor4D, right: tf.concat([t.dR, t.mR], 3) as tf.Tensor4D };
-  });
-}
-
-/** SingleNet's whole-image disparity of each view (the right one from the mirrored right image). */
-function singleBothViews(net: SingleNet, st: SceneTensors): { dL: DispT; dR: DispT } {
+/** A map at a reduced size brought back to the scene's: disparities scaled, masks by nearest neighbour. */
+function toScene(st: SceneTensors, d: DispT, m?: tf.Tensor4D): tf.Tensor4D {
   const { width: W, height: H } = st.scene;
-  const crop = (d: DispT) => d.slice([0, 0, 0, 0], [1, H, W, 1]);
-  const run = (img: ImageT) => crop(net.forward(padTo(img, 32))[0]);
+  if (d.shape[1] === H && d.shape[2] === W) return m ? tf.concat([d, m], 3) : d;
+  const dd = resizeDisparity(d, H, W);
+  return m ? tf.concat([dd, tf.image.resizeNearestNeighbor(m, [H, W], false, true)], 3) : dd;
+}
+
+/** Stage 2's labels: [disparity, mask] of the teacher for each view, at the scene's size. */
+export function distillLabels(net: StereoNet, st: SceneTensors, tolerancePx?: number, f = 1): ViewLabels {
+  return tf.tidy(() => {
+    const t = teacherMaps(net, st, tolerancePx, f);
+    return { left: toScene(st, t.dL, t.mL), right: toScene(st, t.dR, t.mR) };
+  });
+}
+
+/** SingleNet's whole-image disparity of each view at size [h, w] (the right one from the mirrored right image). */
+function singleBothViews(net: SingleNet, st: SceneTensors, size: [number, number]): { dL: DispT; dR: DispT } {
+  const crop = (d: DispT) => d.slice([0, 0, 0, 0], [1, size[0], size[1], 1]);
+  const run = (img: ImageT) => crop(net.forward(prepare(img, size))[0]);
   return { dL: run(st.leftImg), dR: flipH(run(flipH(st.rightImg))) };
 }
 
-/** Stage 3's label: the fused disparity (stereo where visible, SingleNet elsewhere) of each view. */
-export function fusedLabels(stereo: StereoNet, single: SingleNet, st: SceneTensors, tolerancePx?: number): ViewLabels {
+/** Stage 3's label: the fused disparity (stereo where visible, SingleNet elsewhere) of each view, at the scene's size. */
+export function fusedLabels(stereo: StereoNet, single: SingleNet, st: SceneTensors, tolerancePx?: number, f = 1): ViewLabels {
   return tf.tidy(() => {
-    const t = teacherMaps(stereo, st, tolerancePx);
-    const s = singleBothViews(single, st);
-    return { left: fuseDisparity(t.dL, s.dL, t.mL), right: fuseDisparity(t.dR, s.dR, t.mR) };
+    const t = teacherMaps(stereo, st, tolerancePx, f);
+    const s = singleBothViews(single, st, sizeAt(st, f));
+    return { left: toScene(st, fuseDisparity(t.dL, s.dL, t.mL)), right: toScene(st, fuseDisparity(t.dR, s.dR, t.mR)) };
   });
 }
 

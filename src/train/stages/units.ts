@@ -11,7 +11,7 @@ import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
 import type { Batch } from '../pipeline';
 import type { DispT, MapT } from '../../core/types';
-import { distillLabels, fusedLabels, SceneLabels } from './labels';
+import { distillLabels, fusedLabels, labelScale, SceneLabels } from './labels';
 import { fuseLoss, singleLoss, stereoLoss, type LossParts } from './losses';
 
 export interface StageUnit {
@@ -94,7 +94,7 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrSingle, s.stepsDistill);
   const vars = single.params.list();
   const frozen = cloneStereoNet(stereo);
-  const labels = new SceneLabels((st) => distillLabels(frozen, st, s.lrTolerance));
+  const labels = new SceneLabels((st) => distillLabels(frozen, st, s.lrTolerance, labelScale(st.scene, s)));
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'distill',
@@ -130,7 +130,7 @@ export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings
   const vars = stereo.params.list();
   const frozenStereo = cloneStereoNet(stereo);
   const frozenSingle = cloneSingleNet(single);
-  const labels = new SceneLabels((st) => fusedLabels(frozenStereo, frozenSingle, st, s.lrTolerance));
+  const labels = new SceneLabels((st) => fusedLabels(frozenStereo, frozenSingle, st, s.lrTolerance, labelScale(st.scene, s)));
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'fuse',

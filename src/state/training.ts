@@ -4,7 +4,7 @@
 import { STAGE_NAMES, type StageName } from '../config/settings';
 import type { StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
 import type { StepReport, TrainScene } from '../train/types';
-import { BACKEND_LABEL } from '../ui/labels';
+import { BACKEND_LABEL } from '../config/backends';
 import { errorText, patch, type SliceDeps } from './slice';
 
 export interface StageProgress {

@@ -1,6 +1,6 @@
 // Which compute backend the worker runs on, and why the better ones were passed over.
 import { useApp } from './StoreContext';
-import { BACKEND_LABEL } from './labels';
+import { BACKEND_LABEL } from '../config/backends';
 
 export function BackendPanel() {
   const backend = useApp((s) => s.runtime.backend);

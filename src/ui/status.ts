@@ -1,7 +1,7 @@
 // The one line of the live status region, from the state of the run.
 import { STAGE_LABELS, STAGE_NAMES } from '../config/settings';
 import type { AppState } from '../state/store';
-import { BACKEND_LABEL } from './labels';
+import { BACKEND_LABEL } from '../config/backends';
 
 /** "Stage 2 of 3: SingleNet (occlusion-aware distillation) — step 40 / 1000" while training. */
 export function trainingText(s: AppState): string | undefined {

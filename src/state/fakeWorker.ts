@@ -137,6 +137,8 @@ export class FakeWorker implements WorkerLike {
     for (const stage of run) {
       const steps = stage === 'stereo' ? settings.stepsStereo : stage === 'distill' ? settings.stepsDistill : settings.stepsFuse;
       let step = from?.stage === stage ? from.step : 0;
+      // like the runner: stages 2 and 3 first make their teachers' labels
+      this.emit({ type: 'stageStart', ...ids, start: { stage, labels: stage !== 'stereo' && step < steps && !(stage === 'distill' && settings.distillMode === 'photometric') } });
       while (step < steps && !this.cancelled) {
         while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
         if (this.cancelled) break;

@@ -162,9 +162,12 @@ describe('training through the client and a fake worker', () => {
     unsub();
     const s = store.getState();
     expect(s.training.error).toBeUndefined();
+    // stages 2 and 3 say so while they make their teachers' labels, before their first step
     expect([...seen].filter((t) => t.startsWith('Stage'))).toEqual([
       'Stage 1 of 3: StereoNet (self-supervised)',
+      "Stage 2 of 3: SingleNet (occlusion-aware distillation) — making the teachers' labels on the whole pairs…",
       'Stage 2 of 3: SingleNet (occlusion-aware distillation)',
+      "Stage 3 of 3: Fusion and StereoNet-D — making the teachers' labels on the whole pairs…",
       'Stage 3 of 3: Fusion and StereoNet-D',
     ]);
     expect(s.training).toMatchObject({ phase: 'idle', completed: ['stereo', 'distill', 'fuse'], hasWeights: true });

@@ -33,6 +33,8 @@ export interface TrainingSlice {
   error?: string;
   /** How the last run ended, in words. */
   lastEnd?: string;
+  /** The stage making its teachers' labels before its first step (until that step). */
+  labelling?: StageName;
   /** A remark from the worker (e.g. new pairs join at the next step). */
   note?: string;
   /** Bumped when a preview arrives. */
@@ -91,7 +93,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     latestStep = undefined;
     lastPatch = Date.now();
     const progress: StageProgress = { step: r.step, steps: r.steps, stepsPerSec: r.stepsPerSec, etaSec: r.etaSec, loss: r.losses.total, state: 'running' };
-    setTr({ current: r.stage, progress: { ...tr().progress, [r.stage]: progress }, memory: r.memory });
+    setTr({ current: r.stage, progress: { ...tr().progress, [r.stage]: progress }, memory: r.memory, labelling: undefined });
   };
 
   const onStep = (r: StepReport) => {
@@ -160,12 +162,12 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       try {
         const end = await client.train(s.settings.values, stages, resume?.from);
         flushStep();
-        setTr({ phase: 'idle', completed: end.trainer.completed, hasWeights: end.trainer.state !== 'none', lastEnd: describeEnd(end), current: undefined });
+        setTr({ phase: 'idle', completed: end.trainer.completed, hasWeights: end.trainer.state !== 'none', lastEnd: describeEnd(end), current: undefined, labelling: undefined });
         if (end.reset) clearTrained();
         await get().autosaveAfterRun(end);
       } catch (err) {
         flushStep();
-        setTr({ phase: 'idle', error: `Training failed: ${errorText(err)}`, current: undefined });
+        setTr({ phase: 'idle', error: `Training failed: ${errorText(err)}`, current: undefined, labelling: undefined });
         return;
       }
       const now = get().dataset.selectedId;
@@ -260,6 +262,10 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
           setTr({ note: text });
           break;
         }
+        case 'stageStart':
+          flushStep();
+          setTr({ current: ev.start.stage, labelling: ev.start.labels ? ev.start.stage : undefined });
+          break;
         case 'stageEnd': {
           flushStep();
           const p = tr().progress[ev.end.stage];

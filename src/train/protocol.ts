@@ -18,7 +18,7 @@
 // the `reqId` of that `train` request; the client drops those of any other (older) train.
 import type { StageName, TrainSettings } from '../config/settings';
 import type { RunProgress } from './runProgress';
-import type { PreviewMaps, StageEnd, StepReport, TrainScene } from './types';
+import type { PreviewMaps, StageEnd, StageStart, StepReport, TrainScene } from './types';
 
 /** Where a resumed run starts: the stage and the steps of it already done. */
 export interface StartPoint {
@@ -295,6 +295,14 @@ export interface PreviewEvent {
   maps: PreviewMaps;
 }
 
+/** A stage begins; with `labels`, it first makes its teachers' labels on the whole scenes (seconds). */
+export interface StageStartEvent {
+  type: 'stageStart';
+  runId: number;
+  reqId: number;
+  start: StageStart;
+}
+
 export interface StageEndEvent {
   type: 'stageEnd';
   runId: number;
@@ -327,8 +335,8 @@ export interface BackendRestoredEvent {
   lostSteps: number;
 }
 
-export type TrainEvent = TrainStartEvent | StepEvent | PreviewEvent | StageEndEvent | BackendLostEvent | BackendRestoredEvent;
-export const TRAIN_EVENT_TYPES: readonly TrainEvent['type'][] = ['trainStart', 'step', 'preview', 'stageEnd', 'backendLost', 'backendRestored'];
+export type TrainEvent = TrainStartEvent | StepEvent | PreviewEvent | StageStartEvent | StageEndEvent | BackendLostEvent | BackendRestoredEvent;
+export const TRAIN_EVENT_TYPES: readonly TrainEvent['type'][] = ['trainStart', 'step', 'preview', 'stageStart', 'stageEnd', 'backendLost', 'backendRestored'];
 
 export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | ModelLoadedReply | TrainEvent;
 

@@ -63,6 +63,8 @@ describe('Runner', () => {
     const stages: string[] = [];
     const r = new Runner([scene], tiny({ stepsStereo: 3, stepsDistill: 2, stepsFuse: 2 }), {
       onStep: (s) => void stages.push(`${s.stage}:${s.step}/${s.steps}`),
+      // stages 2 and 3 announce their one-off label pass before their first step
+      onStageStart: (e) => void stages.push(`${e.stage}:start${e.labels ? ' (labels)' : ''}`),
       onStageEnd: (e) => {
         ends.push(`${e.stage}:${e.reason}:${e.steps}`);
       },
@@ -72,7 +74,7 @@ describe('Runner', () => {
     expect(first.occlusion).toHaveLength(128 * 64);
     expect(first.singleDisp).toBeUndefined(); // SingleNet has not been trained yet
     await r.run();
-    expect(stages).toEqual(['stereo:1/3', 'stereo:2/3', 'stereo:3/3', 'distill:1/2', 'distill:2/2', 'fuse:1/2', 'fuse:2/2']);
+    expect(stages).toEqual(['stereo:start', 'stereo:1/3', 'stereo:2/3', 'stereo:3/3', 'distill:start (labels)', 'distill:1/2', 'distill:2/2', 'fuse:start (labels)', 'fuse:1/2', 'fuse:2/2']);
     expect(ends).toEqual(['stereo:done:3', 'distill:done:2', 'fuse:done:2']);
     const maps = await r.predict('b');
     for (const k of ['stereoDisp', 'singleDisp', 'occlusion', 'fusedDisp'] as const) {

@@ -55,6 +55,11 @@ export interface SceneMetrics {
   fused?: DispMetrics;
 }
 
+export interface StageStart {
+  stage: StageName;
+  labels: boolean;
+}
+
 export interface StageEnd {
   stage: StageName;
   steps: number;
@@ -67,6 +72,11 @@ export interface RunnerEvents {
   /** Awaited when it returns a promise (e.g. an evaluation every N steps in the CLI). */
   onStep?: (r: StepReport) => void | Promise<void>;
   onPreview?: (p: PreviewMaps) => void;
+  /**
+   * A stage begins. `labels`: it first makes its teachers' labels on the whole scenes (stages 2
+   * and 3), a one-off pass that can take seconds before the first step.
+   */
+  onStageStart?: (e: StageStart) => void | Promise<void>;
   /** Awaited: the next stage starts once it has settled (the worker snapshots the weights here). */
   onStageEnd?: (e: StageEnd) => void | Promise<void>;
 }

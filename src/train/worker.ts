@@ -103,6 +103,9 @@ const events: RunnerEvents = {
   onPreview: (maps) => {
     if (!deviceLoss) stream((ids) => ({ type: 'preview', ...ids, maps }), previewBuffers(maps));
   },
+  onStageStart: (start) => {
+    if (!deviceLoss) stream((ids) => ({ type: 'stageStart', ...ids, start }));
+  },
   onStageEnd: async (end) => {
     if (deviceLoss) return; // not the end of the stage: training goes on after recovery
     if (runProgress && end.reason === 'done') {

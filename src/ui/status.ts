@@ -10,7 +10,8 @@ export function trainingText(s: AppState): string | undefined {
   if (t.phase === 'idle') return undefined;
   const stage = t.current;
   const p = stage ? t.progress[stage] : undefined;
-  const where = stage ? `Stage ${STAGE_NAMES.indexOf(stage) + 1} of 3: ${STAGE_LABELS[stage]} — step ${p?.step ?? 0} / ${p?.steps ?? '?'}` : 'Training';
+  const what = t.labelling !== undefined && t.labelling === stage ? "making the teachers' labels on the whole pairs…" : `step ${p?.step ?? 0} / ${p?.steps ?? '?'}`;
+  const where = stage ? `Stage ${STAGE_NAMES.indexOf(stage) + 1} of 3: ${STAGE_LABELS[stage]} — ${what}` : 'Training';
   if (t.phase === 'paused') return `${where} (paused)`;
   if (t.phase === 'stopping') return `${where} (stopping after this step…)`;
   return where;

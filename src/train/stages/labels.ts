@@ -132,6 +132,18 @@ export class SceneLabels {
     return this.labels;
   }
 
+  /** Makes the labels of `scenes` now and waits until they exist (one value read back). */
+  async prepare(scenes: SceneTensors[]): Promise<void> {
+    const labels = this.of(scenes);
+    if (labels.length === 0) return;
+    const probe = labels[labels.length - 1].right.slice([0, 0, 0, 0], [1, 1, 1, 1]);
+    try {
+      await probe.data();
+    } finally {
+      probe.dispose();
+    }
+  }
+
   /** The labels under a batch's crops, [B, h, w, C], flipped where the crop is. The caller disposes it. */
   cut(scenes: SceneTensors[], plan: CropPlan[], h: number, w: number): tf.Tensor4D {
     const labels = this.of(scenes);

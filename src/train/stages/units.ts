@@ -9,13 +9,15 @@ import type { LrSchedule, StageName, TrainSettings } from '../../config/settings
 import { cloneSingleNet, cloneStereoNet } from '../../model/clone';
 import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
-import type { Batch } from '../pipeline';
+import type { Batch, SceneTensors } from '../pipeline';
 import type { DispT, MapT } from '../../core/types';
 import { distillLabels, fusedLabels, labelScale, SceneLabels } from './labels';
 import { fuseLoss, singleLoss, stereoLoss, type LossParts } from './losses';
 
 export interface StageUnit {
   readonly name: StageName;
+  /** One-off work before the first step (the teachers' labels of these scenes), done when it resolves. */
+  prepare?(scenes: SceneTensors[]): Promise<void>;
   step(batch: Batch): Promise<Record<string, number>>;
   dispose(): void;
 }
@@ -98,6 +100,7 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'distill',
+    ...(s.distillMode === 'photometric' ? {} : { prepare: (scenes: SceneTensors[]) => labels.prepare(scenes) }),
     step: async (b) => {
       at(step++);
       let t: { dL: DispT; M: MapT } | null = null;
@@ -134,6 +137,7 @@ export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'fuse',
+    prepare: (scenes) => labels.prepare(scenes),
     step: async (b) => {
       at(step++);
       const [, h, w] = b.leftImg.shape;

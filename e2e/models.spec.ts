@@ -243,9 +243,11 @@ test('autosave -> reload -> Resume saved run: the saved weights come back and th
   await expect(banner).toBeHidden();
   await expect(page.getByRole('status')).toHaveText(new RegExp(`^Stage 1 of 3: StereoNet \\(self-supervised\\) — step (\\d+) / 100000$`));
   await page.waitForFunction(() => (window as unknown as { __events: { type: string }[] }).__events.filter((e) => e.type === 'step').length >= 2);
-  const events = await page.evaluate(() => (window as unknown as { __events: { type: string; step?: number; from?: unknown; freshWeights?: boolean }[] }).__events);
+  const events = await page.evaluate(() => (window as unknown as { __events: { type: string; step?: number; from?: unknown; freshWeights?: boolean; start?: unknown }[] }).__events);
   expect(events[0]).toMatchObject({ type: 'trainStart', freshWeights: false, stages: ['stereo', 'distill', 'fuse'], from: { stage: 'stereo', step: stopped } });
-  expect(events[1]).toEqual({ type: 'step', step: stopped + 1 });
+  // stage 1 makes no teacher labels, so its first step follows at once
+  expect(events[1]).toMatchObject({ type: 'stageStart', start: { stage: 'stereo', labels: false } });
+  expect(events[2]).toEqual({ type: 'step', step: stopped + 1 });
   // The maps shown on resuming, before it trained on, are those of the saved weights, bit for bit.
   expect(await selectedMaps(page, 0, '__firstMaps')).toEqual(before);
   await page.getByRole('button', { name: 'Stop', exact: true }).click();

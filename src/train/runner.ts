@@ -124,8 +124,9 @@ export class Runner {
         let rate = 0;
         const previews = new PreviewSchedule(this.settings.previewEvery);
         try {
-          await this.events.onStageStart?.({ stage: name, labels: unit.prepare !== undefined && step < steps });
-          if (unit.prepare && step < steps && !this.cancelled) await unit.prepare(this.scenes);
+          const prepare = step < steps ? unit.prepare?.bind(unit) : undefined;
+          await this.events.onStageStart?.({ stage: name, labels: prepare !== undefined });
+          if (prepare && !this.cancelled) await prepare(this.scenes);
           while (step < steps && !this.cancelled) {
             while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
             if (this.cancelled) break;

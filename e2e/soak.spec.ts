@@ -1,7 +1,9 @@
 // Holding up under load (issue 6): a long run keeps memory flat and the panels fresh, and a lost
-// WebGPU device costs a restart, not the run.
+// GPU device (WebGPU) or context (WebGL), during training or while idle, costs a restart, not the run.
 import { expect, test, type Page } from '@playwright/test';
 import { collectErrors, waitForRuntime } from './helpers';
+import { tinyModel } from './modelFixture';
+import { startServer } from './server';
 
 interface Logged {
   /** Per step: stage, step, tf.memory() of the worker, page time. */
@@ -95,7 +97,23 @@ test('soak: 1000 steps across the three stages keep tensors and bytes flat, and 
   expect(errors).toEqual([]);
 });
 
-test('WebGPU device lost mid-run: the worker says so, restarts on a fresh device, reloads the last weights and finishes', async ({ page }) => {
+/** The selected pair's three maps as the worker predicts them from its current weights (retried while it is busy with the app's own requests). */
+async function predictedMaps(page: Page): Promise<number[][]> {
+  return page.evaluate(async () => {
+    const { client, store } = window.__rd!;
+    for (let i = 0; ; i++) {
+      try {
+        const { maps: m } = await client.predict(store.getState().dataset.selectedId!);
+        return [m.stereoDisp, m.singleDisp, m.fusedDisp].map((a) => (a ? Array.from(a) : []));
+      } catch (err) {
+        if (i >= 600 || !String(err).includes('busy')) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  });
+}
+
+test('WebGPU device lost mid-run: the worker says so, restarts on a fresh device, reloads the last weights and finishes; lost again while idle, it comes back with the same networks', async ({ page }) => {
   test.setTimeout(600_000);
   const errors = collectErrors(page);
   await page.goto('/?backend=webgpu&preset=tiny&width=64&height=32&batch=1&stepsStereo=8&stepsDistill=2&stepsFuse=2&previewEvery=2');
@@ -132,12 +150,53 @@ test('WebGPU device lost mid-run: the worker says so, restarts on a fresh device
   expect(after).toEqual(Array.from({ length: 8 - r.from!.step }, (_, i) => r.from!.step + 1 + i));
   expect(log.events.filter((e) => e === 'stageEnd')).toHaveLength(3);
   // The networks on the new device give finite maps.
-  const maps = await page.evaluate(async () => {
-    const st = window.__rd!.store;
-    await st.getState().showPair(st.getState().dataset.selectedId!);
-    const m = st.getState().buffers.previews.get(st.getState().dataset.selectedId!)!;
-    return [m.stereoDisp, m.singleDisp, m.fusedDisp].map((a) => (a ? Array.from(a).every(Number.isFinite) && a.length > 0 : false));
-  });
-  expect(maps).toEqual([true, true, true]);
+  const trained = await predictedMaps(page);
+  expect(trained.map((a) => a.length > 0 && a.every(Number.isFinite))).toEqual([true, true, true]);
+
+  // Lost again, now with no training running: the worker restarts by itself and rebuilds the
+  // same networks from the weights it read back when the run ended.
+  await loseWhileIdle(page, trained, { what: 'WebGPU device', label: 'WebGPU', reason: 'destroyed', ack: 'the WebGPU device was destroyed' });
+  expect(await page.evaluate(() => window.__rd!.store.getState().training)).toMatchObject({ hasWeights: true, completed: ['stereo', 'distill', 'fuse'] });
   expect(errors).toEqual([]);
 });
+
+test('WebGL context lost while idle, after loading a model: the worker restarts on a fresh context with the same networks', async ({ page }) => {
+  test.setTimeout(480_000);
+  const errors = collectErrors(page);
+  const m = await tinyModel(31);
+  const hosted = await startServer({ routes: { '/m/model.json': { type: 'application/json', body: m.json }, '/m/weights.bin': { body: m.bin } }, cors: true });
+  try {
+    const url = `${hosted.origin}/m/model.json`;
+    await page.goto(`/?backend=webgl&weights=${encodeURIComponent(url)}`);
+    const runtime = await waitForRuntime(page);
+    expect(runtime.backend, 'tf.getBackend() in the worker').toBe('webgl');
+    await expect(page.getByRole('status')).toHaveText(`Loaded the model from ${url}.`, { timeout: 120_000 });
+    await page.waitForFunction(() => {
+      const st = window.__rd!.store.getState();
+      return st.buffers.previews.get(st.dataset.selectedId ?? '')?.singleDisp !== undefined; // the app's own maps of the loaded model
+    }, undefined, { timeout: 180_000 });
+    const loaded = await predictedMaps(page);
+    expect(loaded.slice(0, 2).map((a) => a.length > 0 && a.every(Number.isFinite))).toEqual([true, true]);
+    await loseWhileIdle(page, loaded, { what: 'WebGL context', label: 'WebGL', reason: 'context lost', ack: 'the WebGL context was lost' });
+    expect(await page.evaluate(() => window.__rd!.store.getState().training.hasWeights)).toBe(true);
+  } finally {
+    await hosted.close();
+  }
+  expect(errors).toEqual([]);
+});
+
+/** Loses the GPU device with no training running; the worker restarts by itself, and the maps are those of before. */
+async function loseWhileIdle(page: Page, before: number[][], c: { what: string; label: string; reason: string; ack: string }): Promise<void> {
+  const weights = () => page.evaluate(async () => Array.from(new Uint8Array((await window.__rd!.client.checkpoint()).weightData)));
+  const weightsBefore = await weights();
+  expect((await page.evaluate(() => window.__rd!.client.control('loseDevice'))).note).toBe(c.ack);
+  const incidents = page.getByTestId('backend-incidents');
+  await expect(incidents).toContainText(`The ${c.what} was lost while idle (${c.reason}`);
+  await expect(incidents).toContainText(`Restarted on ${c.label}. The trained networks were rebuilt from their last weights: nothing was lost. Restarted on a fresh ${c.what}.`, { timeout: 120_000 });
+  expect(await page.evaluate(() => window.__rd!.store.getState().runtime.backend)).toBe(c.label.toLowerCase());
+  const again = await predictedMaps(page);
+  expect(again.map((a) => a.length)).toEqual(before.map((a) => a.length));
+  const worst = again.map((a, i) => a.reduce((w, v, j) => Math.max(w, Math.abs(v - before[i][j])), 0));
+  for (const w of worst) expect(w).toBeLessThan(1e-3);
+  expect(await weights()).toEqual(weightsBefore); // bit for bit
+}

@@ -7,3 +7,8 @@ export const BACKEND_LABEL: Record<BackendName, string> = {
   wasm: 'WebAssembly (WASM)',
   cpu: 'CPU (plain JavaScript)',
 };
+
+/** What a GPU backend loses when the GPU resets, to start a sentence: "The WebGPU device", "The WebGL context". */
+export function gpuResource(b: BackendName): string {
+  return `The ${BACKEND_LABEL[b]} ${b === 'webgl' ? 'context' : 'device'}`;
+}

@@ -232,6 +232,31 @@ describe('training through the client and a fake worker', () => {
     expect(store.getState().runtime.incidents).toEqual([]);
   });
 
+  it('a GPU device lost while idle: the user is told; rebuilt weights keep the trained state, lost ones clear it', async () => {
+    const { store, worker } = setup({ ...tiny, stepsStereo: 3, stepsDistill: 2, stepsFuse: 2 });
+    worker.stepMs = 1;
+    await store.getState().init();
+    await store.getState().addFiles(await tsukubaBare());
+    await store.getState().train();
+    expect(store.getState().training.hasWeights).toBe(true);
+    const runId = worker.received.find((m) => m.type === 'train')!.runId;
+    worker.emit({ type: 'deviceLost', runId, backend: 'webgpu', reason: 'destroyed', message: 'Device was destroyed.' });
+    expect(store.getState().runtime.incidents).toEqual(['The WebGPU device was lost while idle (destroyed: Device was destroyed.). Restarting…']);
+    worker.emit({ type: 'deviceRestored', runId, backend: 'webgpu', reasons: ['Restarted on a fresh WebGPU device.'], weights: 'restored' });
+    let s = store.getState();
+    expect(s.runtime.incidents[1]).toBe('Restarted on WebGPU. The trained networks were rebuilt from their last weights: nothing was lost. Restarted on a fresh WebGPU device.');
+    expect(s.training).toMatchObject({ hasWeights: true, completed: ['stereo', 'distill', 'fuse'] });
+    // A device event of an older run is dropped.
+    worker.emit({ type: 'deviceLost', runId: runId - 1, backend: 'webgpu', reason: 'destroyed', message: 'old' });
+    expect(store.getState().runtime.incidents).toHaveLength(2);
+    // Weights that could not be rebuilt: the trained state goes, and the user is told what to do.
+    worker.emit({ type: 'deviceRestored', runId, backend: 'wasm', reasons: ['Moved to wasm.'], weights: 'lost', problem: 'no copy of them had been read back' });
+    s = store.getState();
+    expect(s.runtime.backend).toBe('wasm');
+    expect(s.runtime.incidents[2]).toBe('Restarted on WebAssembly (WASM). The trained networks could not be rebuilt (no copy of them had been read back): press Train to train again, or load a saved model. Moved to wasm.');
+    expect(s.training).toMatchObject({ hasWeights: false, completed: [] });
+  });
+
   it('selecting a pair during training makes it the preview pair; a training error is reported, not thrown', async () => {
     const { store, worker } = setup({ ...tiny, stepsStereo: 50 });
     await store.getState().init();

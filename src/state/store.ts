@@ -177,6 +177,7 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
   client.onWorkerError((message) => {
     store.setState((s) => ({ runtime: { ...s.runtime, error: message } }));
   });
+  client.onDeviceEvent((ev) => store.getState().onDeviceEvent(ev));
   client.onTrainEvent((ev) => {
     store.getState().onTrainEvent(ev);
     store.getState().autosaveOnEvent(ev);

@@ -2,9 +2,9 @@
 // that sends the dataset to the worker and brings previews back. Loss history and maps go to the
 // buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
 import { STAGE_NAMES, type StageName } from '../config/settings';
-import type { StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
+import type { DeviceEvent, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
 import type { StepReport, TrainScene } from '../train/types';
-import { BACKEND_LABEL } from '../config/backends';
+import { BACKEND_LABEL, gpuResource } from '../config/backends';
 import { errorText, patch, type SliceDeps } from './slice';
 
 export interface StageProgress {
@@ -61,6 +61,8 @@ export interface TrainingActions {
   showPair: (id: string) => Promise<void>;
   /** Handles a message streamed by the worker during training. */
   onTrainEvent: (ev: TrainEvent) => void;
+  /** Handles a GPU device lost while no training ran, and the worker's recovery from it. */
+  onDeviceEvent: (ev: DeviceEvent) => void;
 }
 
 export function initialTraining(): TrainingSlice {
@@ -225,6 +227,24 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       }
     },
 
+    onDeviceEvent: (ev) => {
+      const incident = (text: string, extra: Partial<{ backend: typeof ev.backend }> = {}) => {
+        patch(d, 'runtime', { ...extra, incidents: [...get().runtime.incidents, text] });
+        setTr({ note: text });
+      };
+      if (ev.type === 'deviceLost') {
+        incident(`${gpuResource(ev.backend)} was lost while idle (${ev.reason}: ${ev.message}). Restarting…`);
+        return;
+      }
+      const on = `Restarted on ${BACKEND_LABEL[ev.backend]}.`;
+      if (ev.weights === 'lost') {
+        clearTrained();
+        incident(`${on} The trained networks could not be rebuilt (${ev.problem ?? 'unknown'}): press Train to train again, or load a saved model. ${ev.reasons.join(' ')}`, { backend: ev.backend });
+        return;
+      }
+      incident(`${on} ${ev.weights === 'restored' ? 'The trained networks were rebuilt from their last weights: nothing was lost.' : 'There were no trained networks to rebuild.'} ${ev.reasons.join(' ')}`, { backend: ev.backend });
+    },
+
     onTrainEvent: (ev) => {
       switch (ev.type) {
         case 'trainStart': {
@@ -246,7 +266,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
           break;
         case 'backendLost': {
           flushStep();
-          const text = `The ${BACKEND_LABEL[ev.backend]} device was lost during training (${ev.reason}: ${ev.message}). Restarting…`;
+          const text = `${gpuResource(ev.backend)} was lost during training (${ev.reason}: ${ev.message}). Restarting…`;
           patch(d, 'runtime', { incidents: [...get().runtime.incidents, text] });
           setTr({ note: text });
           break;

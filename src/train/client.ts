@@ -4,6 +4,7 @@
 // streamed during `train` go to the train listeners, and only those of the latest train.
 import type { StageName, TrainSettings } from '../config/settings';
 import {
+  DEVICE_EVENT_TYPES,
   REPLY_TYPE,
   TRAIN_EVENT_TYPES,
   sceneBuffers,
@@ -11,6 +12,7 @@ import {
   type BackendName,
   type CheckpointReply,
   type ControlAction,
+  type DeviceEvent,
   type FromWorker,
   type ModelLoadedReply,
   type PredictReply,
@@ -33,6 +35,7 @@ interface Pending {
 /** Errors not tied to a request (worker crashed, failed to load, undecodable message). */
 export type WorkerErrorListener = (message: string) => void;
 export type TrainEventListener = (event: TrainEvent) => void;
+export type DeviceEventListener = (event: DeviceEvent) => void;
 
 /** Distributes `Omit` over a union, so each request type keeps its own fields. */
 type RequestBody<T> = T extends ToWorker ? Omit<T, 'runId' | 'reqId'> : never;
@@ -44,6 +47,10 @@ export type WorkerLike = Pick<Worker, 'postMessage' | 'terminate'> & {
   onmessageerror: ((ev: MessageEvent) => void) | null;
 };
 
+function isDeviceEvent(msg: FromWorker): msg is DeviceEvent {
+  return (DEVICE_EVENT_TYPES as readonly string[]).includes(msg.type);
+}
+
 export class TrainClient {
   private readonly worker: WorkerLike;
   private runId = 0;
@@ -53,6 +60,7 @@ export class TrainClient {
   private readonly pending = new Map<number, Pending>();
   private readonly errorListeners = new Set<WorkerErrorListener>();
   private readonly trainListeners = new Set<TrainEventListener>();
+  private readonly deviceListeners = new Set<DeviceEventListener>();
 
   constructor(worker?: WorkerLike) {
     this.worker = worker ?? (new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }) as WorkerLike);
@@ -134,6 +142,12 @@ export class TrainClient {
     return () => this.trainListeners.delete(listener);
   }
 
+  /** Listens for a GPU device lost (and the worker's own recovery) while no training ran; returns the unsubscribe function. */
+  onDeviceEvent(listener: DeviceEventListener): () => void {
+    this.deviceListeners.add(listener);
+    return () => this.deviceListeners.delete(listener);
+  }
+
   terminate(): void {
     this.worker.terminate();
     this.fail('training worker terminated', false);
@@ -152,6 +166,10 @@ export class TrainClient {
 
   private receive(msg: FromWorker): void {
     if (msg.runId !== this.runId) return; // a reply from a run we have left
+    if (isDeviceEvent(msg)) {
+      for (const listener of this.deviceListeners) listener(msg);
+      return;
+    }
     if ((TRAIN_EVENT_TYPES as readonly string[]).includes(msg.type)) {
       if (msg.reqId !== this.trainReqId) return; // from an older train
       for (const listener of this.trainListeners) listener(msg as TrainEvent);

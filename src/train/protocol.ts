@@ -94,8 +94,9 @@ export interface TrainRequest {
 /**
  * pause / resume: between steps. cancel: ends the run after the current step, keeping the
  * weights. reset: like cancel, then drops the weights (the next train starts from new networks).
- * loseDevice: destroys the WebGPU device, as a driver reset or a removed GPU would, so the
- * recovery can be tried (the browser tests use it); a no-op on the other backends.
+ * loseDevice: destroys the WebGPU device (or loses the WebGL context), as a driver reset or a
+ * removed GPU would, so the recovery can be tried (the browser tests use it); a no-op on the
+ * CPU backends.
  */
 export type ControlAction = 'pause' | 'resume' | 'cancel' | 'reset' | 'loseDevice';
 
@@ -335,10 +336,36 @@ export interface BackendRestoredEvent {
   lostSteps: number;
 }
 
+/**
+ * The GPU device was lost while no training ran (a driver reset or the GPU taken while the app sat
+ * idle). The worker restarts on its own: a `deviceRestored` follows. Not tied to a request.
+ */
+export interface DeviceLostEvent {
+  type: 'deviceLost';
+  runId: number;
+  backend: BackendName;
+  reason: string;
+  message: string;
+}
+
+/** After `deviceLost`: tfjs runs on `backend`; the trained networks were rebuilt from the last weights read back ('restored'), could not be ('lost'), or there were none ('none'). */
+export interface DeviceRestoredEvent {
+  type: 'deviceRestored';
+  runId: number;
+  backend: BackendName;
+  reasons: string[];
+  weights: 'restored' | 'lost' | 'none';
+  /** Why the weights could not be rebuilt ('lost'). */
+  problem?: string;
+}
+
+export type DeviceEvent = DeviceLostEvent | DeviceRestoredEvent;
+export const DEVICE_EVENT_TYPES: readonly DeviceEvent['type'][] = ['deviceLost', 'deviceRestored'];
+
 export type TrainEvent = TrainStartEvent | StepEvent | PreviewEvent | StageStartEvent | StageEndEvent | BackendLostEvent | BackendRestoredEvent;
 export const TRAIN_EVENT_TYPES: readonly TrainEvent['type'][] = ['trainStart', 'step', 'preview', 'stageStart', 'stageEnd', 'backendLost', 'backendRestored'];
 
-export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | ModelLoadedReply | TrainEvent;
+export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | ModelLoadedReply | TrainEvent | DeviceEvent;
 
 /** Reply type expected for each request type. */
 export interface ReplyFor {

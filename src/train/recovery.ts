@@ -1,9 +1,11 @@
-// Recovery from a lost GPU device. A WebGPU device can be lost mid-run (a driver reset, the GPU
-// taken by the system, the tab in the background on some platforms); every tensor on it is gone.
+// Recovery from a lost GPU device. A WebGPU device or a WebGL context can be lost at any time (a
+// driver reset, the GPU taken by the system, the tab in the background on some platforms), during
+// training or while the app sits idle; every tensor on it is gone.
 // The worker keeps the last weights it read back (src/train/worker.ts), and these functions let
 // it notice the loss, start again on a fresh device (or the next backend) and go on.
 //
-// Only WebGPU has a loss signal here (`GPUDevice.lost`). tfjs's WebGL backend has no public one.
+// WebGPU signals a loss with `GPUDevice.lost`; WebGL with a 'webglcontextlost' event on the
+// context's canvas (an OffscreenCanvas in the worker), and `isContextLost()` from then on.
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { messageOf, selectBackend, trySetBackend } from './backend';
@@ -15,39 +17,73 @@ export interface DeviceLoss {
 }
 
 /** The backend whose device is being watched (a loss of any other is old news). */
-let watched: WebGPUBackend | undefined;
+let watched: tf.KernelBackend | undefined;
 /** Resolves when the watched device is lost. */
 let lostSignal: Promise<unknown> | undefined;
 
-/** Calls `onLost` once if the device of the current WebGPU backend is lost; nothing on other backends. */
+/** The WebGL context tfjs draws with (tfjs's GPGPUContext keeps it as `gl`). */
+function webglContext(): WebGLRenderingContext | WebGL2RenderingContext {
+  return (tf.backend() as tf.MathBackendWebGL).gpgpu.gl;
+}
+
+/** Calls `onLost` once if the device of the current WebGPU or WebGL backend is lost; nothing on the others. */
 export function watchDeviceLoss(onLost: (loss: DeviceLoss) => void): void {
   watched = undefined;
-  if (tf.getBackend() !== 'webgpu') return;
-  const backend = tf.backend() as WebGPUBackend;
-  watched = backend;
-  lostSignal = backend.device.lost;
-  void backend.device.lost.then((info) => {
-    if (watched !== backend) return;
-    watched = undefined;
-    onLost({ reason: String(info.reason ?? 'unknown'), message: info.message || 'no message' });
-  });
+  lostSignal = undefined;
+  const name = tf.getBackend();
+  if (name === 'webgpu') {
+    const backend = tf.backend() as WebGPUBackend;
+    watched = backend;
+    lostSignal = backend.device.lost;
+    void backend.device.lost.then((info) => {
+      if (watched !== backend) return;
+      watched = undefined;
+      onLost({ reason: String(info.reason ?? 'unknown'), message: info.message || 'no message' });
+    });
+  } else if (name === 'webgl') {
+    const backend = tf.backend();
+    const canvas = webglContext().canvas as EventTarget;
+    watched = backend;
+    lostSignal = new Promise<void>((resolve) => {
+      canvas.addEventListener('webglcontextlost', (ev) => {
+        ev.preventDefault(); // allows a restore; the worker starts a fresh context anyway
+        resolve();
+        if (watched !== backend) return;
+        watched = undefined;
+        onLost({ reason: 'context lost', message: 'the WebGL context was lost (webglcontextlost)' });
+      }, { once: true });
+    });
+  }
 }
 
 /**
- * After an error on WebGPU: waits up to `ms` for the device's loss to be reported (a read-back
- * on a lost device can fail before `device.lost` resolves). True when it was lost.
+ * After an error on a GPU backend: waits up to `ms` for the device's loss to be reported (a
+ * read-back on a lost device can fail before the loss event arrives). True when it was lost.
  */
 export async function lostWithin(ms: number): Promise<boolean> {
   if (lostSignal === undefined) return false;
+  if (tf.getBackend() === 'webgl' && webglContext().isContextLost()) return true;
   const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms));
   return Promise.race([lostSignal.then(() => true), timer]);
 }
 
-/** Destroys the current WebGPU device, as a GPU reset would. False on other backends. */
-export function loseDevice(): boolean {
-  if (tf.getBackend() !== 'webgpu') return false;
-  (tf.backend() as WebGPUBackend).device.destroy();
-  return true;
+/**
+ * Loses the current GPU device, as a GPU reset would: destroys the WebGPU device, or loses the
+ * WebGL context (WEBGL_lose_context). Says what it did; undefined on the CPU backends.
+ */
+export function loseDevice(): string | undefined {
+  const name = tf.getBackend();
+  if (name === 'webgpu') {
+    (tf.backend() as WebGPUBackend).device.destroy();
+    return 'the WebGPU device was destroyed';
+  }
+  if (name === 'webgl') {
+    const ext = webglContext().getExtension('WEBGL_lose_context');
+    if (ext === null) return 'WebGL has no WEBGL_lose_context here: nothing lost';
+    ext.loseContext();
+    return 'the WebGL context was lost';
+  }
+  return undefined;
 }
 
 /** tfjs-backend-webgpu's own factory (dist/base.js), registered again after a loss. */
@@ -80,16 +116,20 @@ async function createWebGpuBackend(): Promise<WebGPUBackend> {
  */
 export async function restartBackend(lost: BackendName): Promise<{ backend: BackendName; reasons: string[] }> {
   const reasons: string[] = [];
-  if (lost === 'webgpu') {
+  if (lost === 'webgpu' || lost === 'webgl') {
+    const label = lost === 'webgpu' ? 'WebGPU device' : 'WebGL context';
     try {
-      tf.removeBackend('webgpu'); // its buffers and pipelines belong to the dead device
-      tf.registerBackend('webgpu', createWebGpuBackend, 3);
-      await trySetBackend('webgpu');
-      return { backend: 'webgpu', reasons: ['Restarted on a fresh WebGPU device.'] };
+      // Its buffers, textures and programs belong to the dead device. (Removing the WebGL backend
+      // also empties tfjs's shared cache of compiled programs, which a new context cannot use.)
+      tf.removeBackend(lost);
+      if (lost === 'webgpu') tf.registerBackend('webgpu', createWebGpuBackend, 3);
+      else tf.registerBackend('webgl', () => new tf.MathBackendWebGL(), 2); // tfjs-backend-webgl's own factory (dist/base.js)
+      await trySetBackend(lost);
+      return { backend: lost, reasons: [`Restarted on a fresh ${label}.`] };
     } catch (err) {
-      reasons.push(`A fresh WebGPU device could not be started: ${messageOf(err)}.`);
+      reasons.push(`A fresh ${label} could not be started: ${messageOf(err)}.`);
       try {
-        tf.removeBackend('webgpu'); // so the automatic choice below does not land on it again
+        tf.removeBackend(lost); // so the automatic choice below does not land on it again
       } catch {
         // not registered: nothing to remove
       }

@@ -108,10 +108,11 @@ export class Runner {
   /**
    * Trains the given stages in the method's order. Resolves when done or cancelled. `from`
    * continues a stage part-way (a resumed autosave): that stage starts at step `from.step`.
+   * `paused`: starts paused (a run going on after a lost device, which the user had paused).
    */
-  async run(stages: readonly StageName[] = STAGE_NAMES, from?: { stage: StageName; step: number }): Promise<StageEnd[]> {
+  async run(stages: readonly StageName[] = STAGE_NAMES, from?: { stage: StageName; step: number }, opts: { paused?: boolean } = {}): Promise<StageEnd[]> {
     if (this._state !== 'idle') throw new Error('Runner.run: already running');
-    this._state = 'running';
+    this._state = opts.paused ? 'paused' : 'running';
     this.cancelled = false;
     const ends: StageEnd[] = [];
     let sampler = new CropSampler(this.scenes, this.settings);

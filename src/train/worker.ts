@@ -7,11 +7,15 @@
 // - `setScenes`, `control` and `previewScene` are answered at once; `predict` and `checkpoint`
 //   may run between the steps of a `train`; anything else is refused with a 'busy' error while
 //   another request is queued or running.
+// - A GPU device (WebGPU) or context (WebGL) lost during a `train` is recovered inside it; one
+//   lost while idle is recovered on the queue (`deviceLost`, then `deviceRestored`), so requests
+//   sent meanwhile wait for it.
 import * as tf from '@tensorflow/tfjs'; // core + layers + the cpu and webgl backends
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
+import { gpuResource } from '../config/backends';
 import { loseDevice, lostWithin, restartBackend, watchDeviceLoss, type DeviceLoss } from './recovery';
 import {
   type BackendName,
@@ -44,8 +48,10 @@ let queue: Promise<void> = Promise.resolve();
 let scenes: TrainScene[] = [];
 let previewSceneId: string | undefined;
 let runner: Runner | undefined;
-/** The settings the runner's networks were built with (size and seed decide the weights). */
-let runnerBuiltWith: Pick<TrainSettings, 'preset' | 'seed'> | undefined;
+/** The settings the runner was built or last trained with (its preset and seed decide the weights). */
+let runnerSettings: TrainSettings | undefined;
+/** The user's pause (kept apart from the runner, which a lost device replaces). */
+let wantPaused = false;
 /** The train request being served: streamed messages carry its ids. */
 let activeTrain: { runId: number; reqId: number } | undefined;
 let resetRequested = false;
@@ -80,7 +86,14 @@ async function snapshot(): Promise<void> {
 
 function onDeviceLost(loss: DeviceLoss): void {
   deviceLoss = loss;
-  runner?.cancel(); // ends the run after the step in flight (whose read-back may fail instead)
+  if (activeTrain !== undefined) {
+    runner?.cancel(); // ends the run after the step in flight (whose read-back may fail instead); train() recovers
+    return;
+  }
+  // Idle: recover now, after the request in progress (if any), before any request sent after.
+  queue = queue.then(recoverIdle).catch((err: unknown) => {
+    post({ type: 'error', runId: currentRunId, message: `Starting again after the lost GPU device failed: ${messageOf(err)}. Reload the page.` });
+  });
 }
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
@@ -128,7 +141,7 @@ function summary(): TrainerSummary {
 function disposeRunner(): void {
   runner?.dispose();
   runner = undefined;
-  runnerBuiltWith = undefined;
+  runnerSettings = undefined;
   runProgress = undefined;
   lastGood = undefined;
 }
@@ -151,14 +164,15 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
   if (scenes.length === 0) throw new Error('train: no stereo pairs to train on (add at least one pair)');
   const { preset, seed } = msg.settings;
   let freshWeights = false;
-  if (runner && (runnerBuiltWith?.preset !== preset || runnerBuiltWith.seed !== seed)) disposeRunner();
+  if (runner && (runnerSettings?.preset !== preset || runnerSettings.seed !== seed)) disposeRunner();
   if (runner) {
     runner.setSettings(msg.settings);
   } else {
     runner = new Runner(scenes, msg.settings, events);
-    runnerBuiltWith = { preset, seed };
     freshWeights = true;
   }
+  runnerSettings = msg.settings;
+  wantPaused = false;
   if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
   resetRequested = false;
   activeTrain = { runId: msg.runId, reqId: msg.reqId };
@@ -174,7 +188,7 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
       let got: StageEnd[] = [];
       let failure: unknown;
       try {
-        got = await runner.run(left.stages, left.from);
+        got = await runner.run(left.stages, left.from, { paused: wantPaused });
       } catch (err) {
         failure = err;
         // A read-back on a lost device can fail before the loss itself is reported (seen here
@@ -190,6 +204,8 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
       ends.push(...got.filter((e) => e.reason === 'done' && lastGood?.run.done.includes(e.stage)));
       left = await recover(msg);
     }
+    // The weights as the run left them, for a device lost while idle (best effort: a loss now is recovered idle).
+    if (onGpu() && runner && !resetRequested && deviceLoss === undefined) await snapshot().catch(() => undefined);
   } finally {
     activeTrain = undefined;
   }
@@ -221,7 +237,7 @@ async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stage
   runner = undefined;
   if (saved === undefined) {
     deviceLoss = undefined;
-    throw new Error(`The ${lostOn} device was lost (${loss.reason}: ${loss.message}) before any weights were saved; press Train to start again.`);
+    throw new Error(`${gpuResource(lostOn)} was lost (${loss.reason}: ${loss.message}) before any weights were saved; press Train to start again.`);
   }
   let restarted: { backend: BackendName; reasons: string[] };
   try {
@@ -234,12 +250,65 @@ async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stage
   watchDeviceLoss(onDeviceLost);
   const loaded = await runnerFromModel(saved.modelJson, saved.weightData, scenes, msg.settings, events);
   runner = loaded.runner;
+  runnerSettings = msg.settings;
   if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
   runProgress = copyProgress(saved.run);
   const left = remainingOf(saved.run);
   const lostSteps = stepsRedone(stepsAtLoss, left.from);
   stream((ids) => ({ type: 'backendRestored', ...ids, backend: restarted.backend, reasons: restarted.reasons, ...(left.from ? { from: left.from } : {}), lostSteps }));
   return left;
+}
+
+/**
+ * After a device lost while no training ran: says so, restarts tfjs on a fresh device (or the
+ * next backend) and rebuilds the networks from the last weights read back, so the app goes on as
+ * if nothing happened. Runs on the queue: requests sent meanwhile wait for it.
+ */
+async function recoverIdle(): Promise<void> {
+  const loss = deviceLoss;
+  if (loss === undefined) return; // a train already recovered from it
+  const runId = currentRunId;
+  const lostOn = backendName ?? 'webgpu';
+  post({ type: 'deviceLost', runId, backend: lostOn, reason: loss.reason, message: loss.message });
+  const hadWeights = runner !== undefined;
+  const saved = lastGood;
+  const settings = runnerSettings;
+  const run = runProgress;
+  // Every tensor lived on the lost device: drop them (the snapshot is plain memory).
+  runner?.dispose();
+  runner = undefined;
+  ready = false;
+  let restarted: { backend: BackendName; reasons: string[] };
+  try {
+    restarted = await restartBackend(lostOn);
+  } catch (err) {
+    disposeRunner();
+    post({ type: 'error', runId, message: `${gpuResource(lostOn)} was lost and no backend could be started again: ${messageOf(err)}. Reload the page.` });
+    return;
+  } finally {
+    deviceLoss = undefined;
+  }
+  backendName = restarted.backend;
+  await warmUp();
+  watchDeviceLoss(onDeviceLost);
+  ready = true;
+  let weights: 'restored' | 'lost' | 'none' = hadWeights ? 'lost' : 'none';
+  let problem: string | undefined;
+  if (hadWeights && saved && settings) {
+    try {
+      const loaded = await runnerFromModel(saved.modelJson, saved.weightData.slice(0), scenes, settings, events);
+      runner = loaded.runner;
+      runProgress = run ?? loaded.run;
+      if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
+      weights = 'restored';
+    } catch (err) {
+      problem = messageOf(err);
+    }
+  } else if (hadWeights) {
+    problem = 'no copy of them had been read back';
+  }
+  if (weights === 'lost') disposeRunner();
+  post({ type: 'deviceRestored', runId, backend: restarted.backend, reasons: restarted.reasons, weights, ...(problem !== undefined ? { problem } : {}) });
 }
 
 async function handle(msg: ToWorker): Promise<FromWorker> {
@@ -279,12 +348,15 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
     }
     case 'loadModel': {
       if (!ready) throw new Error('loadModel: the worker has no backend yet (send init first)');
-      // Built and checked beside the current runner, which is only replaced on success.
+      // Built and checked beside the current runner, which is only replaced on success. On a GPU
+      // backend the weights are kept as they came (plain memory), for a device lost while idle.
+      const kept = onGpu() ? { modelJson: JSON.parse(JSON.stringify(msg.modelJson)) as unknown, weightData: msg.weightData.slice(0) } : undefined;
       const loaded = await runnerFromModel(msg.modelJson, msg.weightData, scenes, msg.settings, events);
       disposeRunner();
       runner = loaded.runner;
-      runnerBuiltWith = { preset: msg.settings.preset, seed: msg.settings.seed };
+      runnerSettings = msg.settings;
       runProgress = loaded.run;
+      if (kept) lastGood = { ...kept, run: copyProgress(loaded.run ?? { stages: [], done: [] }), at: Date.now() };
       if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
       return { type: 'modelLoaded', ...ids, trainer: summary(), numTensors: tf.memory().numTensors, ...(loaded.run ? { run: loaded.run } : {}) };
     }
@@ -296,16 +368,18 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
 function control(msg: ControlRequest): string | undefined {
   switch (msg.action) {
     case 'pause':
+      wantPaused = true;
       runner?.pause();
       return undefined;
     case 'resume':
+      wantPaused = false;
       runner?.resume();
       return undefined;
     case 'cancel':
       runner?.cancel();
       return undefined;
     case 'loseDevice':
-      return loseDevice() ? 'the WebGPU device was destroyed' : 'not on WebGPU: nothing to lose';
+      return loseDevice() ?? 'not on a GPU backend: nothing to lose';
     case 'reset':
       if (runner?.state === 'idle') disposeRunner();
       else if (runner) {

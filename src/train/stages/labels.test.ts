@@ -6,7 +6,7 @@ import { stereoNetConfig } from '../../model/config';
 import type { SingleNet } from '../../model/singleNet';
 import { buildStereoNet, type StereoNet } from '../../model/stereoNet';
 import { CropSampler, uploadScene, type CropPlan, type SceneTensors } from '../pipeline';
-import { distillLabels, fusedLabels, labelScale, LABEL_AREA_FACTOR, SceneLabels, teacherMaps } from './labels';
+import { cropFusedLabel, distillLabels, fusedLabels, labelScale, LABEL_AREA_FACTOR, SceneLabels, teacherMaps } from './labels';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -149,6 +149,31 @@ describe('teacher labels from whole images', () => {
     expect(r.slice(W - 11).every((v) => Math.abs(v - 4) < 1e-4)).toBe(true);
     expect(r.slice(0, W - 14).every((v) => Math.abs(v - 12) < 1e-4)).toBe(true);
     tf.dispose([labels.left, labels.right, fused.left, fused.right]);
+  });
+
+  it('stage 3 on a batch: the frozen StereoNet\'s own crop answer where both views of the crop see, the whole-image label elsewhere', () => {
+    // A constant 6 px: the crop's first 6 columns have their match outside the right crop.
+    const whole = tf.fill([2, 16, 32, 1], 3) as DispT;
+    const b = { l: scenes[0].leftImg.slice([0, 0, 8, 0], [1, 16, 32, 3]) as ImageT, r: scenes[0].rightImg.slice([0, 0, 8, 0], [1, 16, 32, 3]) as ImageT };
+    const l2 = tf.concat([b.l, b.l]) as ImageT;
+    const r2 = tf.concat([b.r, b.r]) as ImageT;
+    const label = cropFusedLabel(constantStereo(6), l2, r2, whole, 0.5);
+    expect(label.shape).toEqual([2, 16, 32, 1]);
+    expect(column(label, 0, 4)).toEqual([3, 3, 3, 3, 3, 3, ...new Array(26).fill(6)]);
+    // With a real network, wherever its left-right check on the crop passes, the label is the network's own
+    // answer on that crop: stage 3 starts with no pull on the pixels StereoNet can match.
+    const net = buildStereoNet(stereoNetConfig('tiny', { seed: 4 }));
+    const away = tf.fill([2, 16, 32, 1], -50) as DispT; // no disparity is -50: marks where the whole-image label was taken
+    const real = cropFusedLabel(net, l2, r2, away, 2);
+    const own = net.forward(tf.concat([l2, flipH(r2)]) as ImageT, tf.concat([r2, flipH(l2)]) as ImageT)[0].slice([0, 0, 0, 0], [2, -1, -1, -1]);
+    const fromCrop = tf.notEqual(real, -50);
+    const n = tf.sum(tf.cast(fromCrop, 'float32')).dataSync()[0];
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(2 * 16 * 32); // and some pixels fail the check
+    const diff = tf.max(tf.where(fromCrop, tf.abs(tf.sub(real, own)), tf.zerosLike(real))).dataSync()[0];
+    expect(diff).toBeLessThan(1e-5);
+    tf.dispose([whole, b.l, b.r, l2, r2, label, away, real, own, fromCrop]);
+    net.dispose();
   });
 
   it('says which scene is missing when a plan does not fit the scenes', () => {

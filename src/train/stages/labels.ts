@@ -8,7 +8,16 @@
 // pixels) came out ~15 px too small. On the whole image only that real band is unsupervised, and
 // SingleNet has learnt the content near its input's left edge from every other crop position.
 // The teachers are frozen, so the labels are the same at every step: computing them once also
-// takes the teachers' forward passes out of every training step.
+// takes the teachers' forward passes out of every training step (stage 3 keeps one, below).
+//
+// Stage 3 is the exception on the pixels both views of the crop see: there its label is the
+// frozen StereoNet's answer on the crop itself (cropFusedLabel), whole-image labels elsewhere.
+// With the whole-image label everywhere, StereoNet-D got worse on visible pixels even when the
+// label was StereoNet's own whole-image answer, with nothing new to learn: on teddy, 250 steps
+// took bad-3 from 22.4 to 25.4 %. Our reading: it learns to give on a crop what it gave on the
+// whole image, and on the whole image at test time that shift is added once more. With crop
+// labels on visible pixels: StereoNet-D 2.34 px / 22.3 % against 2.58 / 25.3 (RESULTS.md,
+// session 5).
 //
 // A scene larger than LABEL_AREA_FACTOR crops is labelled on a copy resized down to that many
 // pixels (labels resized back up), so the one-off cost stays bounded on slow backends: with the
@@ -110,6 +119,19 @@ export function fusedLabels(stereo: StereoNet, single: SingleNet, st: SceneTenso
     const t = teacherMaps(stereo, st, tolerancePx, f);
     const s = singleBothViews(single, st, sizeAt(st, f));
     return { left: toScene(st, fuseDisparity(t.dL, s.dL, t.mL)), right: toScene(st, fuseDisparity(t.dR, s.dR, t.mR)) };
+  });
+}
+
+/**
+ * Stage 3's label of a batch ([B, h, w, 1]): the frozen StereoNet's own answer on the crop where
+ * both views of the crop see the pixel (its left-right check on the crop, tolerance in pixels),
+ * and `whole`, the whole-image fused label cut to the crop, elsewhere: the crop's real
+ * occlusions and its left strip, whose match lies outside the right crop.
+ */
+export function cropFusedLabel(frozen: StereoNet, leftImg: ImageT, rightImg: ImageT, whole: DispT, tolerancePx?: number): DispT {
+  return tf.tidy(() => {
+    const { dL, dR } = stereoBothViews(frozen, leftImg, rightImg);
+    return fuseDisparity(dL[0], whole, visibilityMask(dL[0], dR[0], 1, 'left', tolerancePx));
   });
 }
 

@@ -11,7 +11,7 @@ import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
 import type { Batch, SceneTensors } from '../pipeline';
 import type { DispT, MapT } from '../../core/types';
-import { distillLabels, fusedLabels, labelScale, SceneLabels } from './labels';
+import { cropFusedLabel, distillLabels, fusedLabels, labelScale, SceneLabels } from './labels';
 import { fuseLoss, singleLoss, stereoLoss, type LossParts } from './losses';
 
 export interface StageUnit {
@@ -125,8 +125,9 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
 }
 
 /**
- * Stage 3: fused pseudo-label from frozen copies of both networks (whole images, see labels.ts);
- * StereoNet fine-tuned on it (StereoNet-D).
+ * Stage 3: fused pseudo-label from frozen copies of both networks (the frozen StereoNet's answer
+ * on the crop where both views of the crop see a pixel, whole-image labels elsewhere: see
+ * labels.ts); StereoNet fine-tuned on it (StereoNet-D).
  */
 export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings, startStep = 0): StageUnit {
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrFuse, s.stepsFuse);
@@ -141,7 +142,9 @@ export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings
     step: async (b) => {
       at(step++);
       const [, h, w] = b.leftImg.shape;
-      const dFused = labels.cut(b.scenes, b.plan, h, w) as DispT;
+      const whole = labels.cut(b.scenes, b.plan, h, w) as DispT;
+      const dFused = cropFusedLabel(frozenStereo, b.leftImg, b.rightImg, whole, s.lrTolerance);
+      whole.dispose();
       try {
         return await optimise(opt, vars, () => fuseLoss(stereo, b.leftImg, b.rightImg, dFused, s.fusePhotoWeight, s.smoothWeight, s.lrTolerance));
       } finally {

@@ -1,4 +1,10 @@
-import type { BackendName } from '../train/protocol';
+/** Compute backends the worker can run on, best first when a real GPU is present. */
+export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export function isBackendName(value: unknown): value is BackendName {
+  return typeof value === 'string' && (BACKEND_NAMES as readonly string[]).includes(value);
+}
 
 /** How each compute backend is named to people (the backend panel, the status line, the store's incident texts). */
 export const BACKEND_LABEL: Record<BackendName, string> = {

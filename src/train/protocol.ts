@@ -16,6 +16,7 @@
 // Training: `train` is answered by `trainEnd` when the run ends (done, cancelled or reset). In
 // between, the worker streams `trainStart`, `step`, `preview` and `stageEnd` messages that carry
 // the `reqId` of that `train` request; the client drops those of any other (older) train.
+import type { BackendName } from '../config/backends';
 import type { StageName, TrainSettings } from '../config/settings';
 import type { RunProgress } from './runProgress';
 import type { PreviewMaps, StageEnd, StageStart, StepReport, TrainScene } from './types';
@@ -26,13 +27,8 @@ export interface StartPoint {
   step: number;
 }
 
-/** Compute backends the worker can run on, best first when a real GPU is present. */
-export const BACKEND_NAMES = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-
-export function isBackendName(value: unknown): value is BackendName {
-  return typeof value === 'string' && (BACKEND_NAMES as readonly string[]).includes(value);
-}
+// The backend names live with the other settings-level facts about backends (config/backends.ts).
+export { BACKEND_NAMES, isBackendName, type BackendName } from '../config/backends';
 
 /** What the worker learned about the WebGPU adapter (present even when it chose another backend). */
 export interface AdapterSummary {

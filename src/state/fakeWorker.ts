@@ -21,6 +21,11 @@ export class FakeWorker implements WorkerLike {
   state: TrainerSummary['state'] = 'none';
   /** Milliseconds per fake step. */
   stepMs = 1;
+  /** Milliseconds a predict takes; another request meanwhile is refused as busy, as the worker does. */
+  predictMs = 0;
+  private predictBusy = false;
+  /** Scenes predicted, in order. */
+  readonly predicted: string[] = [];
   /** Bumped by every fake step: checkpoints carry it as their "weights". */
   weightsVersion = 0;
   checkpoints = 0;
@@ -80,6 +85,11 @@ export class FakeWorker implements WorkerLike {
         return ack();
       case 'predict':
         if (!this.hasNets) return this.emit({ type: 'error', ...ids, message: 'predict: no trained networks yet' });
+        if (this.predictBusy) return this.emit({ type: 'error', ...ids, message: "busy: 'predict' refused while another request runs" });
+        this.predictBusy = true;
+        await new Promise((r) => setTimeout(r, this.predictMs));
+        this.predictBusy = false;
+        this.predicted.push(msg.sceneId);
         return this.emit({ type: 'predictResult', ...ids, maps: this.maps(msg.sceneId) });
       case 'checkpoint': {
         if (!this.hasNets) return this.emit({ type: 'error', ...ids, message: 'checkpoint: no trained networks yet' });

@@ -232,6 +232,23 @@ describe('training through the client and a fake worker', () => {
     expect(store.getState().runtime.incidents).toEqual([]);
   });
 
+  it('pairs chosen quickly one after another are predicted one at a time: the latest is shown, none is refused as busy', async () => {
+    const { store, worker } = setup({ ...tiny, stepsStereo: 2, stepsDistill: 1, stepsFuse: 1 });
+    await store.getState().init();
+    await store.getState().addFiles(await tsukubaBare());
+    await store.getState().addFiles([await shared('venus', 'left.png', 'venus/left.png'), await shared('venus', 'right.png', 'venus/right.png')]);
+    await store.getState().train();
+    const [a, b] = store.getState().dataset.pairs.map((p) => p.id);
+    worker.predicted.length = 0;
+    worker.predictMs = 30;
+    // a, then b and a again while a's predict runs: b is superseded before it starts
+    await Promise.all([store.getState().showPair(a), store.getState().showPair(b), store.getState().showPair(a)]);
+    await store.getState().showPair(b);
+    expect(worker.predicted).toEqual([a, a, b]);
+    expect(store.getState().training.note ?? '').not.toMatch(/busy/);
+    expect(store.getState().buffers.previews.get(b)?.sceneId).toBe(b);
+  });
+
   it('a GPU device lost while idle: the user is told; rebuilt weights keep the trained state, lost ones clear it', async () => {
     const { store, worker } = setup({ ...tiny, stepsStereo: 3, stepsDistill: 2, stepsFuse: 2 });
     worker.stepMs = 1;

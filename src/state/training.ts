@@ -106,6 +106,10 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     else if (trailing === undefined) trailing = setTimeout(flushStep, STEP_PATCH_MS);
   };
 
+  /** The predict loop of showPair while it runs, and the pair it should predict next. */
+  let predicting: Promise<void> | undefined;
+  let wantedPair: string | undefined;
+
   const clearTrained = () => {
     buffers.clearLosses();
     buffers.clearPreviews();
@@ -217,14 +221,28 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
         return;
       }
       if (!tr().hasWeights) return;
-      await get().syncScenes();
-      try {
-        const reply = await client.predict(id);
-        buffers.setPreview(reply.maps);
-        setTr({ previewVersion: tr().previewVersion + 1 });
-      } catch (err) {
-        setTr({ note: `No maps for this pair yet: ${errorText(err)}` });
-      }
+      // One predict at a time (the worker refuses a second as busy): a pair asked for meanwhile
+      // is predicted next, and only the latest one asked for.
+      wantedPair = id;
+      predicting ??= (async () => {
+        try {
+          while (wantedPair !== undefined) {
+            const next = wantedPair;
+            wantedPair = undefined;
+            await get().syncScenes();
+            try {
+              const reply = await client.predict(next);
+              buffers.setPreview(reply.maps);
+              setTr({ previewVersion: tr().previewVersion + 1 });
+            } catch (err) {
+              setTr({ note: `No maps for this pair yet: ${errorText(err)}` });
+            }
+          }
+        } finally {
+          predicting = undefined;
+        }
+      })();
+      await predicting;
     },
 
     onDeviceEvent: (ev) => {

@@ -2,8 +2,9 @@
 // takes a batch, takes one Adam step on its network, and returns its loss terms as numbers.
 import * as tf from '@tensorflow/tfjs';
 // Backend kernels wherever training runs (the worker and the CLI both come through here): faster
-// wasm Slice / SplitV / Identity, and the WGSL correlation and warp for WebGPU.
+// wasm Slice / SplitV / Identity, the correlation and warp as loops on wasm, and in WGSL for WebGPU.
 import '../../core/wasmKernels';
+import '../../core/wasmOps';
 import '../../core/webgpuKernels';
 import type { LrSchedule, StageName, TrainSettings } from '../../config/settings';
 import { cloneSingleNet, cloneStereoNet } from '../../model/clone';

@@ -62,7 +62,8 @@ export function watchDeviceLoss(onLost: (loss: DeviceLoss) => void): void {
  */
 export async function lostWithin(ms: number): Promise<boolean> {
   if (lostSignal === undefined) return false;
-  if (tf.getBackend() === 'webgl' && webglContext().isContextLost()) return true;
+  // WebGL says at once whether its context is lost (the event that reports it may still be queued).
+  if (tf.getBackend() === 'webgl' && !webglContext().isContextLost()) return false;
   const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), ms));
   return Promise.race([lostSignal.then(() => true), timer]);
 }

@@ -193,7 +193,7 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
         failure = err;
         // A read-back on a lost device can fail before the loss itself is reported (seen here
         // ~1-2 s later, SwiftShader under load), so give it time.
-        if (deviceLoss === undefined && backendName === 'webgpu') await lostWithin(10_000);
+        if (deviceLoss === undefined && onGpu()) await lostWithin(10_000);
       }
       if (deviceLoss === undefined) {
         if (failure !== undefined) throw failure;

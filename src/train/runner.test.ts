@@ -111,6 +111,20 @@ describe('Runner', () => {
     r.dispose();
   });
 
+  it('starts paused when asked (a run going on after a lost device that the user had paused)', async () => {
+    const scene = await syntheticScene('p', 4);
+    const seen: number[] = [];
+    const r = new Runner([scene], tiny({ stepsStereo: 3 }), { onStep: (s) => void seen.push(s.step) });
+    const done = r.run(['stereo'], { stage: 'stereo', step: 1 }, { paused: true });
+    await new Promise((res) => setTimeout(res, 100));
+    expect(r.state).toBe('paused');
+    expect(seen).toEqual([]);
+    r.resume();
+    expect(await done).toEqual([{ stage: 'stereo', steps: 3, reason: 'done' }]);
+    expect(seen).toEqual([2, 3]);
+    r.dispose();
+  });
+
   it('hands over a checkpoint that rebuilds the same networks, with settings and progress', async () => {
     const scene = await syntheticScene('d', 4);
     const settings = tiny({ stepsStereo: 2, seed: 9 });

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { customOp } from './customGrad';
 import type { DispT } from './types';
 
 /**
@@ -30,4 +31,36 @@ export function setAccelerated(on: boolean): boolean {
   const old = enabled;
   enabled = on;
   return old;
+}
+
+/** A backend's three warp kernels (see warp.ts for what each computes). */
+export interface WarpKernels {
+  forward: (img: tf.Tensor4D, d: DispT, sign: number) => tf.Tensor4D;
+  gradDisp: (dy: tf.Tensor4D, img: tf.Tensor4D, d: DispT, sign: number) => tf.Tensor4D;
+  gradImage: (dy: tf.Tensor4D, d: DispT, sign: number) => tf.Tensor4D;
+}
+
+/** `warpH` with its custom gradient, from a backend's kernels (the image gradient only when asked for). */
+export function warpFromKernels(k: WarpKernels): NonNullable<AcceleratedOps['warpH']> {
+  return (img, dispPx, sign, imageGrad) => {
+    if (!imageGrad) {
+      return customOp<tf.Tensor4D>(([d], save) => {
+        save([img, d]);
+        return {
+          value: k.forward(img, d as DispT, sign),
+          gradFunc: (dy, [im, ds]) => k.gradDisp(dy as tf.Tensor4D, im as tf.Tensor4D, ds as DispT, sign),
+        };
+      })(dispPx);
+    }
+    return customOp<tf.Tensor4D>(([im, d], save) => {
+      save([im, d]);
+      return {
+        value: k.forward(im as tf.Tensor4D, d as DispT, sign),
+        gradFunc: (dy, [ims, ds]) => [
+          k.gradImage(dy as tf.Tensor4D, ds as DispT, sign),
+          k.gradDisp(dy as tf.Tensor4D, ims as tf.Tensor4D, ds as DispT, sign),
+        ],
+      };
+    })(img, dispPx);
+  };
 }

@@ -14,7 +14,7 @@
 // float rounding (src/core/wasmOps.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerAccelerated } from './accelerated';
+import { registerAccelerated, warpFromKernels } from './accelerated';
 import { customOp } from './customGrad';
 import type { DispT } from './types';
 
@@ -197,26 +197,4 @@ function warpGradImage(dy: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
   }, true);
 }
 
-function warpHWasm(img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean): tf.Tensor4D {
-  if (!imageGrad) {
-    return customOp<tf.Tensor4D>(([d], save) => {
-      save([img, d]);
-      return {
-        value: warpForward(img, d as DispT, sign),
-        gradFunc: (dy, [im, ds]) => warpGradDisp(dy as tf.Tensor4D, im as tf.Tensor4D, ds as DispT, sign),
-      };
-    })(dispPx);
-  }
-  return customOp<tf.Tensor4D>(([im, d], save) => {
-    save([im, d]);
-    return {
-      value: warpForward(im as tf.Tensor4D, d as DispT, sign),
-      gradFunc: (dy, [ims, ds]) => [
-        warpGradImage(dy as tf.Tensor4D, ds as DispT, sign),
-        warpGradDisp(dy as tf.Tensor4D, ims as tf.Tensor4D, ds as DispT, sign),
-      ],
-    };
-  })(img, dispPx);
-}
-
-registerAccelerated('wasm', { correlation1d: correlation1dWasm, warpH: warpHWasm });
+registerAccelerated('wasm', { correlation1d: correlation1dWasm, warpH: warpFromKernels({ forward: warpForward, gradDisp: warpGradDisp, gradImage: warpGradImage }) });

@@ -6,7 +6,7 @@
 // backend (e2e/kernels.spec.ts compares values and gradients of both on random inputs).
 import * as tf from '@tensorflow/tfjs';
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { registerAccelerated } from './accelerated';
+import { registerAccelerated, warpFromKernels } from './accelerated';
 import { customOp } from './customGrad';
 import { fusedConvAct } from './fusedConv';
 import type { DispT } from './types';
@@ -170,26 +170,8 @@ function warpGradImage(dy: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
   return run(p, [dy, d], [{ type: 'float32', data: [sign] }]);
 }
 
-function warpHWebGPU(img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean): tf.Tensor4D {
-  if (!imageGrad) {
-    return customOp<tf.Tensor4D>(([d], save) => {
-      save([img, d]);
-      return {
-        value: warpForward(img, d as DispT, sign),
-        gradFunc: (dy, [im, ds]) => warpGradDisp(dy as tf.Tensor4D, im as tf.Tensor4D, ds as DispT, sign),
-      };
-    })(dispPx);
-  }
-  return customOp<tf.Tensor4D>(([im, d], save) => {
-    save([im, d]);
-    return {
-      value: warpForward(im as tf.Tensor4D, d as DispT, sign),
-      gradFunc: (dy, [ims, ds]) => [
-        warpGradImage(dy as tf.Tensor4D, ds as DispT, sign),
-        warpGradDisp(dy as tf.Tensor4D, ims as tf.Tensor4D, ds as DispT, sign),
-      ],
-    };
-  })(img, dispPx);
-}
-
-registerAccelerated('webgpu', { correlation1d: correlation1dWebGPU, warpH: warpHWebGPU, convAct: fusedConvAct });
+registerAccelerated('webgpu', {
+  correlation1d: correlation1dWebGPU,
+  warpH: warpFromKernels({ forward: warpForward, gradDisp: warpGradDisp, gradImage: warpGradImage }),
+  convAct: fusedConvAct,
+});

@@ -215,6 +215,20 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
   return { type: 'trainEnd', runId: msg.runId, reqId: msg.reqId, ends, reset, trainer: summary() };
 }
 
+/** After `lostOn` lost its device (every tensor already dropped): tfjs on a fresh device or the next backend, warmed up and watched. */
+async function restartAfterLoss(lostOn: BackendName): Promise<{ backend: BackendName; reasons: string[] }> {
+  let restarted: { backend: BackendName; reasons: string[] };
+  try {
+    restarted = await restartBackend(lostOn);
+  } finally {
+    deviceLoss = undefined;
+  }
+  backendName = restarted.backend;
+  await warmUp();
+  watchDeviceLoss(onDeviceLost);
+  return restarted;
+}
+
 /** Steps done after the snapshot `from` and lost at `atLoss` (the snapshot took a stage end when `from` is absent). */
 function stepsRedone(atLoss: RunProgress['current'], from: RunProgress['current']): number {
   if (atLoss === undefined) return 0;
@@ -239,15 +253,7 @@ async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stage
     deviceLoss = undefined;
     throw new Error(`${gpuResource(lostOn)} was lost (${loss.reason}: ${loss.message}) before any weights were saved; press Train to start again.`);
   }
-  let restarted: { backend: BackendName; reasons: string[] };
-  try {
-    restarted = await restartBackend(lostOn);
-  } finally {
-    deviceLoss = undefined;
-  }
-  backendName = restarted.backend;
-  await warmUp();
-  watchDeviceLoss(onDeviceLost);
+  const restarted = await restartAfterLoss(lostOn);
   const loaded = await runnerFromModel(saved.modelJson, saved.weightData, scenes, msg.settings, events);
   runner = loaded.runner;
   runnerSettings = msg.settings;
@@ -280,17 +286,12 @@ async function recoverIdle(): Promise<void> {
   ready = false;
   let restarted: { backend: BackendName; reasons: string[] };
   try {
-    restarted = await restartBackend(lostOn);
+    restarted = await restartAfterLoss(lostOn);
   } catch (err) {
     disposeRunner();
     post({ type: 'error', runId, message: `${gpuResource(lostOn)} was lost and no backend could be started again: ${messageOf(err)}. Reload the page.` });
     return;
-  } finally {
-    deviceLoss = undefined;
   }
-  backendName = restarted.backend;
-  await warmUp();
-  watchDeviceLoss(onDeviceLost);
   ready = true;
   let weights: 'restored' | 'lost' | 'none' = hadWeights ? 'lost' : 'none';
   let problem: string | undefined;

@@ -26,8 +26,26 @@ test('a whole stage-1 step dispatches fewer kernels with the WGSL kernels than w
   const r = await page.evaluate(() => window.__stepKernels!());
   expect(r.backend).toBe('webgpu');
   console.log(`stage-1 step (tiny StereoNet, 64x32): ${r.ours} kernels with ours, ${r.stock} with stock ops; most dispatched: ${r.top.map(([n, c]) => `${n} ${c}`).join(', ')}`);
-  console.log(`GPU dispatches (dispatchWorkgroups calls) of the same step: ${r.dispatches.ours} with ours, ${r.dispatches.stock} with stock ops`);
+  console.log(`GPU dispatches (dispatchWorkgroups calls) of the loss and its gradients: ${r.dispatches.ours} with ours, ${r.dispatches.stock} with stock ops`);
+  console.log(`GPU dispatches of the whole step (gradients and the Adam update): ${r.dispatches.stepOurs} with ours, ${r.dispatches.stepStock} with stock ops`);
   expect(r.ours).toBeLessThan(r.stock);
   expect(r.dispatches.ours).toBeGreaterThan(100); // the counter sees the step
   expect(r.dispatches.ours).toBeLessThan(r.dispatches.stock);
+  expect(r.dispatches.stepOurs).toBeGreaterThan(r.dispatches.ours); // the update is counted
+  expect(r.dispatches.stepOurs).toBeLessThan(r.dispatches.stepStock);
+});
+
+test('Adam\'s WGSL update equals the stock-op update, in three dispatches a variable', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/e2e/pages/kernels.html');
+  await page.waitForFunction(() => typeof window.__adamCheck === 'function');
+  const r = await page.evaluate(() => window.__adamCheck!());
+  expect(r.backend).toBe('webgpu');
+  console.log(`Adam, 3 variables, 4 steps: max |ours - stock| ${r.maxErr.toExponential(1)} (weights moved up to ${r.moved.toFixed(3)}); dispatches of one update ${r.dispatches.ours} vs ${r.dispatches.stock}`);
+  expect(r.moved).toBeGreaterThan(1e-2);
+  expect(r.maxErr).toBeLessThan(1e-6);
+  expect(r.dispatches.ours).toBe(3 * 3);
+  expect(r.dispatches.stock).toBeGreaterThan(r.dispatches.ours);
+  expect(r.leaked).toBe(0);
+  expect(errors).toEqual([]);
 });

@@ -3,6 +3,7 @@
 // kernel dispatches of each. Exposes `window.__kernelCheck()` for e2e/kernels.spec.ts.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { Adam } from '../../src/core/adam';
 import { setAccelerated } from '../../src/core/accelerated';
 import { correlation1d } from '../../src/core/correlation';
 import type { DispT } from '../../src/core/types';
@@ -103,9 +104,76 @@ window.__kernelCheck = async () => {
 
 declare global {
   interface Window {
-    __stepKernels?: () => Promise<{ backend: string; ours: number; stock: number; top: [string, number][]; dispatches: { ours: number; stock: number } }>;
+    __stepKernels?: () => Promise<{
+      backend: string; ours: number; stock: number; top: [string, number][];
+      /** real GPU dispatches of the loss and its gradients, and of the whole step (gradients + Adam update) */
+      dispatches: { ours: number; stock: number; stepOurs: number; stepStock: number };
+    }>;
+    __adamCheck?: () => Promise<{ backend: string; maxErr: number; moved: number; dispatches: { ours: number; stock: number }; leaked: number }>;
   }
 }
+
+/**
+ * Counts the compute passes' real dispatches (`dispatchWorkgroups` calls): tf.profile counts kernel
+ * calls, and Identity, Reshape and same-type Cast calls are not GPU work on WebGPU.
+ */
+function countDispatches(): { readonly n: number; restore: () => void } {
+  const proto = GPUComputePassEncoder.prototype;
+  const original = proto.dispatchWorkgroups;
+  const c = { n: 0, restore: () => { proto.dispatchWorkgroups = original; } };
+  proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<typeof original>) {
+    c.n += 1;
+    return original.apply(this, args);
+  };
+  return c;
+}
+
+/** Adam's WGSL update (three dispatches a variable) against the stock-op update, over a few steps. */
+window.__adamCheck = async () => {
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const shapes = [[3, 3, 4, 8], [8], [16, 33]];
+  const make = () => shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 20 + i)));
+  const ours = make();
+  const stock = make();
+  const start = await Promise.all(ours.map((v) => v.data()));
+  const [a, b] = [new Adam(1e-2), new Adam(1e-2)];
+  const counter = countDispatches();
+  const dispatches = { ours: 0, stock: 0 };
+  let leaked = 0;
+  for (let step = 0; step < 4; step++) {
+    const g = shapes.map((s, i) => tf.randomNormal(s, 0, 1 + step, 'float32', 40 + 10 * step + i));
+    const before = tf.memory().numTensors;
+    for (const [opt, vars, accel] of [[a, ours, true], [b, stock, false]] as const) {
+      setAccelerated(accel);
+      try {
+        opt.learningRate = 1e-2 / (1 + step);
+        const n0 = counter.n;
+        opt.applyGradients(Object.fromEntries(vars.map((v, i) => [v.name, g[i]])));
+        await vars[0].data();
+        if (step === 3) dispatches[accel ? 'ours' : 'stock'] = counter.n - n0;
+      } finally {
+        setAccelerated(true);
+      }
+    }
+    if (step > 0) leaked += tf.memory().numTensors - before; // the moments are made at the first step
+    tf.dispose(g);
+  }
+  counter.restore();
+  let maxErr = 0;
+  let moved = 0;
+  for (let i = 0; i < shapes.length; i++) {
+    const [x, y] = [await ours[i].data(), await stock[i].data()];
+    for (let j = 0; j < x.length; j++) {
+      maxErr = Math.max(maxErr, Math.abs(x[j] - y[j]));
+      moved = Math.max(moved, Math.abs(x[j] - start[i][j]));
+    }
+  }
+  a.dispose();
+  b.dispose();
+  tf.dispose([...ours, ...stock]);
+  return { backend: tf.getBackend(), maxErr, moved, dispatches, leaked };
+};
 
 /** Kernels dispatched by one stage-1 training step (tiny StereoNet, 64x32, both views) with our kernels and with stock ops. */
 window.__stepKernels = async () => {
@@ -117,16 +185,13 @@ window.__stepKernels = async () => {
   const l = tf.randomUniform([1, 32, 64, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
   const r = tf.randomUniform([1, 32, 64, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
   const top: [string, number][] = [];
-  // tf.profile counts kernel calls, and Identity, Reshape and same-type Cast calls are not GPU work on WebGPU:
-  // count the compute passes' real dispatches as well.
-  const proto = GPUComputePassEncoder.prototype;
-  const original = proto.dispatchWorkgroups;
-  let gpuDispatches = 0;
-  proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<typeof original>) {
-    gpuDispatches += 1;
-    return original.apply(this, args);
-  };
-  const dispatches = { ours: 0, stock: 0 };
+  const counter = countDispatches();
+  const opt = new Adam(1e-5);
+  // make Adam's moments now (zero gradients leave the weights as they are), so the counts below are a steady-state step's
+  const zeros = Object.fromEntries(net.params.list().map((v) => [v.name, tf.zerosLike(v)]));
+  opt.applyGradients(zeros);
+  tf.dispose(Object.values(zeros));
+  const dispatches = { ours: 0, stock: 0, stepOurs: 0, stepStock: 0 };
   const count = async (accel: boolean) => {
     setAccelerated(accel);
     try {
@@ -134,11 +199,14 @@ window.__stepKernels = async () => {
         const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3).total, net.params.list());
         tf.dispose([value, ...Object.values(grads)]);
       });
-      const before = gpuDispatches;
+      const before = counter.n;
       const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3).total, net.params.list());
       await value.data();
+      dispatches[accel ? 'ours' : 'stock'] = counter.n - before;
+      opt.applyGradients(grads); // the rest of a training step (src/train/stages/units.ts optimise)
+      await net.params.list()[0].data();
+      dispatches[accel ? 'stepOurs' : 'stepStock'] = counter.n - before;
       tf.dispose([value, ...Object.values(grads)]);
-      dispatches[accel ? 'ours' : 'stock'] = gpuDispatches - before;
       if (accel) {
         const byName = new Map<string, number>();
         for (const k of p.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
@@ -150,7 +218,8 @@ window.__stepKernels = async () => {
     }
   };
   const res = { backend: tf.getBackend(), ours: await count(true), stock: await count(false), top, dispatches };
-  proto.dispatchWorkgroups = original;
+  counter.restore();
+  opt.dispose();
   tf.dispose([l, r]);
   net.dispose();
   return res;

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { customOp } from './customGrad';
+import type { AdamStep } from './adam';
 import type { DispT } from './types';
 
 /**
@@ -12,6 +13,8 @@ export interface AcceleratedOps {
   warpH?: (img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean) => tf.Tensor4D;
   /** A conv layer (pad, conv, bias, activation) as one fused kernel; see src/core/fusedConv.ts. */
   convAct?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: 'lrelu' | 'relu' | 'linear', inputGrad: boolean) => tf.Tensor4D;
+  /** One Adam update of one variable: [w', m', v'] (see adamUpdateOps in src/core/adam.ts). */
+  adamUpdate?: (w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, k: AdamStep) => [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
 const registry = new Map<string, AcceleratedOps>();

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { registerAccelerated, warpFromKernels } from './accelerated';
+import type { AdamStep } from './adam';
 import { customOp } from './customGrad';
 import { fusedConvAct } from './fusedConv';
 import type { DispT } from './types';
@@ -170,7 +171,51 @@ function warpGradImage(dy: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
   return run(p, [dy, d], [{ type: 'float32', data: [sign] }]);
 }
 
+// ---- Adam: the moments and the weight in three flat elementwise dispatches per variable ---------
+
+/** A flat elementwise program over `size` values, one thread per value. */
+function flat(key: string, variableNames: string[], size: number, uniforms: string, body: string): WebGPUProgram {
+  const outputShape = [size];
+  const dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
+  const workgroupSize: [number, number, number] = [64, 1, 1];
+  return {
+    shaderKey: key,
+    variableNames,
+    outputShape,
+    uniforms,
+    size: true,
+    workgroupSize,
+    dispatchLayout,
+    dispatch: webgpu_util.computeDispatch(dispatchLayout, outputShape, workgroupSize),
+    getUserCode: () => `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${body}
+        }
+      }`,
+  };
+}
+
+/**
+ * [w', m', v'] of adamUpdateOps (src/core/adam.ts) in three dispatches instead of 14: the two
+ * moments from (m, g) and (v, g), then the weight from (w, m', v').
+ */
+function adamUpdateWebGPU(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, k: AdamStep): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const n = w.size;
+  const [w1d, g1d, m1d, v1d] = [w, g, m, v].map((t) => tf.reshape(t, [n])); // free: a reshape dispatches nothing
+  const f = (x: number): Uniform => ({ type: 'float32', data: [x] });
+  const m1 = run(flat('rd_adam_m', ['m', 'g'], n, 'b : f32,', `setOutputAtIndex(index, uniforms.b * m[index] + (1.0 - uniforms.b) * g[index]);`), [m1d, g1d], [f(k.beta1)]);
+  const v1 = run(flat('rd_adam_v', ['v', 'g'], n, 'b : f32,', `setOutputAtIndex(index, uniforms.b * v[index] + (1.0 - uniforms.b) * (g[index] * g[index]));`), [v1d, g1d], [f(k.beta2)]);
+  const w1 = run(flat('rd_adam_w', ['w', 'm', 'v'], n, 'lr : f32, c1 : f32, c2 : f32, eps : f32,',
+    `setOutputAtIndex(index, w[index] - uniforms.lr * ((m[index] / uniforms.c1) / (sqrt(v[index] / uniforms.c2) + uniforms.eps)));`),
+  [w1d, m1, v1], [f(k.lr), f(k.c1), f(k.c2), f(k.epsilon)]);
+  const out = [w1, m1, v1].map((t) => tf.reshape(t, w.shape)) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  tf.dispose([w1d, g1d, m1d, v1d, w1, m1, v1]);
+  return out;
+}
+
 registerAccelerated('webgpu', {
+  adamUpdate: adamUpdateWebGPU,
   correlation1d: correlation1dWebGPU,
   warpH: warpFromKernels({ forward: warpForward, gradDisp: warpGradDisp, gradImage: warpGradImage }),
   convAct: fusedConvAct,

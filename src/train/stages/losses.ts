@@ -5,7 +5,8 @@ import { distillLoss } from '../../core/distill';
 import { fusedLabelLoss } from '../../core/fusion';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
-import { maskedMean, photometricError } from '../../core/photometric';
+import { photometricError } from '../../core/photometric';
+import { stopGradient, withoutGradient } from '../../core/stopGradient';
 import { smoothness } from '../../core/smoothness';
 import type { DispT, ImageT, MapT } from '../../core/types';
 import { warpH } from '../../core/warp';
@@ -46,16 +47,66 @@ export function imageAt(img: ImageT, s: number): ImageT {
 }
 
 /**
+ * StereoNet on both views in one batched forward pass, kept in the batched frame: the batch is
+ * [the left views; the mirrored right views] (swap the views, flip both), so `d[i]` holds, at
+ * every output scale, the left disparities in its first B items and the flipped right
+ * disparities in its last B. `left` and `right` are the network's two inputs in the same frame:
+ * [leftImg; flipH(rightImg)] and [rightImg; flipH(leftImg)].
+ *
+ * In that frame the right view's loss terms are the left view's formulas (METHOD.md's right-view
+ * terms mirrored: a flip maps x + dR onto x' - dR, and the SSIM window, the linear warp, the
+ * clamping and the smoothness are symmetric under it), so stage 1 computes each term once on
+ * 2B images instead of twice on B: half the kernel calls of the loss on every backend.
+ */
+export interface BatchedViews {
+  d: DispT[];
+  left: ImageT;
+  right: ImageT;
+  /** Pairs in the original batch (the batched frame holds 2B). */
+  B: number;
+}
+
+export function stereoBatched(net: StereoNet, leftImg: ImageT, rightImg: ImageT): BatchedViews {
+  const left = tf.concat([leftImg, flipH(rightImg)], 0) as ImageT;
+  const right = tf.concat([rightImg, flipH(leftImg)], 0) as ImageT;
+  return { d: net.forward(left, right), left, right, B: leftImg.shape[0] };
+}
+
+/** The first B items (the left views' disparities) of a batched map. */
+export function leftHalf(d: DispT, B: number): DispT {
+  return d.slice([0, 0, 0, 0], [B, -1, -1, -1]);
+}
+
+/**
+ * For every item of the batched frame, the other view's disparity in that item's frame: for a left
+ * view the right view's (flipped back), for a mirrored right view the left view's (flipped).
+ */
+export function otherView(d: DispT, B: number): DispT {
+  return flipH(tf.concat([d.slice([B, 0, 0, 0], [B, -1, -1, -1]), leftHalf(d, B)], 0) as DispT);
+}
+
+/**
  * StereoNet's left and right disparities at every output scale, from one batched forward pass:
  * the right view's comes from mirroring (swap the views, flip both, predict, flip back).
  */
 export function stereoBothViews(net: StereoNet, leftImg: ImageT, rightImg: ImageT): { dL: DispT[]; dR: DispT[] } {
-  const B = leftImg.shape[0];
-  const outs = net.forward(tf.concat([leftImg, flipH(rightImg)], 0) as ImageT, tf.concat([rightImg, flipH(leftImg)], 0) as ImageT);
+  const { d, B } = stereoBatched(net, leftImg, rightImg);
   return {
-    dL: outs.map((d) => d.slice([0, 0, 0, 0], [B, -1, -1, -1])),
-    dR: outs.map((d) => flipH(d.slice([B, 0, 0, 0], [B, -1, -1, -1]))),
+    dL: d.map((x) => leftHalf(x, B)),
+    dR: d.map((x) => flipH(x.slice([B, 0, 0, 0], [B, -1, -1, -1]))),
   };
+}
+
+/**
+ * Sum over the two views of each view's masked mean, sum(M * err) / sum(M), for maps in the
+ * batched frame (first B items: left view; last B: right view). The mask carries no gradient.
+ */
+export function maskedMeanPerView(err: MapT, mask: MapT, B: number, eps = 1e-7): tf.Scalar {
+  return tf.tidy(() => {
+    const m = stopGradient(mask);
+    const perView = (x: tf.Tensor) => tf.sum(tf.reshape(tf.sum(x, [1, 2, 3]), [2, B]), 1);
+    return tf.sum(tf.div(perView(tf.mul(err, m)), tf.add(perView(m), eps))) as tf.Scalar;
+  });
 }
 
 /**
@@ -65,29 +116,30 @@ export function stereoBothViews(net: StereoNet, leftImg: ImageT, rightImg: Image
  * term: the method) or 'all' (every pixel; the warm-up).
  */
 export function stereoLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number): LossParts {
-  return stereoPhotoLoss(stereoBothViews(net, leftImg, rightImg), leftImg, rightImg, smoothWeight, visibility, tolerancePx);
+  return stereoPhotoLoss(stereoBatched(net, leftImg, rightImg), smoothWeight, visibility, tolerancePx);
 }
 
-/** The stage-1 loss of disparities already predicted (see stereoLoss). */
-export function stereoPhotoLoss(views: { dL: DispT[]; dR: DispT[] }, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number): LossParts {
-  const W = leftImg.shape[2];
-  const scales = nativeScales(views.dL, W);
+/**
+ * The stage-1 loss of disparities already predicted (see stereoLoss), computed in the batched
+ * frame: each view's right-view terms are its mirror image's left-view terms.
+ */
+export function stereoPhotoLoss(views: BatchedViews, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number): LossParts {
+  const { left, right, B } = views;
+  const scales = nativeScales(views.d, left.shape[2]);
   let photo = tf.scalar(0);
   let smooth = tf.scalar(0);
   let visible = tf.scalar(1);
-  scales.forEach(({ disp: dl, s, k }, i) => {
-    const dr = views.dR[i];
-    const l = imageAt(leftImg, s);
-    const r = imageAt(rightImg, s);
-    const ones = () => tf.onesLike(dl) as MapT;
-    const mL = visibility === 'lr' ? visibilityMask(dl, dr, s, 'left', tolerancePx) : ones();
-    const mR = visibility === 'lr' ? visibilityMask(dr, dl, s, 'right', tolerancePx) : ones();
-    photo = tf.add(photo, tf.add(
-      maskedMean(photometricError(l, warpH(r, dl, -1)), mL),
-      maskedMean(photometricError(r, warpH(l, dr, 1)), mR),
-    ));
-    smooth = tf.add(smooth, tf.mul(tf.add(smoothness(dl, l), smoothness(dr, r)), smoothWeight / 2 ** k));
-    if (i === 0) visible = tf.mean(mL) as tf.Scalar;
+  scales.forEach(({ disp: d, s, k }, i) => {
+    const l = imageAt(left, s);
+    const r = imageAt(right, s);
+    // the other view is cut from d inside one gradient-free op: nothing of the mask reaches the backward pass
+    const m = visibility === 'lr'
+      ? withoutGradient((x) => visibilityMask(x as DispT, otherView(x as DispT, B), s, 'left', tolerancePx), d) as MapT
+      : (tf.onesLike(d) as MapT);
+    photo = tf.add(photo, maskedMeanPerView(photometricError(l, warpH(r, d, -1)), m, B));
+    // smoothness() averages over the batch: times 2 gives the sum of the two views' terms
+    smooth = tf.add(smooth, tf.mul(smoothness(d, l), (2 * smoothWeight) / 2 ** k));
+    if (i === 0) visible = tf.mean(leftHalf(m, B)) as tf.Scalar;
   });
   const n = scales.length;
   photo = tf.div(photo, 2 * n);
@@ -128,13 +180,13 @@ export function singleLoss(net: SingleNet, leftImg: ImageT, rightImg: ImageT, t:
  * `photoWeight` times the stage-1 loss.
  */
 export function fuseLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, dFused: DispT, photoWeight: number, smoothWeight: number, tolerancePx?: number): LossParts {
-  const views = stereoBothViews(net, leftImg, rightImg);
+  const views = stereoBatched(net, leftImg, rightImg);
   let label = tf.scalar(0);
-  for (const { disp, s, k } of nativeScales(views.dL, leftImg.shape[2])) {
-    label = tf.add(label, fusedLabelLoss(disp, k === 0 ? dFused : (tf.mul(imageAt(dFused, s), s) as DispT)));
+  for (const { disp, s, k } of nativeScales(views.d, leftImg.shape[2])) {
+    label = tf.add(label, fusedLabelLoss(leftHalf(disp, views.B), k === 0 ? dFused : (tf.mul(imageAt(dFused, s), s) as DispT)));
   }
-  label = tf.div(label, views.dL.length);
+  label = tf.div(label, views.d.length);
   if (photoWeight === 0) return { total: label, parts: { label } };
-  const photo = stereoPhotoLoss(views, leftImg, rightImg, smoothWeight, 'lr', tolerancePx);
+  const photo = stereoPhotoLoss(views, smoothWeight, 'lr', tolerancePx);
   return { total: tf.add(label, tf.mul(photo.total, photoWeight)) as tf.Scalar, parts: { label, photo: photo.parts.photo } };
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../../core/wasmKernels';
 import '../../core/wasmOps';
 import '../../core/webgpuKernels';
+import { Adam } from '../../core/adam';
 import type { LrSchedule, StageName, TrainSettings } from '../../config/settings';
 import { cloneSingleNet, cloneStereoNet } from '../../model/clone';
 import type { SingleNet } from '../../model/singleNet';
@@ -40,9 +41,9 @@ export function learningRateAt(schedule: LrSchedule, base: number, step: number,
 }
 
 /** Adam whose learning rate follows the stage's schedule (tfjs reads it at every update). */
-function scheduledAdam(schedule: LrSchedule, base: number, total: number): { opt: tf.AdamOptimizer; at: (step: number) => void } {
-  const opt = tf.train.adam(base);
-  return { opt, at: (step) => { (opt as unknown as { learningRate: number }).learningRate = learningRateAt(schedule, base, step, total); } };
+function scheduledAdam(schedule: LrSchedule, base: number, total: number): { opt: Adam; at: (step: number) => void } {
+  const opt = new Adam(base);
+  return { opt, at: (step) => { opt.learningRate = learningRateAt(schedule, base, step, total); } };
 }
 
 /**
@@ -56,7 +57,7 @@ export function toleranceAt(start: number, end: number, step: number, warmup: nu
 }
 
 /** One optimiser step on `vars` for the loss `f`; returns every loss term read back (await data, never dataSync). */
-async function optimise(opt: tf.Optimizer, vars: tf.Variable[], f: () => LossParts): Promise<Record<string, number>> {
+async function optimise(opt: Adam, vars: tf.Variable[], f: () => LossParts): Promise<Record<string, number>> {
   let kept: Record<string, tf.Scalar> = {};
   const { value, grads } = tf.variableGrads(() => {
     const r = f();

@@ -22,22 +22,23 @@ export function box3(x: tf.Tensor4D): tf.Tensor4D {
  * Structural dissimilarity on 3x3 windows (mean pooling, replicated borders):
  * (1 - SSIM(a, b)) / 2 clipped to [0, 1], per pixel and channel: [B, H, W, C].
  * The five local means (of a, b, a^2, b^2, ab) come from one pooling of their batch stack;
- * replicate padding commutes with the pointwise products, so both inputs are padded once.
+ * replicate padding commutes with the pointwise products, so the stack is padded once.
  */
 export function ssimDissimilarity(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
   check(sameShape(a.shape, b.shape), 'ssimDissimilarity', () => `inputs must have the same shape, got [${a.shape}] and [${b.shape}]`);
   return tf.tidy(() => {
-    const ap = padReplicate(a, 1);
-    const bp = padReplicate(b, 1);
     // Stacked along the batch axis: concatenating and splitting whole images are contiguous
     // copies, while the channel axis made wasm's SplitV and Concat (and their gradients) strided.
-    const stacked = tf.concat([ap, bp, tf.mul(ap, ap), tf.mul(bp, bp), tf.mul(ap, bp)], 0) as tf.Tensor4D;
+    // Padded once, after the products (padding commutes with them): one pad and its gradient, not two.
+    const stacked = padReplicate(tf.concat([a, b, tf.mul(a, a), tf.mul(b, b), tf.mul(a, b)], 0) as tf.Tensor4D, 1);
     const [muA, muB, mAA, mBB, mAB] = tf.split(box3(stacked), 5, 0);
-    const sigmaA = tf.sub(mAA, tf.square(muA));
-    const sigmaB = tf.sub(mBB, tf.square(muB));
-    const sigmaAB = tf.sub(mAB, tf.mul(muA, muB));
-    const num = tf.mul(tf.add(tf.mul(tf.mul(muA, muB), 2), C1), tf.add(tf.mul(sigmaAB, 2), C2));
-    const den = tf.mul(tf.add(tf.add(tf.square(muA), tf.square(muB)), C1), tf.add(tf.add(sigmaA, sigmaB), C2));
-    return tf.clipByValue(tf.div(tf.sub(1, tf.div(num, den)), 2), 0, 1) as tf.Tensor4D;
+    // SSIM = (2 muA muB + C1)(2 sigmaAB + C2) / ((muA^2 + muB^2 + C1)(sigmaA + sigmaB + C2)), with
+    // sigmaA + sigmaB = mAA + mBB - (muA^2 + muB^2) and the 2s taken out: each product and sum once
+    // (every op here is a kernel call, and two or three more in the backward pass).
+    const muAB = tf.mul(muA, muB);
+    const sq = tf.add(tf.square(muA), tf.square(muB));
+    const num = tf.mul(tf.add(muAB, C1 / 2), tf.add(tf.sub(mAB, muAB), C2 / 2));
+    const den = tf.mul(tf.add(sq, C1), tf.add(tf.sub(tf.add(mAA, mBB), sq), C2));
+    return tf.clipByValue(tf.sub(0.5, tf.mul(tf.div(num, den), 2)), 0, 1) as tf.Tensor4D;
   });
 }

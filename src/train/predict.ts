@@ -24,6 +24,17 @@ export function padTo(img: ImageT, m: number): ImageT {
   return tf.mirrorPad(img, [[0, 0], [0, ph], [0, pw], [0, 0]], 'symmetric') as ImageT;
 }
 
+/** A view brought to size [h, w] (bilinear, when it differs) and padded to a multiple of 32, as the networks take it. */
+export function viewAt(img: ImageT, [h, w]: [number, number]): ImageT {
+  const [, H, W] = img.shape;
+  return padTo(h === H && w === W ? img : (tf.image.resizeBilinear(img, [h, w], false, true) as ImageT), 32);
+}
+
+/** A disparity predicted at a reduced size brought back to the scene's [H, W] (values scaled with the width). */
+export function disparityAtScene(d: DispT, H: number, W: number): DispT {
+  return d.shape[1] === H && d.shape[2] === W ? d : resizeDisparity(d, H, W);
+}
+
 /**
  * Predicts the maps of one scene: StereoNet's left disparity, the occlusion map from its
  * left-right consistency (1 = occluded or out of view), SingleNet's disparity and the fused map.
@@ -37,11 +48,11 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?
   const w1 = Math.max(32, Math.round(W * f));
   const h1 = Math.max(32, Math.round(H * f));
   const maps = tf.tidy(() => {
-    const prep = (img: ImageT) => padTo(f < 1 ? (tf.image.resizeBilinear(img, [h1, w1], false, true) as ImageT) : img, 32);
+    const prep = (img: ImageT) => viewAt(img, [h1, w1]);
     const l = prep(st.leftImg);
     const r = prep(st.rightImg);
     const crop = (t: tf.Tensor4D) => t.slice([0, 0, 0, 0], [1, h1, w1, 1]);
-    const toScene = (d: DispT) => (f < 1 ? resizeDisparity(crop(d), H, W) : crop(d));
+    const toScene = (d: DispT) => disparityAtScene(crop(d), H, W);
     const out: Record<string, tf.Tensor4D> = {};
     let dL: DispT | undefined;
     let M: MapT | undefined;

@@ -27,12 +27,11 @@ import * as tf from '@tensorflow/tfjs';
 import { fuseDisparity } from '../../core/fusion';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
-import { resizeDisparity } from '../../core/resize';
 import type { DispT, ImageT, MapT } from '../../core/types';
 import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
 import type { CropPlan, SceneTensors } from '../pipeline';
-import { padTo } from '../predict';
+import { disparityAtScene, viewAt } from '../predict';
 import { stereoBothViews } from './losses';
 
 /**
@@ -67,12 +66,6 @@ function sizeAt(st: SceneTensors, f: number): [number, number] {
   return f >= 1 ? [H, W] : [Math.max(16, Math.round(H * f)), Math.max(16, Math.round(W * f))];
 }
 
-/** A view brought to size [h, w] and padded (right, bottom) to a multiple of 32. */
-function prepare(img: ImageT, [h, w]: [number, number]): ImageT {
-  const [, H, W] = img.shape;
-  return padTo(h === H && w === W ? img : (tf.image.resizeBilinear(img, [h, w], false, true) as ImageT), 32);
-}
-
 /**
  * The frozen StereoNet on a whole scene, at scale f (labelScale): both views' disparities and
  * masks at that size ([1, h, w, 1], disparities in its pixels).
@@ -82,7 +75,7 @@ export function teacherMaps(net: StereoNet, st: SceneTensors, tolerancePx?: numb
   const s = size[1] / st.scene.width;
   return tf.tidy(() => {
     const crop = (d: DispT) => d.slice([0, 0, 0, 0], [1, size[0], size[1], 1]);
-    const { dL, dR } = stereoBothViews(net, prepare(st.leftImg, size), prepare(st.rightImg, size));
+    const { dL, dR } = stereoBothViews(net, viewAt(st.leftImg, size), viewAt(st.rightImg, size));
     const l = crop(dL[0]);
     const r = crop(dR[0]);
     // the tolerance is in the scene's pixels: s of them at this size
@@ -93,9 +86,9 @@ export function teacherMaps(net: StereoNet, st: SceneTensors, tolerancePx?: numb
 /** A map at a reduced size brought back to the scene's: disparities scaled, masks by nearest neighbour. */
 function toScene(st: SceneTensors, d: DispT, m?: tf.Tensor4D): tf.Tensor4D {
   const { width: W, height: H } = st.scene;
-  if (d.shape[1] === H && d.shape[2] === W) return m ? tf.concat([d, m], 3) : d;
-  const dd = resizeDisparity(d, H, W);
-  return m ? tf.concat([dd, tf.image.resizeNearestNeighbor(m, [H, W], false, true)], 3) : dd;
+  const dd = disparityAtScene(d, H, W);
+  if (!m) return dd;
+  return tf.concat([dd, m.shape[1] === H && m.shape[2] === W ? m : tf.image.resizeNearestNeighbor(m, [H, W], false, true)], 3);
 }
 
 /** Stage 2's labels: [disparity, mask] of the teacher for each view, at the scene's size. */
@@ -109,7 +102,7 @@ export function distillLabels(net: StereoNet, st: SceneTensors, tolerancePx?: nu
 /** SingleNet's whole-image disparity of each view at size [h, w] (the right one from the mirrored right image). */
 function singleBothViews(net: SingleNet, st: SceneTensors, size: [number, number]): { dL: DispT; dR: DispT } {
   const crop = (d: DispT) => d.slice([0, 0, 0, 0], [1, size[0], size[1], 1]);
-  const run = (img: ImageT) => crop(net.forward(prepare(img, size))[0]);
+  const run = (img: ImageT) => crop(net.forward(viewAt(img, size))[0]);
   return { dL: run(st.leftImg), dR: flipH(run(flipH(st.rightImg))) };
 }
 

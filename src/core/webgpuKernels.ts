@@ -14,8 +14,11 @@ import type { DispT } from './types';
 
 type Uniform = { type: 'int32' | 'float32'; data: number[] };
 
-/** A flat one-output-element-per-thread program over a rank-4 output. */
-function program(key: string, variableNames: string[], outputShape: number[], uniforms: string, body: string): WebGPUProgram {
+/**
+ * A one-output-element-per-thread program: `body` sees `index` and, unless `flat`, the rank-4 output
+ * `coords` of that element.
+ */
+function program(key: string, variableNames: string[], outputShape: number[], uniforms: string, body: string, flat = false): WebGPUProgram {
   const dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
   const workgroupSize: [number, number, number] = [64, 1, 1];
   return {
@@ -30,7 +33,7 @@ function program(key: string, variableNames: string[], outputShape: number[], un
     getUserCode: () => `
       fn main(index : i32) {
         if (index < uniforms.size) {
-          let coords = getCoordsFromIndex(index);
+          ${flat ? '' : 'let coords = getCoordsFromIndex(index);'}
           ${body}
         }
       }`,
@@ -173,28 +176,8 @@ function warpGradImage(dy: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
 
 // ---- Adam: the moments and the weight in three flat elementwise dispatches per variable ---------
 
-/** A flat elementwise program over `size` values, one thread per value. */
-function flat(key: string, variableNames: string[], size: number, uniforms: string, body: string): WebGPUProgram {
-  const outputShape = [size];
-  const dispatchLayout = webgpu_util.flatDispatchLayout(outputShape);
-  const workgroupSize: [number, number, number] = [64, 1, 1];
-  return {
-    shaderKey: key,
-    variableNames,
-    outputShape,
-    uniforms,
-    size: true,
-    workgroupSize,
-    dispatchLayout,
-    dispatch: webgpu_util.computeDispatch(dispatchLayout, outputShape, workgroupSize),
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${body}
-        }
-      }`,
-  };
-}
+/** An elementwise program over `size` values, one thread per value. */
+const flat = (key: string, variableNames: string[], size: number, uniforms: string, body: string) => program(key, variableNames, [size], uniforms, body, true);
 
 /**
  * [w', m', v'] of adamUpdateOps (src/core/adam.ts) in three dispatches instead of 14: the two

@@ -17,6 +17,9 @@ export interface AcceleratedOps {
   adamUpdate?: (w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, k: AdamStep) => [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
+/** The slope of the leaky ReLU of every 'lrelu' layer (src/model/layers.ts). */
+export const LRELU_SLOPE = 0.1;
+
 const registry = new Map<string, AcceleratedOps>();
 let enabled = true;
 

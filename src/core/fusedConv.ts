@@ -3,17 +3,16 @@
 // leakyRelu forward and their five gradients backward, each its own GPU kernel. Used on WebGPU
 // (registered in webgpuKernels.ts); the stock path in src/model/layers.ts stays the reference.
 import * as tf from '@tensorflow/tfjs';
+import { LRELU_SLOPE } from './accelerated';
 import { customOp } from './customGrad';
 
 export type ConvActivation = 'lrelu' | 'relu' | 'linear';
-/** The slope of 'lrelu' below zero (src/model/layers.ts uses the same). */
-export const LRELU_ALPHA = 0.1;
 
 /** d(loss)/d(pre-activation) from the activation's output `y` (for these activations its sign tells all). */
 function activationGrad(dy: tf.Tensor4D, y: tf.Tensor4D, act: ConvActivation): tf.Tensor4D {
   if (act === 'linear') return dy;
   if (act === 'relu') return tf.mul(dy, tf.step(y));
-  return tf.where(tf.greater(y, 0), dy, tf.mul(dy, LRELU_ALPHA)) as tf.Tensor4D;
+  return tf.where(tf.greater(y, 0), dy, tf.mul(dy, LRELU_SLOPE)) as tf.Tensor4D;
 }
 
 /**
@@ -28,7 +27,7 @@ export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, str
   const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => {
     const xin = stride === 1 || p === 0 ? xi : (tf.pad(xi, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D);
     const pad = stride === 1 ? 'same' : 'valid';
-    const y = tf.fused.conv2d({ x: xin, filter: wi, strides: stride, pad, bias: bi, activation: act === 'lrelu' ? 'leakyrelu' : act, leakyreluAlpha: LRELU_ALPHA });
+    const y = tf.fused.conv2d({ x: xin, filter: wi, strides: stride, pad, bias: bi, activation: act === 'lrelu' ? 'leakyrelu' : act, leakyreluAlpha: LRELU_SLOPE });
     return { xin, pad, y } as const;
   };
   const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid', xShape: number[]) => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from '../core/customGrad';
-import { acceleratedOps } from '../core/accelerated';
+import { acceleratedOps, LRELU_SLOPE } from '../core/accelerated';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same weights on every backend. */
 export function mulberry32(seed: number): () => number {
@@ -193,7 +193,7 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
       y = custom ? convValidCustom(xp, w as tf.Tensor4D, stride, inputGrad) : tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid');
     }
     const z = tf.add(y, b) as tf.Tensor4D;
-    if (act === 'lrelu') return tf.leakyRelu(z, 0.1);
+    if (act === 'lrelu') return tf.leakyRelu(z, LRELU_SLOPE);
     if (act === 'relu') return tf.relu(z);
     return z;
   });

@@ -3,7 +3,7 @@
  * time of both networks at KITTI size, tf.memory() before and after the timed steps, and the
  * top kernels of one step (tf.profile) with the kernel count.
  *
- *   npm run bench -- [--backends wasm,cpu] [--sizes 256x128,512x256] [--preset default]
+ *   npm run bench -- [--backends wasm,webgpu,cpu] [--sizes 256x128,512x256] [--preset default]
  *                    [--steps 10] [--warmup 2] [--json <file>] [--baseline <git ref>]
  *
  * Multiply-adds per step are counted from the shapes of every convolution kernel of one profiled
@@ -27,11 +27,14 @@ import { layeredScene } from '../src/testing/scenes';
 import { CropSampler, uploadScene } from '../src/train/pipeline';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from '../src/train/stages/units';
 import { parseArgs, useNodeBackend } from './common';
+import { nodeAdapterInfo, type NodeAdapterInfo } from './nodeWebgpu';
 
 interface StepStats { medianMs: number; minMs: number; maxMs: number; steps: number }
 interface Row {
   backend: string; size: string; stage: StageName; stats?: StepStats; skipped?: string;
   kernels?: number; topKernels?: { name: string; ms: number; calls: number }[];
+  /** Every kernel of the profiled step by name (time summed over its calls). */
+  allKernels?: { name: string; ms: number; calls: number }[];
   /** Multiply-adds of the convolution kernels of one step (forward and gradients), and their time. */
   convGMacs?: number; convMs?: number;
   memory?: { before: { numTensors: number; numBytes: number }; after: { numTensors: number; numBytes: number } };
@@ -93,6 +96,7 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
       convGMacs: macs / 1e9,
       convMs,
       topKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms).slice(0, 6),
+      allKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms),
       memory: { before: { numTensors: m0.numTensors, numBytes: m0.numBytes }, after: { numTensors: m1.numTensors, numBytes: m1.numBytes } },
     };
   } finally {
@@ -182,8 +186,14 @@ async function main(): Promise<void> {
   const inference: Record<string, { stereoMs: number; singleMs: number }> = {};
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   console.log(`machine: ${machine}; tfjs ${tf.version.tfjs}; preset ${preset}; batch 2; median of ${steps} steps after ${warmup} warm-up`);
+  const adapters: Record<string, NodeAdapterInfo> = {};
   for (const backend of backends) {
     await useNodeBackend(backend);
+    const adapter = backend === 'webgpu' ? nodeAdapterInfo() : undefined;
+    if (adapter) {
+      adapters[backend] = adapter;
+      console.log(`webgpu adapter (Dawn): ${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}${adapter.fallback ? ' (fallback adapter)' : ''}`);
+    }
     for (const size of sizes) {
       for (const stage of STAGE_NAMES) {
         let r: Omit<Row, 'backend' | 'size' | 'stage'>;
@@ -217,7 +227,7 @@ async function main(): Promise<void> {
     }
   }
   const json = flags.get('json');
-  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, preset, rows, inference, baseline: baseline && { ref: baselineRef, ...baseline } }, null, 1));
+  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, adapters, preset, rows, inference, baseline: baseline && { ref: baselineRef, ...baseline } }, null, 1));
 }
 
 /** argv without the named --flags and their values. */

@@ -10,12 +10,16 @@ import { parseSetting, SETTINGS, validateSettings, type TrainSettings } from '..
 import { listSceneDirs, loadSceneDir } from '../src/data/node';
 import { importModel, type ModelJson, type Networks } from '../src/model/io';
 import type { TrainScene } from '../src/train/types';
+import { registerNodeWebGPU } from './nodeWebgpu';
 
 /**
  * The fastest tfjs backend that works in Node on a machine without a GPU: WebAssembly with
  * SIMD (single-threaded in Node). Measured here: ~25x faster than the pure-JS cpu backend.
+ * 'webgpu' runs on a GPU through Dawn (cli/nodeWebgpu.ts).
  */
 export async function useNodeBackend(name = process.env.RD_BACKEND ?? 'wasm'): Promise<string> {
+  if (!['wasm', 'webgpu', 'cpu'].includes(name)) throw new Error(`--backend must be wasm, webgpu (a GPU, through Dawn) or cpu; got "${name}"`);
+  if (name === 'webgpu') await registerNodeWebGPU();
   // tfjs prints an advertisement for tfjs-node on first use in Node; we do not use it.
   const warn = console.warn;
   console.warn = (...a: unknown[]) => {

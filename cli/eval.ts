@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const weights = flags.get('weights');
   const scenesDir = flags.get('scenes');
   if (!weights || !scenesDir) throw new Error('--weights <dir> and --scenes <dir> are required');
-  const backend = await useNodeBackend();
+  const backend = await useNodeBackend(flags.get('backend'));
   const staged = existsSync(join(weights, 'after-distill', 'model.json'));
   const base = await loadModel(staged ? join(weights, 'after-distill') : weights);
   const final = staged && existsSync(join(weights, 'final', 'model.json')) ? await loadModel(join(weights, 'final')) : undefined;

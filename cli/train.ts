@@ -3,7 +3,7 @@
  *
  *   npm run train -- --scenes <dir> [--stage all|stereo|distill|fuse] [--steps N] [--size WxH]
  *                    [--preset tiny|default] [--seed S] [--out <dir>] [--weights <dir>]
- *                    [--eval-every N] [--<setting> value ...]
+ *                    [--eval-every N] [--backend wasm|webgpu|cpu] [--<setting> value ...]
  *
  * <dir> is one scene folder (left.png, right.png, optional disp_left.*) or a folder of them.
  * Any key of the settings table (src/config/settings.ts) is accepted as an option.
@@ -18,8 +18,9 @@ import { STAGE_NAMES, type StageName } from '../src/config/settings';
 import { Runner } from '../src/train/runner';
 import type { StepReport } from '../src/train/types';
 import { loadModel, loadScenes, parseArgs, Progress, saveModel, settingsFromArgs, useNodeBackend } from './common';
+import { nodeAdapterInfo } from './nodeWebgpu';
 
-const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed'];
+const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend'];
 const CHECKPOINT_DIR: Record<StageName, string> = { stereo: 'after-stereo', distill: 'after-distill', fuse: 'final' };
 
 async function main(): Promise<void> {
@@ -33,9 +34,11 @@ async function main(): Promise<void> {
   const out = flags.get('out');
   const evalEvery = Number(flags.get('eval-every') ?? 0);
 
-  const backend = await useNodeBackend();
+  const backend = await useNodeBackend(flags.get('backend'));
   const scenes = await loadScenes(scenesDir);
   const loaded = flags.get('weights') ? await loadModel(flags.get('weights')!) : undefined;
+  const adapter = nodeAdapterInfo();
+  if (adapter) console.log(`webgpu adapter (Dawn): ${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}${adapter.fallback ? ' (fallback adapter)' : ''}`);
   console.log(`backend ${backend}; ${scenes.length} scene(s): ${scenes.map((s) => `${s.name} ${s.width}x${s.height}`).join(', ')}`);
   console.log(`settings ${JSON.stringify(settings)}`);
 

@@ -20,7 +20,18 @@ function activationGrad(dy: tf.Tensor4D, y: tf.Tensor4D, act: ConvActivation): t
  * activation, as in src/model/layers.ts. `inputGrad` false: no gradient for `x` (a layer that
  * reads the image). x [B, H, W, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, H / stride, W / stride, Cout].
  */
-export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean): tf.Tensor4D {
+/**
+ * d(loss)/d(filter) of a k x k convolution: xin [B, Hi, Wi, Cin] (the conv's input), dz [B, Ho, Wo, Cout]
+ * (the gradient of its output), input row yo * stride + kh - pad -> [k, k, Cin, Cout].
+ */
+export type FilterGrad = (xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number) => tf.Tensor4D;
+
+/** tfjs's own kernel (on WebGPU one thread per filter element loops over every pixel: slow on a real GPU). */
+export const stockFilterGrad: FilterGrad = (xin, dz, k, stride, pad) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xin, dy: dz }, {
+  strides: stride, pad: pad === 0 ? 'valid' : 'same', dataFormat: 'NHWC', filterShape: [k, k, xin.shape[3], dz.shape[3]],
+}) as tf.Tensor4D;
+
+export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, filterGrad: FilterGrad = stockFilterGrad): tf.Tensor4D {
   const k = w.shape[0];
   const p = (k - 1) / 2;
   // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly.
@@ -33,7 +44,8 @@ export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, str
   const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid', xShape: number[]) => {
     const dz = activationGrad(dy, y, act);
     const db = tf.sum(dz, [0, 1, 2]);
-    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xin, dy: dz }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: wi.shape }) as tf.Tensor4D;
+    // 'same' (stride 1) pads p on each side; 'valid' runs on the input already padded
+    const dw = filterGrad(xin, dz, k, stride, pad === 'same' ? p : 0);
     if (!inputGrad) return { dw, db };
     let dx = tf.conv2dTranspose(dz, wi, xin.shape as [number, number, number, number], stride, pad);
     if (xin.shape[1] !== xShape[1]) dx = dx.slice([0, p, p, 0], xShape);

@@ -26,5 +26,6 @@ cp scripts/gpu/probe.mjs .gpu/
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json .gpu/node_modules/webgpu/
 xz -T2 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > .gpu/dawn.node.xz
 xz -T2 -6 -c "$(command -v node)" > .gpu/node.xz
+for f in .gpu/*.mjs; do [ "$f" = .gpu/probe.mjs ] || xz -T2 -6 "$f"; done # the working tree that travels is capped at 64 MiB
 for d in ${GPU_DATA:-}; do cp -rL "$d" .gpu/data/; done
 du -sh .gpu

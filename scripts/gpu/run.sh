@@ -41,6 +41,7 @@ if [ -z "${GPU_LOCAL_TEST:-}" ]; then
 fi
 unxz .gpu/node.xz "$W/node" && chmod +x "$W/node"
 unxz .gpu/dawn.node.xz .gpu/node_modules/webgpu/dist/linux-x64/dawn.node
+for f in .gpu/*.mjs.xz; do unxz "$f" "${f%.xz}"; done
 NODE=$W/node
 echo "node $($NODE --version); $(nproc) cores; $(date -u +%FT%TZ)"
 

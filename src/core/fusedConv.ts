@@ -16,11 +16,6 @@ function activationGrad(dy: tf.Tensor4D, y: tf.Tensor4D, act: ConvActivation): t
 }
 
 /**
- * k x k convolution (odd k) with zero padding (k - 1) / 2 on each side, stride 1 or 2, bias and
- * activation, as in src/model/layers.ts. `inputGrad` false: no gradient for `x` (a layer that
- * reads the image). x [B, H, W, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, H / stride, W / stride, Cout].
- */
-/**
  * d(loss)/d(filter) of a k x k convolution: xin [B, Hi, Wi, Cin] (the conv's input), dz [B, Ho, Wo, Cout]
  * (the gradient of its output), input row yo * stride + kh - pad -> [k, k, Cin, Cout].
  */
@@ -31,6 +26,12 @@ export const stockFilterGrad: FilterGrad = (xin, dz, k, stride, pad) => tf.engin
   strides: stride, pad: pad === 0 ? 'valid' : 'same', dataFormat: 'NHWC', filterShape: [k, k, xin.shape[3], dz.shape[3]],
 }) as tf.Tensor4D;
 
+/**
+ * k x k convolution (odd k) with zero padding (k - 1) / 2 on each side, stride 1 or 2, bias and
+ * activation, as in src/model/layers.ts. `inputGrad` false: no gradient for `x` (a layer that
+ * reads the image). x [B, H, W, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, H / stride, W / stride, Cout].
+ * `filterGrad` computes the filter's gradient (WebGPU passes its own, see webgpuKernels.ts).
+ */
 export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, filterGrad: FilterGrad = stockFilterGrad): tf.Tensor4D {
   const k = w.shape[0];
   const p = (k - 1) / 2;

@@ -111,7 +111,9 @@ const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
 /** Multiply-adds of one convolution (or matrix-product) kernel from its shapes (0 for any other kernel). */
 function convMacs(name: string, inShapes: number[][], outShapes: number[][]): number {
-  if (name === 'Conv2D') return prod(outShapes[0]) * prod(inShapes[1].slice(0, 3)); // out x (kh kw cin)
+  // (our WebGPU layers run the forward pass as FusedConv2D and the filter gradient as a WGSL program inside the
+  // layer's custom gradient, which tf.profile does not list: on webgpu the count misses the filter gradients)
+  if (name === 'Conv2D' || name === 'FusedConv2D') return prod(outShapes[0]) * prod(inShapes[1].slice(0, 3)); // out x (kh kw cin)
   if (name === 'Conv2DBackpropInput') return prod(inShapes[0]) * prod(inShapes[1].slice(0, 3)); // dy x (kh kw cin)
   if (name === 'Conv2DBackpropFilter') return prod(inShapes[1]) * prod(outShapes[0].slice(0, 3)); // dy x (kh kw cin)
   // (none in these networks today; counted in case a gradient is written as a matrix product)

@@ -86,6 +86,22 @@ describe('Runner', () => {
     r.dispose();
   });
 
+  it('on wasm, refuses a crop too large for its heap before the first step, and can run again with one that fits', async () => {
+    const scene = await syntheticScene('m', 5);
+    const seen: number[] = [];
+    const r = new Runner([scene], tiny({ preset: 'default', width: 1216, height: 256, stepsStereo: 2 }), { onStep: (s) => void seen.push(s.step) });
+    const before = tf.memory().numTensors;
+    await expect(r.run(['stereo'])).rejects.toThrow(/^Training crops of 1216x256 with batch 2 need about 8\.\d GB .* use crops of 1216x128, or batch 1, or a GPU \(WebGPU\)\.$/);
+    expect(seen).toEqual([]);
+    expect(r.state).toBe('idle');
+    expect(tf.memory().numTensors).toBe(before);
+    // the same runner and weights go on once the settings fit
+    r.setSettings(tiny({ preset: 'default', stepsStereo: 2 }));
+    await r.run(['stereo']);
+    expect(seen).toEqual([1, 2]);
+    r.dispose();
+  });
+
   it('pauses, resumes and cancels between steps', async () => {
     const scene = await syntheticScene('c', 3);
     let r!: Runner;

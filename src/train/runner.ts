@@ -9,6 +9,7 @@ import { exportModel, type Networks } from '../model/io';
 import { singleNetConfig, stereoNetConfig } from '../model/config';
 import { buildSingleNet, type SingleNet } from '../model/singleNet';
 import { buildStereoNet, type StereoNet } from '../model/stereoNet';
+import { wasmMemoryProblem } from './memory';
 import { CropSampler, uploadScene, type SceneTensors } from './pipeline';
 import { predictMaps } from './predict';
 import { PreviewSchedule } from './previewSchedule';
@@ -112,6 +113,11 @@ export class Runner {
    */
   async run(stages: readonly StageName[] = STAGE_NAMES, from?: { stage: StageName; step: number }, opts: { paused?: boolean } = {}): Promise<StageEnd[]> {
     if (this._state !== 'idle') throw new Error('Runner.run: already running');
+    // a step too large for wasm's 4 GiB heap would abort the module and lose the weights in it: refuse first
+    if (tf.getBackend() === 'wasm') {
+      const problem = wasmMemoryProblem(this.settings, STAGE_NAMES.filter((n) => stages.includes(n) && this.stepsOf(n) > 0));
+      if (problem) throw new Error(problem);
+    }
     this._state = opts.paused ? 'paused' : 'running';
     this.cancelled = false;
     const ends: StageEnd[] = [];

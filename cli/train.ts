@@ -69,7 +69,8 @@ async function main(): Promise<void> {
   }, loaded?.nets ?? {});
   if (loaded) {
     runner.singleLoaded = !!loaded.nets.single;
-    for (const st of (loaded.modelJson.userDefinedMetadata.completedStages as StageName[] | undefined) ?? []) runner.completed.push(st);
+    // (a checkpoint may list a stage twice: older versions appended each run of it)
+    for (const st of (loaded.modelJson.userDefinedMetadata.completedStages as StageName[] | undefined) ?? []) if (!runner.completed.includes(st)) runner.completed.push(st);
   }
   if (evalEvery > 0 && stages.includes('stereo')) await evaluate('stereo', 0);
 

@@ -1,11 +1,11 @@
 // The tfjs WebGPU backend in Node, on Dawn (the npm package `webgpu`, an optional dependency).
 // tfjs-backend-webgpu registers itself only where `navigator.gpu` exists when it is first imported,
 // which in Node it never does (src/core/webgpuKernels.ts imports it before any of this runs), so the
-// backend is registered here with the same device request as the package's own (base.ts).
+// backend is registered here with the same device request as the package's own (src/train/webgpuDevice.ts).
 import * as tf from '@tensorflow/tfjs';
-import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 // our WGSL kernels (warp, correlation, fused conv, Adam), for every CLI entry point that runs on WebGPU
 import '../src/core/webgpuKernels';
+import { webgpuBackendOn } from '../src/train/webgpuDevice';
 
 /** What Dawn says of the adapter it picked (vendor, architecture, device, description). */
 export interface NodeAdapterInfo { vendor: string; architecture: string; device: string; description: string; fallback: boolean }
@@ -39,20 +39,6 @@ export async function registerNodeWebGPU(): Promise<void> {
     if (!adapter) throw new Error('Dawn found no WebGPU adapter: this needs a GPU with a Vulkan driver and the Vulkan loader (libvulkan.so.1); use --backend wasm without one');
     const info = adapter.info;
     adapterInfo = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, fallback: Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter) };
-    const requiredFeatures: GPUFeatureName[] = [];
-    if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
-    const l = adapter.limits;
-    const device = await adapter.requestDevice({
-      requiredFeatures,
-      requiredLimits: {
-        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-        maxBufferSize: l.maxBufferSize,
-        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      },
-    });
-    return new WebGPUBackend(device, info);
+    return webgpuBackendOn(adapter);
   }, 3);
 }

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { messageOf, selectBackend, trySetBackend } from './backend';
 import type { BackendName } from './protocol';
+import { webgpuBackendOn } from './webgpuDevice';
 
 export interface DeviceLoss {
   reason: string;
@@ -91,23 +92,7 @@ export function loseDevice(): string | undefined {
 async function createWebGpuBackend(): Promise<WebGPUBackend> {
   const adapter = await navigator.gpu.requestAdapter({ powerPreference: tf.env().get('WEBGPU_USE_LOW_POWER_GPU') ? 'low-power' : 'high-performance' });
   if (adapter === null) throw new Error('navigator.gpu.requestAdapter() returned no adapter');
-  const requiredFeatures: GPUFeatureName[] = [];
-  if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
-  if (adapter.features.has('bgra8unorm-storage')) requiredFeatures.push('bgra8unorm-storage' as GPUFeatureName);
-  const l = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredFeatures,
-    requiredLimits: {
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-    },
-  });
-  const info = (adapter as GPUAdapter & { info?: unknown }).info;
-  return new WebGPUBackend(device, info as ConstructorParameters<typeof WebGPUBackend>[1]);
+  return webgpuBackendOn(adapter);
 }
 
 /**

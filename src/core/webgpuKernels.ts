@@ -216,38 +216,38 @@ export function filterGradWebGPU(xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, s
   const S = Math.ceil(rows / rowsPerChunk);
   const i = (x: number): Uniform => ({ type: 'int32', data: [x] });
   return tf.tidy(() => {
-  const partial = run(flat('rd_conv_dw', ['x', 'dy'], S * F, 'k : i32, stride : i32, pad : i32, rowsPerChunk : i32, F : i32,', `
-    let Hi = uniforms.xShape[1];
-    let Wi = uniforms.xShape[2];
-    let Ci = uniforms.xShape[3];
-    let Ho = uniforms.dyShape[1];
-    let Wo = uniforms.dyShape[2];
-    let Co = uniforms.dyShape[3];
-    let chunk = index / uniforms.F;
-    let f = index - chunk * uniforms.F;
-    let co = f % Co;
-    let ci = (f / Co) % Ci;
-    let kk = f / (Co * Ci);
-    let kw = kk % uniforms.k;
-    let kh = kk / uniforms.k;
-    let r0 = chunk * uniforms.rowsPerChunk;
-    let r1 = min(r0 + uniforms.rowsPerChunk, uniforms.dyShape[0] * Ho);
-    // output columns whose input column lies inside the image
-    let xo0 = max(0, (uniforms.pad - kw + uniforms.stride - 1) / uniforms.stride);
-    let xo1 = min(Wo, (Wi - 1 + uniforms.pad - kw) / uniforms.stride + 1);
-    var acc = 0.0;
-    for (var r = r0; r < r1; r++) {
-      let yo = r % Ho;
-      let yi = yo * uniforms.stride + kh - uniforms.pad;
-      if (yi >= 0 && yi < Hi) {
-        let xrow = ((r / Ho) * Hi + yi) * Wi;
-        for (var xo = xo0; xo < xo1; xo++) {
-          acc += x[(xrow + xo * uniforms.stride + kw - uniforms.pad) * Ci + ci] * dy[(r * Wo + xo) * Co + co];
+    const partial = run(flat('rd_conv_dw', ['x', 'dy'], S * F, 'k : i32, stride : i32, pad : i32, rowsPerChunk : i32, F : i32,', `
+      let Hi = uniforms.xShape[1];
+      let Wi = uniforms.xShape[2];
+      let Ci = uniforms.xShape[3];
+      let Ho = uniforms.dyShape[1];
+      let Wo = uniforms.dyShape[2];
+      let Co = uniforms.dyShape[3];
+      let chunk = index / uniforms.F;
+      let f = index - chunk * uniforms.F;
+      let co = f % Co;
+      let ci = (f / Co) % Ci;
+      let kk = f / (Co * Ci);
+      let kw = kk % uniforms.k;
+      let kh = kk / uniforms.k;
+      let r0 = chunk * uniforms.rowsPerChunk;
+      let r1 = min(r0 + uniforms.rowsPerChunk, uniforms.dyShape[0] * Ho);
+      // output columns whose input column lies inside the image
+      let xo0 = max(0, (uniforms.pad - kw + uniforms.stride - 1) / uniforms.stride);
+      let xo1 = min(Wo, (Wi - 1 + uniforms.pad - kw) / uniforms.stride + 1);
+      var acc = 0.0;
+      for (var r = r0; r < r1; r++) {
+        let yo = r % Ho;
+        let yi = yo * uniforms.stride + kh - uniforms.pad;
+        if (yi >= 0 && yi < Hi) {
+          let xrow = ((r / Ho) * Hi + yi) * Wi;
+          for (var xo = xo0; xo < xo1; xo++) {
+            acc += x[(xrow + xo * uniforms.stride + kw - uniforms.pad) * Ci + ci] * dy[(r * Wo + xo) * Co + co];
+          }
         }
       }
-    }
-    setOutputAtIndex(index, acc);`), [xin, dz], [i(k), i(stride), i(pad), i(rowsPerChunk), i(F)]);
-  return tf.reshape(S === 1 ? partial : tf.sum(tf.reshape(partial, [S, F]), 0), [k, k, Ci, Co]) as tf.Tensor4D;
+      setOutputAtIndex(index, acc);`), [xin, dz], [i(k), i(stride), i(pad), i(rowsPerChunk), i(F)]);
+    return tf.reshape(S === 1 ? partial : tf.sum(tf.reshape(partial, [S, F]), 0), [k, k, Ci, Co]) as tf.Tensor4D;
   });
 }
 

@@ -27,7 +27,7 @@ import { layeredScene } from '../src/testing/scenes';
 import { CropSampler, uploadScene } from '../src/train/pipeline';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from '../src/train/stages/units';
 import { parseArgs, useNodeBackend } from './common';
-import { nodeAdapterInfo, type NodeAdapterInfo } from './nodeWebgpu';
+import { describeAdapter, nodeAdapterInfo, type NodeAdapterInfo } from './nodeWebgpu';
 
 interface StepStats { medianMs: number; minMs: number; maxMs: number; steps: number }
 interface Row {
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     const adapter = backend === 'webgpu' ? nodeAdapterInfo() : undefined;
     if (adapter) {
       adapters[backend] = adapter;
-      console.log(`webgpu adapter (Dawn): ${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}${adapter.fallback ? ' (fallback adapter)' : ''}`);
+      console.log(describeAdapter(adapter));
     }
     for (const size of sizes) {
       for (const stage of STAGE_NAMES) {

@@ -15,6 +15,10 @@ let adapterInfo: NodeAdapterInfo | undefined;
 /** The adapter of the registered Node WebGPU backend, once it has started. */
 export const nodeAdapterInfo = (): NodeAdapterInfo | undefined => adapterInfo;
 
+/** The adapter as the CLI prints it. */
+export const describeAdapter = (a: NodeAdapterInfo): string =>
+  `webgpu adapter (Dawn): ${a.vendor} ${a.architecture} ${a.device} ${a.description}${a.fallback ? ' (fallback adapter)' : ''}`;
+
 /**
  * Registers the 'webgpu' backend for Node. Dawn finds the GPU through the system's Vulkan loader
  * (libvulkan.so.1) and driver; `RD_DAWN_FLAGS` passes Dawn options (comma-separated, e.g.

@@ -18,7 +18,7 @@ import { STAGE_NAMES, type StageName } from '../src/config/settings';
 import { Runner } from '../src/train/runner';
 import type { StepReport } from '../src/train/types';
 import { loadModel, loadScenes, parseArgs, Progress, saveModel, settingsFromArgs, useNodeBackend } from './common';
-import { nodeAdapterInfo } from './nodeWebgpu';
+import { describeAdapter, nodeAdapterInfo } from './nodeWebgpu';
 
 const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend'];
 const CHECKPOINT_DIR: Record<StageName, string> = { stereo: 'after-stereo', distill: 'after-distill', fuse: 'final' };
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const scenes = await loadScenes(scenesDir);
   const loaded = flags.get('weights') ? await loadModel(flags.get('weights')!) : undefined;
   const adapter = nodeAdapterInfo();
-  if (adapter) console.log(`webgpu adapter (Dawn): ${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}${adapter.fallback ? ' (fallback adapter)' : ''}`);
+  if (adapter) console.log(describeAdapter(adapter));
   console.log(`backend ${backend}; ${scenes.length} scene(s): ${scenes.map((s) => `${s.name} ${s.width}x${s.height}`).join(', ')}`);
   console.log(`settings ${JSON.stringify(settings)}`);
 

@@ -18,9 +18,9 @@
  * them, the kernels of one profiled step; then inference of both networks at 1242x375 (padded
  * to 1248x384). A size is skipped, with every larger one, when a first step takes more than
  * --budget seconds; a page that sends nothing for twice the budget (plus 30 s) is closed.
- * `--wasm-threads N` calls setThreadsCount(N) before wasm starts (default: tfjs' own choice, as in
- * the app; tfjs caps it at half of navigator.hardwareConcurrency, so a 2-core machine gets one
- * thread either way); the .wasm binary each page fetched is reported.
+ * `--wasm-threads N` asks for N wasm threads as the app's `?wasmThreads=N` does (default: the app's
+ * own choice for a run at the first size, src/train/wasmThreads.ts); the .wasm binary each page
+ * fetched is reported.
  */
 import { chromium, type Browser } from '@playwright/test';
 import { execFileSync } from 'node:child_process';

@@ -53,11 +53,16 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
     expect(reason).toMatch(/software fallback/);
     await expect(page.getByTestId('backend-name')).toHaveText('WebAssembly (WASM)');
     await expect(page.getByTestId('backend-reasons')).toContainText(reason!);
-    // Isolated, tfjs loads its threaded SIMD build, whose pool has half the logical cores (1 to 8).
+    // Isolated, tfjs loads its threaded SIMD build. With the default settings the worker asks for
+    // both cores of a 2-core machine (tfjs alone would give one), else half the cores up to 4.
     expect(wasmFetched).toEqual([expect.stringMatching(/^tfjs-backend-wasm-threaded-simd[^/]*\.wasm$/)]);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-    expect(runtime.wasmThreads).toBe(Math.min(8, Math.max(1, Math.floor(cores / 2))));
-    await expect(page.getByTestId('wasm-threads')).toHaveText(`WebAssembly threads: ${runtime.wasmThreads} (the page is cross-origin isolated).`);
+    expect(runtime.wasmThreads).toBe(cores <= 2 ? cores : Math.min(4, Math.floor(cores / 2)));
+    if (cores === 2) {
+      await expect(page.getByTestId('wasm-threads')).toHaveText(
+        'WebAssembly threads: 2 (both logical cores, for the default network on crops of 256x128x2 pixels or more; ?wasmThreads=1 for one; the page is cross-origin isolated).',
+      );
+    }
     console.log(`wasm threads: ${runtime.wasmThreads} of ${cores} logical cores (cross-origin isolated)`);
   } else {
     expect(runtime.backend).toBe('webgpu');
@@ -88,5 +93,35 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
   expect(stale).toMatch(/^superseded/);
   expect(reinit).toBe('ok');
   expect(fresh).toBe('ok');
+  expect(errors).toEqual([]);
+});
+
+test('?wasmThreads=1: the worker runs wasm on one thread and the backend panel says it was asked for', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/?backend=wasm&wasmThreads=1');
+  const runtime = await waitForRuntime(page);
+  expect(runtime.error).toBeUndefined();
+  expect(runtime.backend).toBe('wasm');
+  expect(runtime.wasmThreads).toBe(1);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  await expect(page.getByTestId('wasm-threads')).toHaveText(
+    `WebAssembly threads: 1 (as asked with ?wasmThreads=1; the browser reports ${cores} logical cores; the page is cross-origin isolated).`,
+  );
+  const st = await runSelftestFromUi(page);
+  expectHealthySelftest(st, W, H);
+  expect(errors).toEqual([]);
+});
+
+test('tiny 64x32 settings in the URL: on 2 cores the worker keeps wasm on one thread and says why', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/?backend=wasm&preset=tiny&width=64&height=32&batch=1');
+  const runtime = await waitForRuntime(page);
+  expect(runtime.backend).toBe('wasm');
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  test.skip(cores !== 2, `the small-step rule is for 2-core machines; this one reports ${cores}`);
+  expect(runtime.wasmThreads).toBe(1);
+  await expect(page.getByTestId('wasm-threads')).toHaveText(
+    'WebAssembly threads: 1 (one of the 2 logical cores: two are slower for steps below the default network on 256x128x2 pixels; ?wasmThreads=2 for both; the page is cross-origin isolated).',
+  );
   expect(errors).toEqual([]);
 });

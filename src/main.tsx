@@ -30,11 +30,14 @@ const query = new URLSearchParams(window.location.search);
 const param = query.get('backend');
 const requested = isBackendName(param) ? param : undefined;
 const fromUrl = settingsFromQuery(query);
+const threadsParam = query.get('wasmThreads');
+const wasmThreads = threadsParam !== null && Number.isFinite(Number(threadsParam)) && threadsParam.trim() !== '' ? Number(threadsParam) : undefined;
 
 const client = new TrainClient();
 const store = createAppStore(client, {
   pageHasWebGpu: 'gpu' in navigator && navigator.gpu !== undefined,
   ignoredBackendParam: param !== null && requested === undefined ? param : undefined,
+  wasmThreads,
   settings: fromUrl.settings,
   settingsErrors: fromUrl.errors,
   runStore: indexedDbRunStore(),

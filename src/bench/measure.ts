@@ -10,7 +10,8 @@
 // with every larger size. Read-backs are `await t.data()`, never dataSync.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { applyWasmThreads, planWasmThreads, type StepSize } from '../train/wasmThreads';
 // Registers the faster wasm Slice / SplitV / Identity, as the app's training path does.
 import { fastWasmKernelsActive } from '../core/wasmKernels';
 import { defaultSettings, type StageName } from '../config/settings';
@@ -60,10 +61,9 @@ async function probeAdapter(): Promise<AdapterReport> {
 }
 
 /** Sets the backend and checks that tfjs really runs on it; the console warnings of a failed init are kept as the cause. */
-async function startBackend(name: string, wasmThreads?: number): Promise<BackendReport> {
-  // tfjs' default, and its cap, is half of navigator.hardwareConcurrency (at most 8): one thread
-  // on a 2-core machine whatever is asked. The app keeps the default.
-  if (name === 'wasm' && wasmThreads !== undefined) setThreadsCount(wasmThreads);
+async function startBackend(name: string, wasmThreads: number | undefined, step: StepSize): Promise<BackendReport> {
+  // The app's choice (src/train/wasmThreads.ts) for a run that starts with `step`, unless asked.
+  if (name === 'wasm') applyWasmThreads(planWasmThreads(navigator.hardwareConcurrency, wasmThreads, step).threads);
   const warnings: string[] = [];
   const warn = console.warn;
   const error = console.error;
@@ -249,7 +249,9 @@ export async function runBench(p: BenchParams, report: Report, pageCrossOriginIs
     };
     report({ type: 'env', env });
     report({ type: 'progress', phase: `${p.backend}: setBackend`, expectMs: 120_000 });
-    const backend = await startBackend(p.backend, p.wasmThreads);
+    // The thread count is fixed when wasm starts: chosen as the app would for the first size.
+    const [w0, h0] = p.sizes[0] ?? [256, 128];
+    const backend = await startBackend(p.backend, p.wasmThreads, { preset: p.preset, width: w0, height: h0, batch: 2 });
     if (backend.ok) {
       report({ type: 'progress', phase: `${p.backend}: warm-up op`, expectMs: 120_000 });
       backend.warmUpMs = await warmUp();

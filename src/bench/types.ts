@@ -22,7 +22,7 @@ export interface BenchParams {
   inference: boolean;
   /** Where tfjs runs: in a module worker, as the app trains, or on the page's main thread. */
   thread: 'worker' | 'main';
-  /** wasm: setThreadsCount before the backend starts; undefined keeps tfjs' default, as the app does. */
+  /** wasm threads, as `?wasmThreads=` asks the app; undefined: the app's choice for a run at the first size. */
   wasmThreads?: number;
 }
 

@@ -36,6 +36,8 @@ export interface RuntimeSlice {
   crossOriginIsolated?: boolean;
   /** Threads of the wasm backend, when it runs on wasm. */
   wasmThreads?: number;
+  /** How that thread count was chosen. */
+  wasmThreadsNote?: string;
   /** Last error from init or from the worker itself. */
   error?: string;
   /** What happened to the backend during this run (a lost GPU device and the recovery), oldest first. */
@@ -75,6 +77,8 @@ export type AppStore = StoreApi<AppState>;
 export interface AppEnv {
   pageHasWebGpu: boolean;
   ignoredBackendParam?: string;
+  /** Threads asked for the wasm backend (`?wasmThreads=`); none: one per logical core, at most 4. */
+  wasmThreads?: number;
   /** Initial settings (from the URL); defaults when absent. */
   settings?: TrainSettings;
   /** Problems found reading the settings from the URL, shown as messages. */
@@ -134,7 +138,8 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
         buffers.clearPreviews();
         buffers.clearLosses();
         try {
-          const r = await client.init(backend);
+          const { preset, width, height, batch } = get().settings.values;
+          const r = await client.init(backend, { wasmThreads: env.wasmThreads, step: { preset, width, height, batch } });
           set((s) => ({
             runtime: {
               ...s.runtime,
@@ -146,6 +151,7 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
               warmupMs: r.warmupMs,
               crossOriginIsolated: r.crossOriginIsolated,
               wasmThreads: r.wasmThreads,
+              wasmThreadsNote: r.wasmThreadsNote,
             },
           }));
         } catch (err) {

@@ -25,6 +25,7 @@ import {
   type TrainEvent,
 } from './protocol';
 import type { TrainScene } from './types';
+import type { StepSize } from './wasmThreads';
 
 interface Pending {
   expect: FromWorker['type'];
@@ -78,14 +79,15 @@ export class TrainClient {
   }
 
   /** Starts a new run: chooses (or forces) the backend and warms it up. */
-  init(backend?: BackendName): Promise<ReadyReply> {
+  init(backend?: BackendName, threads?: { wasmThreads?: number; step?: StepSize }): Promise<ReadyReply> {
     this.runId += 1;
     this.trainReqId = -1;
     for (const [reqId, p] of this.pending) {
       this.pending.delete(reqId);
       p.reject(new Error(`superseded by run ${this.runId}`));
     }
-    return this.request({ type: 'init', ...(backend !== undefined ? { backend } : {}) });
+    const { wasmThreads, step } = threads ?? {};
+    return this.request({ type: 'init', ...(backend !== undefined ? { backend } : {}), ...(wasmThreads !== undefined ? { wasmThreads } : {}), ...(step !== undefined ? { step } : {}) });
   }
 
   /** One forward pass of each network at `width` x `height` (multiples of 32). */

@@ -16,6 +16,7 @@
 // Training: `train` is answered by `trainEnd` when the run ends (done, cancelled or reset). In
 // between, the worker streams `trainStart`, `step`, `preview` and `stageEnd` messages that carry
 // the `reqId` of that `train` request; the client drops those of any other (older) train.
+import type { StepSize } from './wasmThreads';
 import type { BackendName } from '../config/backends';
 import type { StageName, TrainSettings } from '../config/settings';
 import type { RunProgress } from './runProgress';
@@ -57,6 +58,10 @@ export interface InitRequest {
   reqId: number;
   /** Forced backend (from `?backend=`); omitted: the worker chooses. */
   backend?: BackendName;
+  /** Threads for the wasm backend (from `?wasmThreads=`); omitted: chosen from the cores and `step`. */
+  wasmThreads?: number;
+  /** The training step of the settings the page starts with, for the wasm thread choice (src/train/wasmThreads.ts). */
+  step?: StepSize;
 }
 
 export interface SelftestRequest {
@@ -175,6 +180,8 @@ export interface ReadyReply {
   crossOriginIsolated: boolean;
   /** Threads of the wasm backend (1: single-threaded SIMD build); only when it runs on wasm. */
   wasmThreads?: number;
+  /** How the thread count was chosen (src/train/wasmThreads.ts); only when it runs on wasm. */
+  wasmThreadsNote?: string;
 }
 
 export interface SelftestReply {

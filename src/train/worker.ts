@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs'; // core + layers + the cpu and webgl backends
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { applyWasmThreads, planWasmThreads, type WasmThreadPlan } from './wasmThreads';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
 import { gpuResource } from '../config/backends';
@@ -40,6 +41,8 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 let currentRunId = -1;
 /** A backend is set and warmed up. */
 let ready = false;
+/** The wasm thread count, chosen at the first init (the wasm module reads it once). */
+let wasmPlan: WasmThreadPlan | undefined;
 /** Requests queued or running (a running `train` included). */
 let inFlight = 0;
 let queue: Promise<void> = Promise.resolve();
@@ -318,13 +321,19 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
     case 'init': {
       ready = false;
       disposeRunner(); // weights live on the old backend
+      // The wasm module reads its thread count once, when it first starts; later inits keep it.
+      if (wasmPlan === undefined) {
+        wasmPlan = planWasmThreads(scope.navigator.hardwareConcurrency, msg.wasmThreads, msg.step);
+        applyWasmThreads(wasmPlan.threads);
+      }
       const choice = await selectBackend(msg.backend);
       backendName = choice.backend;
       const warmupMs = await warmUp();
       watchDeviceLoss(onDeviceLost);
       ready = true;
       const wasmThreads = choice.backend === 'wasm' ? getThreadsCount() : undefined;
-      return { type: 'ready', ...ids, ...choice, warmupMs, crossOriginIsolated: scope.crossOriginIsolated, ...(wasmThreads !== undefined ? { wasmThreads } : {}) };
+      const threads = wasmThreads !== undefined ? { wasmThreads, wasmThreadsNote: wasmPlan.note } : {};
+      return { type: 'ready', ...ids, ...choice, warmupMs, crossOriginIsolated: scope.crossOriginIsolated, ...threads };
     }
     case 'selftest': {
       if (!ready) throw new Error('selftest: the worker has no backend yet (send init first)');

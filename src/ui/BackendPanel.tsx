@@ -12,6 +12,7 @@ export function BackendPanel() {
   const warmupMs = useApp((s) => s.runtime.warmupMs);
   const isolated = useApp((s) => s.runtime.crossOriginIsolated);
   const wasmThreads = useApp((s) => s.runtime.wasmThreads);
+  const wasmThreadsNote = useApp((s) => s.runtime.wasmThreadsNote);
   const pageHasWebGpu = useApp((s) => s.runtime.pageHasWebGpu);
   const ignoredParam = useApp((s) => s.runtime.ignoredBackendParam);
   const incidents = useApp((s) => s.runtime.incidents);
@@ -43,7 +44,7 @@ export function BackendPanel() {
         <p data-testid="wasm-threads">
           WebAssembly threads: {wasmThreads}
           {isolated
-            ? ' (the page is cross-origin isolated).'
+            ? ` (${wasmThreadsNote ?? 'as tfjs chose'}; the page is cross-origin isolated).`
             : ' (single-threaded: the page is not cross-origin isolated; serve it with the COOP and COEP headers, see the README).'}
         </p>
       )}

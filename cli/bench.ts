@@ -4,7 +4,7 @@
  * top kernels of one step (tf.profile) with the kernel count.
  *
  *   npm run bench -- [--backends wasm,webgpu,cpu] [--sizes 256x128,512x256] [--preset default]
- *                    [--steps 10] [--warmup 2] [--json <file>] [--baseline <git ref>]
+ *                    [--steps 10] [--warmup 2] [--json <file>] [--baseline <git ref>] [--threads N]
  *
  * Multiply-adds per step are counted from the shapes of every convolution kernel of one profiled
  * step (forward and both gradients), so the achieved rate of the convolutions is visible.
@@ -12,7 +12,8 @@
  * folder sharing this node_modules), then this one, and prints both side by side: a
  * before/after on the same machine in the same run.
  *
- * The browser path (WebGPU, WebGL, WASM in Chromium) is not measured here yet.
+ * wasm threads: the app's rule for a run at the first size (src/train/wasmThreads.ts), or
+ * --threads N. The browser path is `npm run bench:browser` (cli/bench-browser.ts).
  * Results go in BENCHMARKS.md with the machine and date.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,7 +27,7 @@ import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig, type 
 import { layeredScene } from '../src/testing/scenes';
 import { CropSampler, uploadScene } from '../src/train/pipeline';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from '../src/train/stages/units';
-import { parseArgs, useNodeBackend } from './common';
+import { exitWhenFlushed, nodeWasmThreads, parseArgs, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo, type NodeAdapterInfo } from './nodeWebgpu';
 
 interface StepStats { medianMs: number; minMs: number; maxMs: number; steps: number }
@@ -189,8 +190,15 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   console.log(`machine: ${machine}; tfjs ${tf.version.tfjs}; preset ${preset}; batch 2; median of ${steps} steps after ${warmup} warm-up`);
   const adapters: Record<string, NodeAdapterInfo> = {};
+  let wasmThreads: number | undefined;
   for (const backend of backends) {
-    await useNodeBackend(backend);
+    // wasm threads: the app's rule for a run at the first size (fixed once the module starts), or --threads
+    await useNodeBackend(backend, { threads: threadsFlag(flags), step: { preset, width: sizes[0][0], height: sizes[0][1], batch: 2 } });
+    const threads = nodeWasmThreads();
+    if (backend === 'wasm' && threads) {
+      wasmThreads = threads.threads;
+      console.log(`wasm threads: ${threads.threads} (${threads.note})`);
+    }
     const adapter = backend === 'webgpu' ? nodeAdapterInfo() : undefined;
     if (adapter) {
       adapters[backend] = adapter;
@@ -229,7 +237,7 @@ async function main(): Promise<void> {
     }
   }
   const json = flags.get('json');
-  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, adapters, preset, rows, inference, baseline: baseline && { ref: baselineRef, ...baseline } }, null, 1));
+  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, adapters, wasmThreads, preset, rows, inference, baseline: baseline && { ref: baselineRef, ...baseline } }, null, 1));
 }
 
 /** argv without the named --flags and their values. */
@@ -246,7 +254,10 @@ function stripFlags(argv: string[], names: string[]): string[] {
   return out;
 }
 
-main().catch((e: unknown) => {
-  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  () => exitWhenFlushed(0),
+  (e: unknown) => {
+    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

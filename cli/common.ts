@@ -5,21 +5,56 @@ import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/wasmKernels';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseSetting, SETTINGS, validateSettings, type TrainSettings } from '../src/config/settings';
 import { listSceneDirs, loadSceneDir } from '../src/data/node';
 import { importModel, type ModelJson, type Networks } from '../src/model/io';
 import type { TrainScene } from '../src/train/types';
+import { MAX_WASM_THREADS, planWasmThreads, type StepSize, type WasmThreadPlan } from '../src/train/wasmThreads';
+import { registerThreadedNodeWasm } from './nodeWasmThreads';
 import { registerNodeWebGPU } from './nodeWebgpu';
 
 /**
- * The fastest tfjs backend that works in Node on a machine without a GPU: WebAssembly with
- * SIMD (single-threaded in Node). Measured here: ~25x faster than the pure-JS cpu backend.
- * 'webgpu' runs on a GPU through Dawn (cli/nodeWebgpu.ts).
+ * Ends the process once stdout has taken everything written so far (a pipe's writes are
+ * asynchronous). The CLI exits explicitly: the threaded wasm backend's pthread workers would keep
+ * Node alive after main returns.
  */
-export async function useNodeBackend(name = process.env.RD_BACKEND ?? 'wasm'): Promise<string> {
+export function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+/** How many threads the CLI's wasm backend got, and why (after `useNodeBackend('wasm')`). */
+let wasmThreadInfo: WasmThreadPlan | undefined;
+export function nodeWasmThreads(): WasmThreadPlan | undefined {
+  return wasmThreadInfo;
+}
+
+/** `--threads` as a number; undefined when absent. */
+export function threadsFlag(flags: Map<string, string>): number | undefined {
+  const v = flags.get('threads');
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) throw new Error(`--threads must be a whole number from 1 to ${MAX_WASM_THREADS}; got "${v}"`);
+  return n;
+}
+
+/**
+ * The fastest tfjs backend that works in Node on a machine without a GPU: WebAssembly with
+ * SIMD. Measured here: ~25x faster than the pure-JS cpu backend. Its threads follow the app's
+ * rule for a run that trains `step` (src/train/wasmThreads.ts: both cores of a 2-core machine
+ * for a default-size step, else tfjs' half the cores), or `threads` (--threads N); more than one
+ * starts tfjs' threaded build (cli/nodeWasmThreads.ts). 'webgpu' runs on a GPU through Dawn
+ * (cli/nodeWebgpu.ts).
+ */
+export async function useNodeBackend(name = process.env.RD_BACKEND ?? 'wasm', wasm: { threads?: number; step?: StepSize } = {}): Promise<string> {
   if (!['wasm', 'webgpu', 'cpu'].includes(name)) throw new Error(`--backend must be wasm, webgpu (a GPU, through Dawn) or cpu; got "${name}"`);
   if (name === 'webgpu') await registerNodeWebGPU();
+  if (name === 'wasm') {
+    const plan = planWasmThreads(cpus().length, wasm.threads, wasm.step, '--threads ');
+    const threads = plan.threads > 1 ? await registerThreadedNodeWasm(plan.threads) : 1;
+    wasmThreadInfo = { threads, note: plan.note };
+  }
   // tfjs prints an advertisement for tfjs-node on first use in Node; we do not use it.
   const warn = console.warn;
   console.warn = (...a: unknown[]) => {

@@ -1,7 +1,7 @@
 /**
  * Evaluates trained weights on scenes with ground truth:
  *
- *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>]
+ *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N]
  *
  * <dir> from `npm run train -- --out <dir>`: StereoNet, SingleNet and the fused map are read
  * from after-distill/ (the networks stage 3 starts from) and StereoNet-D from final/. A plain
@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { constantDisparityBaseline, disparityMetrics, type DispMetrics, type DispStats } from '../src/core/metrics';
 import { uploadScene } from '../src/train/pipeline';
 import { predictMaps } from '../src/train/predict';
-import { loadModel, loadScenes, parseArgs, useNodeBackend } from './common';
+import { defaultSettings } from '../src/config/settings';
+import { exitWhenFlushed, loadModel, loadScenes, nodeWasmThreads, parseArgs, threadsFlag, useNodeBackend } from './common';
 
 type MapName = 'StereoNet' | 'SingleNet' | 'Fused' | 'StereoNet-D';
 const SUBSETS = ['all', 'nonOcc', 'occ'] as const;
@@ -36,7 +37,10 @@ async function main(): Promise<void> {
   const weights = flags.get('weights');
   const scenesDir = flags.get('scenes');
   if (!weights || !scenesDir) throw new Error('--weights <dir> and --scenes <dir> are required');
-  const backend = await useNodeBackend(flags.get('backend'));
+  // whole-image passes: at least as large as the app's default training step, so its thread rule applies
+  const backend = await useNodeBackend(flags.get('backend'), { threads: threadsFlag(flags), step: defaultSettings() });
+  const threads = nodeWasmThreads();
+  if (backend === 'wasm' && threads) console.log(`wasm threads: ${threads.threads} (${threads.note})`);
   const staged = existsSync(join(weights, 'after-distill', 'model.json'));
   const base = await loadModel(staged ? join(weights, 'after-distill') : weights);
   const final = staged && existsSync(join(weights, 'final', 'model.json')) ? await loadModel(join(weights, 'final')) : undefined;
@@ -82,7 +86,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(`eval: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  () => exitWhenFlushed(0),
+  (e: unknown) => {
+    console.error(`eval: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -2,9 +2,11 @@
  * One seeded stage-1 training step on the Node backend named by argv[2] (wasm, webgpu, cpu),
  * printed as JSON: the loss, every gradient, and the weights after two Adam updates by fixed gradients. The same
  * inputs and weights on every backend (tf.randomNormal with a seed draws in JavaScript), so two
- * backends' outputs can be compared: cli/nodeWebgpu.test.ts runs it on WebGPU (Dawn) and on WASM.
+ * backends' outputs can be compared: cli/nodeWebgpu.test.ts runs it on WebGPU (Dawn) and on WASM,
+ * cli/nodeWasmThreads.test.ts on WASM with one thread and with two (argv[3]: --threads).
  *
  *   npx tsx cli/nodeWebgpuCheck.ts webgpu > out.json
+ *   npx tsx cli/nodeWebgpuCheck.ts wasm 2 > out.json
  */
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../src/core/adam';
@@ -12,11 +14,11 @@ import type { ImageT } from '../src/core/types';
 import { buildStereoNet, stereoNetConfig } from '../src/model';
 import { layeredScene } from '../src/testing/scenes';
 import { stereoLoss } from '../src/train/stages/losses';
-import { useNodeBackend } from './common';
+import { nodeWasmThreads, useNodeBackend } from './common';
 import { nodeAdapterInfo } from './nodeWebgpu';
 
 async function main(): Promise<void> {
-  const backend = await useNodeBackend(process.argv[2] ?? 'wasm');
+  const backend = await useNodeBackend(process.argv[2] ?? 'wasm', { threads: process.argv[3] !== undefined ? Number(process.argv[3]) : 1 });
   const a = layeredScene({ H: 32, W: 64, bg: 3, fg: 8, x0: 20, x1: 44, seed: 1 });
   const b = layeredScene({ H: 32, W: 64, bg: 5, fg: 2, x0: 10, x1: 30, seed: 2 });
   const l = tf.concat([a.leftImg, b.leftImg]) as ImageT;
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
   const out = {
     backend,
     adapter: nodeAdapterInfo() ?? null,
+    wasmThreads: backend === 'wasm' ? (nodeWasmThreads()?.threads ?? null) : null,
     loss: (await value.data())[0],
     grads: {} as Record<string, number[]>,
     afterAdam: {} as Record<string, number[]>,

@@ -3,7 +3,7 @@
  *
  *   npm run train -- --scenes <dir> [--stage all|stereo|distill|fuse] [--steps N] [--size WxH]
  *                    [--preset tiny|default] [--seed S] [--out <dir>] [--weights <dir>]
- *                    [--eval-every N] [--backend wasm|webgpu|cpu] [--<setting> value ...]
+ *                    [--eval-every N] [--backend wasm|webgpu|cpu] [--threads N] [--<setting> value ...]
  *
  * <dir> is one scene folder (left.png, right.png, optional disp_left.*) or a folder of them.
  * Any key of the settings table (src/config/settings.ts) is accepted as an option.
@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { STAGE_NAMES, type StageName } from '../src/config/settings';
 import { Runner } from '../src/train/runner';
 import type { StepReport } from '../src/train/types';
-import { loadModel, loadScenes, parseArgs, Progress, saveModel, settingsFromArgs, useNodeBackend } from './common';
+import { exitWhenFlushed, loadModel, loadScenes, nodeWasmThreads, parseArgs, Progress, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo } from './nodeWebgpu';
 
-const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend'];
+const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend', 'threads'];
 const CHECKPOINT_DIR: Record<StageName, string> = { stereo: 'after-stereo', distill: 'after-distill', fuse: 'final' };
 
 async function main(): Promise<void> {
@@ -34,11 +34,13 @@ async function main(): Promise<void> {
   const out = flags.get('out');
   const evalEvery = Number(flags.get('eval-every') ?? 0);
 
-  const backend = await useNodeBackend(flags.get('backend'));
+  const backend = await useNodeBackend(flags.get('backend'), { threads: threadsFlag(flags), step: settings });
   const scenes = await loadScenes(scenesDir);
   const loaded = flags.get('weights') ? await loadModel(flags.get('weights')!) : undefined;
   const adapter = nodeAdapterInfo();
   if (adapter) console.log(describeAdapter(adapter));
+  const threads = nodeWasmThreads();
+  if (backend === 'wasm' && threads) console.log(`wasm threads: ${threads.threads} (${threads.note})`);
   console.log(`backend ${backend}; ${scenes.length} scene(s): ${scenes.map((s) => `${s.name} ${s.width}x${s.height}`).join(', ')}`);
   console.log(`settings ${JSON.stringify(settings)}`);
 
@@ -93,7 +95,10 @@ async function main(): Promise<void> {
   runner.dispose();
 }
 
-main().catch((e: unknown) => {
-  console.error(`train: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+main().then(
+  () => exitWhenFlushed(0),
+  (e: unknown) => {
+    console.error(`train: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

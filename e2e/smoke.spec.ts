@@ -105,7 +105,7 @@ test('?wasmThreads=1: the worker runs wasm on one thread and the backend panel s
   expect(runtime.wasmThreads).toBe(1);
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   await expect(page.getByTestId('wasm-threads')).toHaveText(
-    `WebAssembly threads: 1 (as asked with ?wasmThreads=1; the browser reports ${cores} logical cores; the page is cross-origin isolated).`,
+    `WebAssembly threads: 1 (as asked with ?wasmThreads=1, on ${cores} logical cores; the page is cross-origin isolated).`,
   );
   const st = await runSelftestFromUi(page);
   expectHealthySelftest(st, W, H);

@@ -31,7 +31,8 @@ describe('planWasmThreads', () => {
   });
 
   it('honours ?wasmThreads= within 1..8 and says when it clamps', () => {
-    expect(planWasmThreads(2, 1)).toEqual({ threads: 1, note: 'as asked with ?wasmThreads=1; the browser reports 2 logical cores' });
+    expect(planWasmThreads(2, 1)).toEqual({ threads: 1, note: 'as asked with ?wasmThreads=1, on 2 logical cores' });
+    expect(planWasmThreads(2, 3, undefined, '--threads ').note).toBe('as asked with --threads 3, on 2 logical cores');
     expect(planWasmThreads(2, 6).threads).toBe(6);
     expect(planWasmThreads(2, 3.4).threads).toBe(3);
     expect(planWasmThreads(2, 40)).toEqual({ threads: MAX_WASM_THREADS, note: '?wasmThreads=40 is outside 1..8, so 8' });

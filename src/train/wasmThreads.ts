@@ -43,25 +43,22 @@ export const TWO_THREAD_MIN_PIXELS = 256 * 128 * 2;
  * Threads for wasm from the logical core count, an optional request (`?wasmThreads=N`) and the
  * step the run starts with. A request is kept within 1..8. Otherwise: on at most 2 cores, both
  * for a default-preset step of at least 256x128x2 pixels, else one; on more, half the cores, at
- * most 4 (tfjs' own choice).
+ * most 4 (tfjs' own choice). `option` names the override in the note (the CLI's is `--threads `).
  */
-export function planWasmThreads(hardwareConcurrency: number | undefined, requested?: number, step?: StepSize): WasmThreadPlan {
+export function planWasmThreads(hardwareConcurrency: number | undefined, requested?: number, step?: StepSize, option = '?wasmThreads='): WasmThreadPlan {
   const cores = Number.isFinite(hardwareConcurrency) && (hardwareConcurrency ?? 0) >= 1 ? Math.floor(hardwareConcurrency!) : 1;
   if (requested !== undefined && Number.isFinite(requested)) {
     const r = Math.round(requested);
     const threads = Math.min(MAX_WASM_THREADS, Math.max(1, r));
-    const note =
-      threads === r
-        ? `as asked with ?wasmThreads=${r}; the browser reports ${cores} logical cores`
-        : `?wasmThreads=${r} is outside 1..${MAX_WASM_THREADS}, so ${threads}`;
+    const note = threads === r ? `as asked with ${option}${r}, on ${cores} logical cores` : `${option}${r} is outside 1..${MAX_WASM_THREADS}, so ${threads}`;
     return { threads, note };
   }
-  if (cores === 1) return { threads: 1, note: 'the browser reports one logical core' };
+  if (cores === 1) return { threads: 1, note: 'one logical core' };
   if (cores === 2) {
     const big = step !== undefined && step.preset === 'default' && step.width * step.height * step.batch >= TWO_THREAD_MIN_PIXELS;
     return big
-      ? { threads: 2, note: 'both logical cores, for the default network on crops of 256x128x2 pixels or more; ?wasmThreads=1 for one' }
-      : { threads: 1, note: 'one of the 2 logical cores: two are slower for steps below the default network on 256x128x2 pixels; ?wasmThreads=2 for both' };
+      ? { threads: 2, note: `both logical cores, for the default network on crops of 256x128x2 pixels or more; ${option}1 for one` }
+      : { threads: 1, note: `one of the 2 logical cores: two are slower for steps below the default network on 256x128x2 pixels; ${option}2 for both` };
   }
   const threads = Math.min(DEFAULT_MAX_WASM_THREADS, Math.floor(cores / 2));
   return { threads, note: `half the ${cores} logical cores, at most ${DEFAULT_MAX_WASM_THREADS}, as tfjs chooses` };

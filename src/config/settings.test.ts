@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSettings, SETTINGS, settingsFromQuery, settingsToQuery, validateSettings } from './settings';
+import { defaultSettings, SETTINGS, settingsFromQuery, settingsToQuery, stageMakesLabels, validateSettings } from './settings';
 
 describe('settings table', () => {
   it('defaults are valid', () => {
@@ -35,5 +35,15 @@ describe('settings table', () => {
     const r = settingsFromQuery(new URLSearchParams('width=abc&seed=7&weights=x'));
     expect(r.errors).toEqual(['Crop width: cannot read "abc"']);
     expect(r.settings.seed).toBe(7);
+  });
+});
+
+describe('stageMakesLabels', () => {
+  it('stage 2 makes labels unless it is photometric-only; stage 3 always; stage 1 never', () => {
+    for (const mode of ['occlusion', 'none', 'photometric'] as const) {
+      expect(stageMakesLabels('stereo', { distillMode: mode })).toBe(false);
+      expect(stageMakesLabels('distill', { distillMode: mode })).toBe(mode !== 'photometric');
+      expect(stageMakesLabels('fuse', { distillMode: mode })).toBe(true);
+    }
   });
 });

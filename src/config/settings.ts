@@ -6,6 +6,15 @@
 
 export type StageName = 'stereo' | 'distill' | 'fuse';
 export const STAGE_NAMES: readonly StageName[] = ['stereo', 'distill', 'fuse'];
+/**
+ * Whether a stage starts by computing its teachers' labels on every scene (src/train/stages/labels.ts):
+ * stage 2 distils from a frozen StereoNet unless it trains on the photometric loss alone; stage 3
+ * always fuses. The runner announces it at the stage's start (StageStart.labels).
+ */
+export function stageMakesLabels(stage: StageName, s: Pick<TrainSettings, 'distillMode'>): boolean {
+  return stage === 'fuse' || (stage === 'distill' && s.distillMode !== 'photometric');
+}
+
 export const STAGE_LABELS: Record<StageName, string> = {
   stereo: 'StereoNet (self-supervised)',
   distill: 'SingleNet (occlusion-aware distillation)',

@@ -7,7 +7,7 @@ import '../../core/wasmKernels';
 import '../../core/wasmOps';
 import '../../core/webgpuKernels';
 import { Adam } from '../../core/adam';
-import type { LrSchedule, StageName, TrainSettings } from '../../config/settings';
+import { stageMakesLabels, type LrSchedule, type StageName, type TrainSettings } from '../../config/settings';
 import { cloneSingleNet, cloneStereoNet } from '../../model/clone';
 import type { SingleNet } from '../../model/singleNet';
 import type { StereoNet } from '../../model/stereoNet';
@@ -102,7 +102,7 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'distill',
-    ...(s.distillMode === 'photometric' ? {} : { prepare: (scenes: SceneTensors[]) => labels.prepare(scenes) }),
+    ...(stageMakesLabels('distill', s) ? { prepare: (scenes: SceneTensors[]) => labels.prepare(scenes) } : {}),
     step: async (b) => {
       at(step++);
       let t: { dL: DispT; M: MapT } | null = null;

@@ -27,7 +27,7 @@ import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig, type 
 import { layeredScene } from '../src/testing/scenes';
 import { CropSampler, uploadScene } from '../src/train/pipeline';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from '../src/train/stages/units';
-import { exitWhenFlushed, nodeWasmThreads, parseArgs, threadsFlag, useNodeBackend } from './common';
+import { nodeWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo, type NodeAdapterInfo } from './nodeWebgpu';
 
 interface StepStats { medianMs: number; minMs: number; maxMs: number; steps: number }
@@ -254,10 +254,4 @@ function stripFlags(argv: string[], names: string[]): string[] {
   return out;
 }
 
-main().then(
-  () => exitWhenFlushed(0),
-  (e: unknown) => {
-    console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
-  },
-);
+runCli('bench', main);

@@ -20,8 +20,24 @@ import { registerNodeWebGPU } from './nodeWebgpu';
  * asynchronous). The CLI exits explicitly: the threaded wasm backend's pthread workers would keep
  * Node alive after main returns.
  */
-export function exitWhenFlushed(code: number): void {
+function exitWhenFlushed(code: number): void {
   process.stdout.write('', () => process.exit(code));
+}
+
+/** Runs a CLI entry point: exits 0 once stdout is flushed, or prints `<name>: <message>` and exits 1. */
+export function runCli(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => exitWhenFlushed(0),
+    (e: unknown) => {
+      console.error(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
+}
+
+/** Prints the wasm thread count and why, when the CLI runs on wasm. */
+export function logWasmThreads(backend: string): void {
+  if (backend === 'wasm' && wasmThreadInfo) console.log(`wasm threads: ${wasmThreadInfo.threads} (${wasmThreadInfo.note})`);
 }
 
 /** How many threads the CLI's wasm backend got, and why (after `useNodeBackend('wasm')`). */

@@ -17,7 +17,7 @@ import { constantDisparityBaseline, disparityMetrics, type DispMetrics, type Dis
 import { uploadScene } from '../src/train/pipeline';
 import { predictMaps } from '../src/train/predict';
 import { defaultSettings } from '../src/config/settings';
-import { exitWhenFlushed, loadModel, loadScenes, nodeWasmThreads, parseArgs, threadsFlag, useNodeBackend } from './common';
+import { loadModel, loadScenes, logWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 
 type MapName = 'StereoNet' | 'SingleNet' | 'Fused' | 'StereoNet-D';
 const SUBSETS = ['all', 'nonOcc', 'occ'] as const;
@@ -39,8 +39,7 @@ async function main(): Promise<void> {
   if (!weights || !scenesDir) throw new Error('--weights <dir> and --scenes <dir> are required');
   // whole-image passes: at least as large as the app's default training step, so its thread rule applies
   const backend = await useNodeBackend(flags.get('backend'), { threads: threadsFlag(flags), step: defaultSettings() });
-  const threads = nodeWasmThreads();
-  if (backend === 'wasm' && threads) console.log(`wasm threads: ${threads.threads} (${threads.note})`);
+  logWasmThreads(backend);
   const staged = existsSync(join(weights, 'after-distill', 'model.json'));
   const base = await loadModel(staged ? join(weights, 'after-distill') : weights);
   const final = staged && existsSync(join(weights, 'final', 'model.json')) ? await loadModel(join(weights, 'final')) : undefined;
@@ -86,10 +85,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => exitWhenFlushed(0),
-  (e: unknown) => {
-    console.error(`eval: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
-  },
-);
+runCli('eval', main);

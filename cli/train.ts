@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { STAGE_NAMES, type StageName } from '../src/config/settings';
 import { Runner } from '../src/train/runner';
 import type { StepReport } from '../src/train/types';
-import { exitWhenFlushed, loadModel, loadScenes, nodeWasmThreads, parseArgs, Progress, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
+import { loadModel, loadScenes, logWasmThreads, parseArgs, Progress, runCli, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo } from './nodeWebgpu';
 
 const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend', 'threads'];
@@ -39,8 +39,7 @@ async function main(): Promise<void> {
   const loaded = flags.get('weights') ? await loadModel(flags.get('weights')!) : undefined;
   const adapter = nodeAdapterInfo();
   if (adapter) console.log(describeAdapter(adapter));
-  const threads = nodeWasmThreads();
-  if (backend === 'wasm' && threads) console.log(`wasm threads: ${threads.threads} (${threads.note})`);
+  logWasmThreads(backend);
   console.log(`backend ${backend}; ${scenes.length} scene(s): ${scenes.map((s) => `${s.name} ${s.width}x${s.height}`).join(', ')}`);
   console.log(`settings ${JSON.stringify(settings)}`);
 
@@ -95,10 +94,4 @@ async function main(): Promise<void> {
   runner.dispose();
 }
 
-main().then(
-  () => exitWhenFlushed(0),
-  (e: unknown) => {
-    console.error(`train: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(1);
-  },
-);
+runCli('train', main);

@@ -1,7 +1,9 @@
 // A convolution layer's whole forward pass (padding, conv, bias, activation) as one fused tfjs
 // kernel, with a hand-written backward pass: the stock path dispatches pad, conv, add and
 // leakyRelu forward and their five gradients backward, each its own GPU kernel. Used on WebGPU
-// (registered in webgpuKernels.ts); the stock path in src/model/layers.ts stays the reference.
+// (registered in webgpuKernels.ts) and, with plain-convolution gradients, on wasm and cpu (on wasm
+// the activation pass and the bias add are the slow single-threaded part of a conv layer); the
+// stock path in src/model/layers.ts stays the reference.
 import * as tf from '@tensorflow/tfjs';
 import { LRELU_SLOPE } from './accelerated';
 import { customOp } from './customGrad';
@@ -12,7 +14,8 @@ export type ConvActivation = 'lrelu' | 'relu' | 'linear';
 function activationGrad(dy: tf.Tensor4D, y: tf.Tensor4D, act: ConvActivation): tf.Tensor4D {
   if (act === 'linear') return dy;
   if (act === 'relu') return tf.mul(dy, tf.step(y));
-  return tf.where(tf.greater(y, 0), dy, tf.mul(dy, LRELU_SLOPE)) as tf.Tensor4D;
+  // step(y, a) is 1 where y > 0, else a: two kernels, not three (greater, mul, where)
+  return tf.mul(dy, tf.step(y, LRELU_SLOPE));
 }
 
 /**
@@ -27,19 +30,34 @@ export const stockFilterGrad: FilterGrad = (xin, dz, k, stride, pad) => tf.engin
 }) as tf.Tensor4D;
 
 /**
+ * d(loss)/d(input) of a convolution: dz [B, Ho, Wo, Cout], w [k, k, Cin, Cout], the conv's input
+ * shape (padded for 'valid') -> [B, Hi, Wi, Cin].
+ */
+export type InputGrad = (dz: tf.Tensor4D, w: tf.Tensor4D, xinShape: [number, number, number, number], stride: number, pad: 'same' | 'valid') => tf.Tensor4D;
+
+/** tfjs's own kernel (Conv2DBackpropInput). */
+export const stockInputGrad: InputGrad = (dz, w, xinShape, stride, pad) => tf.conv2dTranspose(dz, w, xinShape, stride, pad);
+
+/**
  * k x k convolution (odd k) with zero padding (k - 1) / 2 on each side, stride 1 or 2, bias and
  * activation, as in src/model/layers.ts. `inputGrad` false: no gradient for `x` (a layer that
  * reads the image). x [B, H, W, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, H / stride, W / stride, Cout].
- * `filterGrad` computes the filter's gradient (WebGPU passes its own, see webgpuKernels.ts).
+ * `filterGrad` and `inputGradFn` compute the filter's and the input's gradients (WebGPU passes its own
+ * filter gradient, see webgpuKernels.ts; cpu and wasm plain convolutions, see convGrad.ts).
  */
-export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, filterGrad: FilterGrad = stockFilterGrad): tf.Tensor4D {
+export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, filterGrad: FilterGrad = stockFilterGrad, inputGradFn: InputGrad = stockInputGrad): tf.Tensor4D {
   const k = w.shape[0];
   const p = (k - 1) / 2;
   // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly.
   const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => {
     const xin = stride === 1 || p === 0 ? xi : (tf.pad(xi, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D);
     const pad = stride === 1 ? 'same' : 'valid';
-    const y = tf.fused.conv2d({ x: xin, filter: wi, strides: stride, pad, bias: bi, activation: act === 'lrelu' ? 'leakyrelu' : act, leakyreluAlpha: LRELU_SLOPE });
+    // the kernel itself: tf.fused.conv2d falls back to conv + add + activation under a gradient tape
+    // (it cannot differentiate a fused leaky ReLU), and this op brings its own gradient
+    const y = tf.engine().runKernel('FusedConv2D', { x: xin, filter: wi, bias: bi }, {
+      strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
+      activation: act === 'lrelu' ? 'leakyrelu' : act, leakyreluAlpha: LRELU_SLOPE,
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
     return { xin, pad, y } as const;
   };
   const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid', xShape: number[]) => {
@@ -48,7 +66,7 @@ export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, str
     // 'same' (stride 1) pads p on each side; 'valid' runs on the input already padded
     const dw = filterGrad(xin, dz, k, stride, pad === 'same' ? p : 0);
     if (!inputGrad) return { dw, db };
-    let dx = tf.conv2dTranspose(dz, wi, xin.shape as [number, number, number, number], stride, pad);
+    let dx = inputGradFn(dz, wi, xin.shape as [number, number, number, number], stride, pad);
     if (xin.shape[1] !== xShape[1]) dx = dx.slice([0, p, p, 0], xShape);
     return { dw, db, dx };
   };

@@ -1,33 +1,36 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomTensor, relError } from '../testing/gradcheck';
-import { conv, conv2dFilterGrad, Params } from './layers';
+import { LRELU_SLOPE } from '../core/accelerated';
+import { type Activation, conv, conv2dFilterGrad, Params } from './layers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('conv with a hand-written filter gradient (for wasm)', () => {
-  for (const stride of [1, 2] as const) {
-    it(`matches tfjs's own conv gradients for stride ${stride}`, async () => {
+const activate = (z: tf.Tensor, act: Activation): tf.Tensor => (act === 'lrelu' ? tf.leakyRelu(z, LRELU_SLOPE) : act === 'relu' ? tf.relu(z) : z);
+
+describe('conv as one fused kernel with hand-written gradients (for wasm and cpu)', () => {
+  for (const [stride, act] of [[1, 'linear'], [2, 'linear'], [1, 'lrelu'], [2, 'lrelu'], [1, 'relu']] as const) {
+    it(`matches tfjs's own conv, bias and activation gradients for stride ${stride}, ${act}`, async () => {
       const p = new Params(3);
       const w = p.add('w', [3, 3, 4, 5], 36);
       const b = p.add('b', [5], 1);
       const x = randomTensor([2, 8, 6, 4], 1, -1, 1) as tf.Tensor4D;
       const R = randomTensor([2, 8 / stride, 6 / stride, 5], 2, -1, 1);
       // ours (cpu is one of the backends that use the custom filter gradient)
-      const ours = tf.variableGrads(() => tf.sum(tf.mul(conv(x, w, b, stride, 'linear'), R)) as tf.Scalar, [w, b]);
+      const ours = tf.variableGrads(() => tf.sum(tf.mul(conv(x, w, b, stride, act), R)) as tf.Scalar, [w, b]);
       // reference: plain tfjs conv2d with the same symmetric padding, autodiff
       const ref = tf.variableGrads(() => {
         const xp = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D;
-        return tf.sum(tf.mul(tf.add(tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid'), b), R)) as tf.Scalar;
+        return tf.sum(tf.mul(activate(tf.add(tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid'), b), act), R)) as tf.Scalar;
       }, [w, b]);
       expect(Math.abs((await ours.value.data())[0] - (await ref.value.data())[0])).toBeLessThan(1e-3);
       expect(relError(await ours.grads[w.name].data(), await ref.grads[w.name].data())).toBeLessThan(1e-5);
       expect(relError(await ours.grads[b.name].data(), await ref.grads[b.name].data())).toBeLessThan(1e-5);
       // and the input gradient
-      const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, w, b, stride, 'linear'), R)) as tf.Scalar)(x);
-      const gxRef = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(tf.pad(xx, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, stride, 'valid'), R)) as tf.Scalar)(x);
+      const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, w, b, stride, act), R)) as tf.Scalar)(x);
+      const gxRef = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(activate(tf.add(tf.conv2d(tf.pad(xx, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, stride, 'valid'), b), act), R)) as tf.Scalar)(x);
       expect(relError(await gx.data(), await gxRef.data())).toBeLessThan(1e-5);
       tf.dispose([x, R, ours.value, ref.value, gx, gxRef, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
       p.dispose();

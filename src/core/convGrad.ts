@@ -17,6 +17,11 @@ export function conv2dFilterGrad(xp: tf.Tensor4D, dy: tf.Tensor4D, k: number, st
   });
 }
 
+/** The filter rotated by 180 degrees with in/out channels swapped: [k, k, Cin, Cout] -> [k, k, Cout, Cin]. */
+function rotateFilter(w: tf.Tensor4D): tf.Tensor4D {
+  return tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+}
+
 /** Inserts s - 1 zeros between neighbouring pixels along H and W: [B, h, w, C] -> [B, s(h-1)+1, s(w-1)+1, C]. */
 function dilateZeros(x: tf.Tensor4D, s: number): tf.Tensor4D {
   if (s === 1) return x;
@@ -42,8 +47,7 @@ export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [numbe
     const extraH = Hp - (d.shape[1] + k - 1);
     const extraW = Wp - (d.shape[2] + k - 1);
     const dp = tf.pad(d, [[0, 0], [k - 1, k - 1 + extraH], [k - 1, k - 1 + extraW], [0, 0]]) as tf.Tensor4D;
-    const wRot = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [k, k, Cout, Cin]
-    return tf.conv2d(dp, wRot, 1, 'valid');
+    return tf.conv2d(dp, rotateFilter(w), 1, 'valid');
   });
 }
 
@@ -66,8 +70,7 @@ export function convFilterGradPadded(xin: tf.Tensor4D, dz: tf.Tensor4D, k: numbe
 export function convInputGrad(dz: tf.Tensor4D, w: tf.Tensor4D, xinShape: [number, number, number, number], stride: number, pad: 'same' | 'valid'): tf.Tensor4D {
   return tf.tidy(() => {
     if (pad === 'same' && stride === 1) {
-      const wRot = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-      return tf.conv2d(dz, wRot, 1, 'same');
+      return tf.conv2d(dz, rotateFilter(w), 1, 'same');
     }
     if (pad !== 'valid') throw new Error(`convInputGrad: 'same' padding only at stride 1, got stride ${stride}`);
     return conv2dInputGrad(dz, w, xinShape, stride);

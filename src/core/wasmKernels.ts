@@ -14,9 +14,8 @@
 // Values are identical (a copy is a copy); the gradients are the stock ones (Slice's is a pad).
 //
 // PadV2, Reverse and Concat (float32) are plain copies too, written the same way: the stock
-// kernels walk every element with index arithmetic in C++. Measured in Node on 2 threads at
-// 256x128 (npm run bench, before -> after): stage 1 1,059 -> 956 ms, stage 2 316 -> 250, stage 3
-// 1,239 -> 1,117. Other dtypes go to the stock kernels.
+// kernels walk every element with index arithmetic in C++ (measured in BENCHMARKS.md, session 9).
+// Other dtypes go to the stock kernels.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -46,7 +45,7 @@ function stridesOf(shape: number[]): number[] {
 /** Copies x[begin : begin + size] into a new output, one contiguous run per outer index. */
 function sliceInto(backend: WasmBackendLike, x: WasmTensorInfo, begin: number[], size: number[]): WasmTensorInfo {
   const out = backend.makeOutput(size, x.dtype);
-  const n = size.reduce((a, v) => a * v, 1);
+  const n = tf.util.sizeFromShape(size);
   if (n === 0) return out;
   // views taken after makeOutput (which may grow the heap and detach older views)
   const xv = backend.typedArrayFromHeap(x);
@@ -55,12 +54,8 @@ function sliceInto(backend: WasmBackendLike, x: WasmTensorInfo, begin: number[],
   const r = shape.length;
   let last = r - 1;
   while (last > 0 && begin[last] === 0 && size[last] === shape[last]) last--;
-  let inner = 1;
-  for (let i = last + 1; i < r; i++) inner *= shape[i];
-  const run = size[last] * inner;
-  const strides: number[] = new Array(r).fill(0);
-  strides[r - 1] = 1;
-  for (let i = r - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
+  const strides = stridesOf(shape);
+  const run = size[last] * strides[last];
   // odometer over axes 0..last-1
   const idx = new Array(Math.max(last, 0)).fill(0);
   let o = 0;
@@ -86,7 +81,7 @@ function padInto(backend: WasmBackendLike, x: WasmTensorInfo, paddings: [number,
   const r = shape.length;
   const outShape = shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
   const out = backend.makeOutput(outShape, x.dtype);
-  const n = shape.reduce((a, v) => a * v, 1);
+  const n = tf.util.sizeFromShape(shape);
   const xv = backend.typedArrayFromHeap(x);
   const ov = backend.typedArrayFromHeap(out);
   ov.fill(value);
@@ -120,7 +115,7 @@ function reverseInto(backend: WasmBackendLike, x: WasmTensorInfo, axes: number[]
   const shape = x.shape;
   const r = shape.length;
   const out = backend.makeOutput(shape, x.dtype);
-  const n = shape.reduce((a, v) => a * v, 1);
+  const n = tf.util.sizeFromShape(shape);
   const xv = backend.typedArrayFromHeap(x);
   const ov = backend.typedArrayFromHeap(out);
   if (n === 0) return out;
@@ -153,8 +148,8 @@ function concatInto(backend: WasmBackendLike, xs: WasmTensorInfo[], axis: number
   const shape = [...xs[0].shape];
   shape[axis] = xs.reduce((a, t) => a + t.shape[axis], 0);
   const out = backend.makeOutput(shape, xs[0].dtype);
-  const outer = shape.slice(0, axis).reduce((a, v) => a * v, 1);
-  const inner = shape.slice(axis + 1).reduce((a, v) => a * v, 1);
+  const outer = tf.util.sizeFromShape(shape.slice(0, axis));
+  const inner = tf.util.sizeFromShape(shape.slice(axis + 1));
   const ov = backend.typedArrayFromHeap(out);
   const outRun = shape[axis] * inner;
   let at = 0;

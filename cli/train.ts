@@ -11,6 +11,9 @@
  * with train-log.json (losses per step and, with --eval-every, StereoNet's metrics over steps;
  * a later run into the same --out, e.g. the next --stage, adds to it).
  * Ground truth, when present, is used for those metrics only, never for training.
+ * SIGINT or SIGTERM (Ctrl-C, `timeout`) stops the stage in progress after its current step and, with
+ * --out, saves the weights so far into that stage's folder and the log, then exits; a second
+ * signal exits at once. A stopped stage is not marked completed in the checkpoint.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,12 +76,23 @@ async function main(): Promise<void> {
     // (a checkpoint may list a stage twice: older versions appended each run of it)
     for (const st of (loaded.modelJson.userDefinedMetadata.completedStages as StageName[] | undefined) ?? []) if (!runner.completed.includes(st)) runner.completed.push(st);
   }
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log(`\n${sig}: stopping after this step${out ? ' and saving the weights so far' : ''} (again to quit at once)`);
+    runner.cancel();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   if (evalEvery > 0 && stages.includes('stereo')) await evaluate('stereo', 0);
 
   for (const stage of stages) {
+    if (stopping) break;
     const [end] = await runner.run([stage]);
-    console.log(`stage ${stage}: ${end.steps} steps in ${(log.seconds[stage] ?? 0).toFixed(0)} s (${end.reason})`);
-    if (out) await saveModel(join(out, CHECKPOINT_DIR[stage]), await runner.checkpoint());
+    console.log(`stage ${stage}: ${end.steps} of ${runnerSteps(settings, stage)} steps in ${(log.seconds[stage] ?? 0).toFixed(0)} s (${end.reason})`);
+    if (out && (end.reason === 'done' || end.steps > 0)) await saveModel(join(out, CHECKPOINT_DIR[stage]), await runner.checkpoint());
   }
   if (out) {
     // Stages run one by one into the same folder (--stage) add to its log instead of replacing it.
@@ -92,6 +106,10 @@ async function main(): Promise<void> {
     console.log(`wrote ${out}`);
   }
   runner.dispose();
+}
+
+function runnerSteps(s: { stepsStereo: number; stepsDistill: number; stepsFuse: number }, stage: StageName): number {
+  return stage === 'stereo' ? s.stepsStereo : stage === 'distill' ? s.stepsDistill : s.stepsFuse;
 }
 
 runCli('train', main);

@@ -2,12 +2,14 @@
 # Runs on a lent GPU machine (the device tool), from the repository root, with .gpu/ (scripts/gpu/pack.sh)
 # and .gl/ carried: unpacks Node and Dawn, probes the adapter, runs `npm run bench` on WebGPU, then,
 # in the time left, trains one scene through the three stages on the GPU and scores it. Everything
-# lands in $OUT: run.log, bench.json, run.tar (checkpoints + train-log, refreshed after each stage)
-# and eval.json. Each phase has its own deadline so that one slow phase cannot cost the rest.
+# lands in $OUT: run.log, bench.json, and per scene train-<scene>.log, run-<scene>.tar (checkpoints +
+# train-log, refreshed after each stage) and eval-<scene>.json. Each phase has its own deadline so that one slow phase cannot cost the rest.
 #   GPU_LIMIT_S      seconds for the whole script (default 560)
 #   GPU_BENCH_SIZES  default 256x128,512x256,1216x256
 #   GPU_BASELINE_SIZES sizes for .gpu/bench-base.mjs, when packed (default 256x128)
-#   GPU_SCENE        scene folder under .gpu/data to train (default kitti2015_000000; none: no training)
+#   GPU_SCENE        scene folders under .gpu/data to train, space-separated, all at once, one process
+#                    each (default kitti2015_000000; none: no training)
+#   GPU_PAR          how much slower a step is with that many processes (default 1 + 0.35 per extra one)
 #   GPU_WEIGHTS      checkpoint folder under .gpu/data that stage 1 starts from (optional)
 #   GPU_TRAIN_SIZE   crop size for training (default 1216x256)
 #   GPU_STEPS        "stereo distill fuse" step counts, instead of sizing them from the bench
@@ -71,43 +73,69 @@ if [ -f .gpu/bench-base.mjs ]; then
   echo "baseline bench exit $?"
 fi
 
-scene=${GPU_SCENE:-kitti2015_000000}
-[ "$scene" = none ] && exit 0
+scenes=(${GPU_SCENE:-kitti2015_000000})
+[ "${scenes[0]}" = none ] && exit 0
 size=${GPU_TRAIN_SIZE:-1216x256}
 tw=${size%x*}
 th=${size#*x}
-run=$W/run
-mkdir -p "$run"
-# steps per stage: the bench's median ms per step at the training size, 80 % of the time left after
-# eval and start-up, split between the stages as GPU_SPLIT says (default "0.55 0.2 0.25")
+n=${#scenes[@]}
+# Several scenes train at once, one Node process each: a step is bound by JavaScript and Dawn encoding
+# on one core, and the GPU idles most of it. GPU_PAR: how much slower each step is then (a guess until
+# measured: the logs' it/s say).
+par=${GPU_PAR:-$(awk -v n="$n" 'BEGIN { print 1 + 0.35 * (n - 1) }')}
+# the training window: all but start-up and scoring; stages get GPU_SPLIT shares of it, each with its
+# own deadline, and a stage still running at its deadline is stopped by SIGTERM and saves what it has
+split=${GPU_SPLIT:-0.55 0.2 0.25}
+win=$(($(left) - 75))
+# steps per stage: the bench's median ms per step at the training size times GPU_PAR, 90 % of each share
 if [ -n "${GPU_STEPS:-}" ]; then
   read -r s1 s2 s3 <<< "$GPU_STEPS"
 else
   read -r s1 s2 s3 <<< "$($NODE -e '
     const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const ms = (st) => (j.rows.find((r) => r.size === process.argv[2] && r.stage === st && r.stats) || { stats: { medianMs: 1e9 } }).stats.medianMs;
-    const t = Math.max(0, Number(process.argv[3]) - 90) * 0.8 * 1000;
-    const n = (f, st) => Math.max(0, Math.floor((t * f) / ms(st) / 10) * 10);
+    const ms = (st) => (j.rows.find((r) => r.size === process.argv[2] && r.stage === st && r.stats) || { stats: { medianMs: 1e9 } }).stats.medianMs * Number(process.argv[5]);
+    const t = Math.max(0, Number(process.argv[3])) * 0.9 * 1000;
+    const n = (f, st) => Math.max(0, f > 0 ? Math.max(1, Math.floor((t * f) / ms(st) / 10) * 10) : 0);
     const [a, b, c] = process.argv[4].split(" ").map(Number);
-    console.log(n(a, "stereo"), n(b, "distill"), n(c, "fuse"));' "$OUT/bench.json" "$size" "$(left)" "${GPU_SPLIT:-0.55 0.2 0.25}" 2> /dev/null || echo 0 0 0)"
+    console.log(n(a, "stereo"), n(b, "distill"), n(c, "fuse"));' "$OUT/bench.json" "$size" "$win" "$split" "$par" 2> /dev/null || echo 0 0 0)"
 fi
-echo "=== train $scene at $size: $s1 / $s2 / $s3 steps ($(left) s left)"
+read -r f1 f2 f3 <<< "$split"
+t0=$(date +%s)
+d1=$(awk -v t="$t0" -v w="$win" -v a="$f1" 'BEGIN { printf "%d", t + w * a }')
+d2=$(awk -v t="$t0" -v w="$win" -v a="$f1" -v b="$f2" 'BEGIN { printf "%d", t + w * (a + b) }')
+d3=$((t0 + win))
+echo "=== train ${scenes[*]} at $size: $s1 / $s2 / $s3 steps, $n at once (step time x$par), $win s ($(left) s left)"
 [ "$s1" -gt 0 ] || exit 0
-tar_run() { tar -C "$W" -cf "$OUT/run.tar" run; }
-common=(--backend webgpu --scenes ".gpu/data/$scene" --width "$tw" --height "$th" --seed 1 --lrTolerance 2 --out "$run" ${GPU_TRAIN_ARGS:-})
-w1=()
-[ -n "${GPU_WEIGHTS:-}" ] && w1=(--weights ".gpu/data/$GPU_WEIGHTS")
-timeout $(($(left) - 60)) $NODE .gpu/train.mjs "${common[@]}" --stage stereo "${w1[@]}" --stepsStereo "$s1" && cp "$run/train-log.json" "$run/train-log-stereo.json"
-tar_run
-if [ -f "$run/after-stereo/model.json" ] && [ "$s2" -gt 0 ]; then
-  timeout $(($(left) - 45)) $NODE .gpu/train.mjs "${common[@]}" --stage distill --weights "$run/after-stereo" --stepsDistill "$s2"
+until_() { echo $(($1 - $(date +%s) > 5 ? $1 - $(date +%s) : 5)); }
+train_scene() {
+  local scene=$1 run=$W/run-$1
+  mkdir -p "$run"
+  local common=(--backend webgpu --scenes ".gpu/data/$scene" --width "$tw" --height "$th" --seed 1 --lrTolerance 2 --out "$run" ${GPU_TRAIN_ARGS:-})
+  local w1=()
+  [ -n "${GPU_WEIGHTS:-}" ] && w1=(--weights ".gpu/data/$GPU_WEIGHTS")
+  tar_run() { tar -C "$W" -cf "$OUT/run-$scene.tar" "run-$scene"; }
+  timeout -k 30 "$(until_ "$d1")" $NODE .gpu/train.mjs "${common[@]}" --stage stereo "${w1[@]}" --stepsStereo "$s1"
   tar_run
-fi
-if [ -f "$run/after-distill/model.json" ] && [ "$s3" -gt 0 ]; then
-  timeout $(($(left) - 30)) $NODE .gpu/train.mjs "${common[@]}" --stage fuse --weights "$run/after-distill" --stepsFuse "$s3"
-  tar_run
-fi
-if [ -f "$run/after-distill/model.json" ]; then
-  timeout $(($(left) - 5)) $NODE .gpu/eval.mjs --backend webgpu --weights "$run" --scenes ".gpu/data/$scene" --lrTolerance 2 --json "$OUT/eval.json"
-fi
+  if [ -f "$run/after-stereo/model.json" ] && [ "$s2" -gt 0 ]; then
+    timeout -k 30 "$(until_ "$d2")" $NODE .gpu/train.mjs "${common[@]}" --stage distill --weights "$run/after-stereo" --stepsDistill "$s2"
+    tar_run
+  fi
+  if [ -f "$run/after-distill/model.json" ] && [ "$s3" -gt 0 ]; then
+    timeout -k 30 "$(until_ "$d3")" $NODE .gpu/train.mjs "${common[@]}" --stage fuse --weights "$run/after-distill" --stepsFuse "$s3"
+    tar_run
+  fi
+  if [ -f "$run/after-distill/model.json" ]; then
+    timeout $(($(left) - 5)) $NODE .gpu/eval.mjs --backend webgpu --weights "$run" --scenes ".gpu/data/$scene" --lrTolerance 2 --json "$OUT/eval-$scene.json"
+  fi
+}
+pids=()
+for scene in "${scenes[@]}"; do
+  train_scene "$scene" > "$OUT/train-$scene.log" 2>&1 &
+  pids+=($!)
+done
+wait "${pids[@]}" # (a bare wait would also wait for the tee above, forever)
+for scene in "${scenes[@]}"; do
+  echo "--- $scene"
+  tr '\r' '\n' < "$OUT/train-$scene.log" | grep -v -E '^\s*$' | awk '/it\/s/ { last = $0; next } { if (last) print last; last = ""; print } END { if (last) print last }'
+done
 echo "=== done ($(left) s left)"

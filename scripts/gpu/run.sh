@@ -9,7 +9,7 @@
 #   GPU_BASELINE_SIZES sizes for .gpu/bench-base.mjs, when packed (default 256x128)
 #   GPU_SCENE        scene folders under .gpu/data to train, space-separated, all at once, one process
 #                    each (default kitti2015_000000; none: no training)
-#   GPU_PAR          how much slower a step is with that many processes (default 1 + 0.35 per extra one)
+#   GPU_PAR          how much slower a step is with that many processes (default 1 + 0.1 per extra one)
 #   GPU_WEIGHTS      checkpoint folder under .gpu/data that stage 1 starts from (optional)
 #   GPU_TRAIN_SIZE   crop size for training (default 1216x256)
 #   GPU_STEPS        "stereo distill fuse" step counts, instead of sizing them from the bench
@@ -80,9 +80,9 @@ tw=${size%x*}
 th=${size#*x}
 n=${#scenes[@]}
 # Several scenes train at once, one Node process each: a step is bound by JavaScript and Dawn encoding
-# on one core, and the GPU idles most of it. GPU_PAR: how much slower each step is then (a guess until
-# measured: the logs' it/s say).
-par=${GPU_PAR:-$(awk -v n="$n" 'BEGIN { print 1 + 0.35 * (n - 1) }')}
+# on one core, and the GPU idles most of it. GPU_PAR: how much slower each step is then (measured on an
+# H200 with two: about 1.05; the default keeps a little margin).
+par=${GPU_PAR:-$(awk -v n="$n" 'BEGIN { print 1 + 0.1 * (n - 1) }')}
 # the training window: all but start-up and scoring; stages get GPU_SPLIT shares of it, each with its
 # own deadline, and a stage still running at its deadline is stopped by SIGTERM and saves what it has
 split=${GPU_SPLIT:-0.55 0.2 0.25}

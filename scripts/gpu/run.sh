@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Runs on a lent GPU machine (the device tool), from the repository root, with .gpu/ (scripts/gpu/pack.sh)
 # and .gl/ carried: unpacks Node and Dawn, probes the adapter, runs `npm run bench` on WebGPU, then,
-# in the time left, trains one scene through the three stages on the GPU and scores it. Everything
-# lands in $OUT: run.log, bench.json, and per scene train-<scene>.log, run-<scene>.tar (checkpoints +
-# train-log, refreshed after each stage) and eval-<scene>.json. Each phase has its own deadline so that one slow phase cannot cost the rest.
+# in the time left, trains one or more scenes through the three stages on the GPU (all at once) and
+# scores them. Everything lands in $OUT: run.log, bench.json, and per scene train-<scene>.log,
+# run-<scene>.tar (checkpoints + train-log, refreshed after each stage) and eval-<scene>.json. Each
+# phase has its own deadline so that one slow phase cannot cost the rest.
 #   GPU_LIMIT_S      seconds for the whole script (default 560)
 #   GPU_BENCH_SIZES  default 256x128,512x256,1216x256
 #   GPU_BASELINE_SIZES sizes for .gpu/bench-base.mjs, when packed (default 256x128)
 #   GPU_SCENE        scene folders under .gpu/data to train, space-separated, all at once, one process
 #                    each (default kitti2015_000000; none: no training)
 #   GPU_PAR          how much slower a step is with that many processes (default 1 + 0.1 per extra one)
-#   GPU_WEIGHTS      checkpoint folder under .gpu/data that stage 1 starts from (optional)
+#   GPU_WEIGHTS      checkpoint folder under .gpu/data that stage 1 starts from (optional); where it
+#                    holds a folder named after a scene, that scene starts from that one
 #   GPU_TRAIN_SIZE   crop size for training (default 1216x256)
 #   GPU_STEPS        "stereo distill fuse" step counts, instead of sizing them from the bench
 #   GPU_SPLIT        shares of the training time per stage when sized from the bench
@@ -112,7 +114,10 @@ train_scene() {
   mkdir -p "$run"
   local common=(--backend webgpu --scenes ".gpu/data/$scene" --width "$tw" --height "$th" --seed 1 --lrTolerance 2 --out "$run" ${GPU_TRAIN_ARGS:-})
   local w1=()
-  [ -n "${GPU_WEIGHTS:-}" ] && w1=(--weights ".gpu/data/$GPU_WEIGHTS")
+  if [ -n "${GPU_WEIGHTS:-}" ]; then
+    w1=(--weights ".gpu/data/$GPU_WEIGHTS")
+    [ -d ".gpu/data/$GPU_WEIGHTS/$scene" ] && w1=(--weights ".gpu/data/$GPU_WEIGHTS/$scene")
+  fi
   tar_run() { tar -C "$W" -cf "$OUT/run-$scene.tar" "run-$scene"; }
   timeout -k 30 "$(until_ "$d1")" $NODE .gpu/train.mjs "${common[@]}" --stage stereo "${w1[@]}" --stepsStereo "$s1"
   tar_run

@@ -12,7 +12,8 @@
 #                    each (default kitti2015_000000; none: no training)
 #   GPU_PAR          how much slower a step is with that many processes (default 1 + 0.1 per extra one)
 #   GPU_WEIGHTS      checkpoint folder under .gpu/data that stage 1 starts from (optional); where it
-#                    holds a folder named after a scene, that scene starts from that one
+#                    holds a checkpoint in <scene>/ or <scene>/after-distill/ (results/weights' layout:
+#                    pack results/weights with GPU_DATA, then GPU_WEIGHTS=weights), that scene starts there
 #   GPU_TRAIN_SIZE   crop size for training (default 1216x256)
 #   GPU_STEPS        "stereo distill fuse" step counts, instead of sizing them from the bench
 #   GPU_SPLIT        shares of the training time per stage when sized from the bench
@@ -115,8 +116,10 @@ train_scene() {
   local common=(--backend webgpu --scenes ".gpu/data/$scene" --width "$tw" --height "$th" --seed 1 --lrTolerance 2 --out "$run" ${GPU_TRAIN_ARGS:-})
   local w1=()
   if [ -n "${GPU_WEIGHTS:-}" ]; then
-    w1=(--weights ".gpu/data/$GPU_WEIGHTS")
-    [ -d ".gpu/data/$GPU_WEIGHTS/$scene" ] && w1=(--weights ".gpu/data/$GPU_WEIGHTS/$scene")
+    for d in ".gpu/data/$GPU_WEIGHTS/$scene" ".gpu/data/$GPU_WEIGHTS/$scene/after-distill" ".gpu/data/$GPU_WEIGHTS"; do
+      [ -f "$d/model.json" ] && w1=(--weights "$d") && break
+    done
+    [ ${#w1[@]} -eq 0 ] && echo "no checkpoint for $scene under .gpu/data/$GPU_WEIGHTS: from the initial weights"
   fi
   tar_run() { tar -C "$W" -cf "$OUT/run-$scene.tar" "run-$scene"; }
   timeout -k 30 "$(until_ "$d1")" $NODE .gpu/train.mjs "${common[@]}" --stage stereo "${w1[@]}" --stepsStereo "$s1"

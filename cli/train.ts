@@ -17,7 +17,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STAGE_NAMES, type StageName } from '../src/config/settings';
+import { STAGE_NAMES, stageSteps, type StageName } from '../src/config/settings';
 import { Runner } from '../src/train/runner';
 import type { StepReport } from '../src/train/types';
 import { loadModel, loadScenes, logWasmThreads, parseArgs, Progress, runCli, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   for (const stage of stages) {
     if (stopping) break;
     const [end] = await runner.run([stage]);
-    console.log(`stage ${stage}: ${end.steps} of ${runnerSteps(settings, stage)} steps in ${(log.seconds[stage] ?? 0).toFixed(0)} s (${end.reason})`);
+    console.log(`stage ${stage}: ${end.steps} of ${stageSteps(settings, stage)} steps in ${(log.seconds[stage] ?? 0).toFixed(0)} s (${end.reason})`);
     if (out && (end.reason === 'done' || end.steps > 0)) await saveModel(join(out, CHECKPOINT_DIR[stage]), await runner.checkpoint());
   }
   if (out) {
@@ -106,10 +106,6 @@ async function main(): Promise<void> {
     console.log(`wrote ${out}`);
   }
   runner.dispose();
-}
-
-function runnerSteps(s: { stepsStereo: number; stepsDistill: number; stepsFuse: number }, stage: StageName): number {
-  return stage === 'stereo' ? s.stepsStereo : stage === 'distill' ? s.stepsDistill : s.stepsFuse;
 }
 
 runCli('train', main);

@@ -24,6 +24,11 @@ export const STAGE_LABELS: Record<StageName, string> = {
 export type DistillMode = 'occlusion' | 'none' | 'photometric';
 export type LrSchedule = 'cosine' | 'constant';
 
+/** The step budget of one stage in `s`. */
+export function stageSteps(s: Pick<TrainSettings, 'stepsStereo' | 'stepsDistill' | 'stepsFuse'>, stage: StageName): number {
+  return stage === 'stereo' ? s.stepsStereo : stage === 'distill' ? s.stepsDistill : s.stepsFuse;
+}
+
 export interface TrainSettings {
   /** Training crop width and height in pixels (multiples of 32; fixed so GPU buffers are reused). */
   width: number;

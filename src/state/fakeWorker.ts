@@ -1,7 +1,7 @@
 // Test helper: a stand-in for the training worker that speaks the protocol with no tfjs, so the
 // client and the store can be tested in Node. Training "steps" are timer ticks; previews are
 // ramps; pause, resume, cancel and reset behave like the real worker's.
-import { STAGE_NAMES, stageMakesLabels, type StageName, type TrainSettings } from '../config/settings';
+import { STAGE_NAMES, stageMakesLabels, stageSteps, type StageName, type TrainSettings } from '../config/settings';
 import type { WorkerLike } from '../train/client';
 import type { ModelJson } from '../model/format';
 import type { RunProgress } from '../train/runProgress';
@@ -145,7 +145,7 @@ export class FakeWorker implements WorkerLike {
     this.emit({ type: 'trainStart', ...ids, freshWeights: fresh, stages: run, ...(from ? { from } : {}) });
     const ends: StageEnd[] = [];
     for (const stage of run) {
-      const steps = stage === 'stereo' ? settings.stepsStereo : stage === 'distill' ? settings.stepsDistill : settings.stepsFuse;
+      const steps = stageSteps(settings, stage);
       let step = from?.stage === stage ? from.step : 0;
       // like the runner: stages 2 and 3 first make their teachers' labels
       this.emit({ type: 'stageStart', ...ids, start: { stage, labels: step < steps && stageMakesLabels(stage, settings) } });

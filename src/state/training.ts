@@ -1,7 +1,7 @@
 // The training slice: Train / Pause / Resume / Stop / Reset, per-stage progress, and the bridge
 // that sends the dataset to the worker and brings previews back. Loss history and maps go to the
 // buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
-import { STAGE_NAMES, type StageName } from '../config/settings';
+import { STAGE_NAMES, stageSteps, type StageName } from '../config/settings';
 import type { DeviceEvent, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
 import type { StepReport, TrainScene } from '../train/types';
 import { BACKEND_LABEL, gpuResource } from '../config/backends';
@@ -269,9 +269,8 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
           if (ev.freshWeights) clearTrained();
           else buffers.clearLosses(ev.stages);
           const v = get().settings.values;
-          const stepsOf = { stereo: v.stepsStereo, distill: v.stepsDistill, fuse: v.stepsFuse };
           const progress = { ...tr().progress };
-          for (const st of ev.stages) progress[st] = { step: ev.from?.stage === st ? ev.from.step : 0, steps: stepsOf[st], stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
+          for (const st of ev.stages) progress[st] = { step: ev.from?.stage === st ? ev.from.step : 0, steps: stageSteps(v, st), stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
           setTr({ runStages: ev.stages, progress, current: ev.stages[0], phase: tr().phase === 'starting' ? 'running' : tr().phase });
           break;
         }

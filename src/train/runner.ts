@@ -3,7 +3,7 @@
 // Used by the worker and by the CLI alike. It awaits between steps, so a worker can handle
 // messages (pause, cancel) while it trains.
 import * as tf from '@tensorflow/tfjs';
-import { STAGE_NAMES, type StageName, type TrainSettings } from '../config/settings';
+import { STAGE_NAMES, stageSteps, type StageName, type TrainSettings } from '../config/settings';
 import { disparityMetrics } from '../core/metrics';
 import { exportModel, type Networks } from '../model/io';
 import { singleNetConfig, stereoNetConfig } from '../model/config';
@@ -102,10 +102,6 @@ export class Runner {
     return fuseStage(this.stereo, this.single, this.settings, startStep);
   }
 
-  private stepsOf(name: StageName): number {
-    return name === 'stereo' ? this.settings.stepsStereo : name === 'distill' ? this.settings.stepsDistill : this.settings.stepsFuse;
-  }
-
   /**
    * Trains the given stages in the method's order. Resolves when done or cancelled. `from`
    * continues a stage part-way (a resumed autosave): that stage starts at step `from.step`.
@@ -115,7 +111,7 @@ export class Runner {
     if (this._state !== 'idle') throw new Error('Runner.run: already running');
     // a step too large for wasm's 4 GiB heap would abort the module and lose the weights in it: refuse first
     if (tf.getBackend() === 'wasm') {
-      const problem = wasmMemoryProblem(this.settings, STAGE_NAMES.filter((n) => stages.includes(n) && this.stepsOf(n) > 0));
+      const problem = wasmMemoryProblem(this.settings, STAGE_NAMES.filter((n) => stages.includes(n) && stageSteps(this.settings, n) > 0));
       if (problem) throw new Error(problem);
     }
     this._state = opts.paused ? 'paused' : 'running';
@@ -124,7 +120,7 @@ export class Runner {
     let sampler = new CropSampler(this.scenes, this.settings);
     try {
       for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) {
-        const steps = this.stepsOf(name);
+        const steps = stageSteps(this.settings, name);
         const unit = this.stageUnit(name, name === from?.stage ? Math.max(0, Math.floor(from.step)) : 0);
         this.currentStage = name;
         let step = name === from?.stage ? Math.min(steps, Math.max(0, Math.floor(from.step))) : 0;

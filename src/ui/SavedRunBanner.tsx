@@ -1,5 +1,5 @@
 // The run saved in this browser, offered on opening the app: resume it or discard it.
-import { STAGE_LABELS, STAGE_NAMES } from '../config/settings';
+import { STAGE_LABELS, STAGE_NAMES, stageSteps } from '../config/settings';
 import type { SavedRunInfo } from '../state/autosave';
 import { useApp } from './StoreContext';
 
@@ -8,7 +8,7 @@ function describe(o: SavedRunInfo): string {
   const s = o.settings;
   const size = s ? ` (${s.preset} networks, ${s.width}×${s.height} crops, seed ${s.seed})` : '';
   const cur = o.run?.current;
-  const steps = s && cur ? { stereo: s.stepsStereo, distill: s.stepsDistill, fuse: s.stepsFuse }[cur.stage] : undefined;
+  const steps = s && cur ? stageSteps(s, cur.stage) : undefined;
   const where = cur
     ? `stage ${STAGE_NAMES.indexOf(cur.stage) + 1} of 3 (${STAGE_LABELS[cur.stage]}) at step ${cur.step}${steps !== undefined ? ` / ${steps}` : ''}`
     : o.run && o.run.stages.every((st) => o.run!.done.includes(st))

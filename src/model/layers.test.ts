@@ -11,13 +11,14 @@ beforeAll(async () => {
 const activate = (z: tf.Tensor, act: Activation): tf.Tensor => (act === 'lrelu' ? tf.leakyRelu(z, LRELU_SLOPE) : act === 'relu' ? tf.relu(z) : z);
 
 describe('conv as one fused kernel with hand-written gradients (for wasm and cpu)', () => {
-  for (const [stride, act] of [[1, 'linear'], [2, 'linear'], [1, 'lrelu'], [2, 'lrelu'], [1, 'relu']] as const) {
-    it(`matches tfjs's own conv, bias and activation gradients for stride ${stride}, ${act}`, async () => {
+  // odd sizes too: a stride-2 layer then pads p after the input, else p - 1 (see fusedConv.ts)
+  for (const [stride, act, H, W] of [[1, 'linear', 8, 6], [2, 'linear', 8, 6], [1, 'lrelu', 8, 6], [2, 'lrelu', 8, 6], [1, 'relu', 8, 6], [2, 'lrelu', 7, 5], [2, 'linear', 6, 9], [1, 'lrelu', 7, 5]] as const) {
+    it(`matches tfjs's own conv, bias and activation gradients for stride ${stride}, ${act}, ${H}x${W}`, async () => {
       const p = new Params(3);
       const w = p.add('w', [3, 3, 4, 5], 36);
       const b = p.add('b', [5], 1);
-      const x = randomTensor([2, 8, 6, 4], 1, -1, 1) as tf.Tensor4D;
-      const R = randomTensor([2, 8 / stride, 6 / stride, 5], 2, -1, 1);
+      const x = randomTensor([2, H, W, 4], 1, -1, 1) as tf.Tensor4D;
+      const R = randomTensor([2, Math.ceil(H / stride), Math.ceil(W / stride), 5], 2, -1, 1);
       // ours (cpu is one of the backends that use the custom filter gradient)
       const ours = tf.variableGrads(() => tf.sum(tf.mul(conv(x, w, b, stride, act), R)) as tf.Scalar, [w, b]);
       // reference: plain tfjs conv2d with the same symmetric padding, autodiff

@@ -48,12 +48,9 @@ export const stockInputGrad: InputGrad = (dz, w, xinShape, stride, pad) => tf.co
 export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, filterGrad: FilterGrad = stockFilterGrad, inputGradFn: InputGrad = stockInputGrad): tf.Tensor4D {
   const k = w.shape[0];
   const p = (k - 1) / 2;
-  // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly:
-  // p before, and after only what the last output reads (often p - 1), so that the filter gradient,
-  // a convolution over the padded input, comes out k x k and not k + 1 x k + 1 (1.8x the work at k = 3).
-  const after = (n: number) => 2 * (Math.floor((n + 2 * p - k) / 2)) + k - n - p;
+  // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly.
   const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => {
-    const xin = stride === 1 || p === 0 ? xi : (tf.pad(xi, [[0, 0], [p, after(xi.shape[1])], [p, after(xi.shape[2])], [0, 0]]) as tf.Tensor4D);
+    const xin = stride === 1 || p === 0 ? xi : (tf.pad(xi, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D);
     const pad = stride === 1 ? 'same' : 'valid';
     // the kernel itself: tf.fused.conv2d falls back to conv + add + activation under a gradient tape
     // (it cannot differentiate a fused leaky ReLU), and this op brings its own gradient

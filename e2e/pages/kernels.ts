@@ -6,7 +6,9 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { Adam } from '../../src/core/adam';
 import { setAccelerated } from '../../src/core/accelerated';
 import { correlation1d } from '../../src/core/correlation';
-import type { DispT } from '../../src/core/types';
+import { photometricError } from '../../src/core/photometric';
+import { smoothness } from '../../src/core/smoothness';
+import type { DispT, ImageT } from '../../src/core/types';
 import { warpH } from '../../src/core/warp';
 import { conv } from '../../src/model/layers';
 import '../../src/core/webgpuKernels';
@@ -86,6 +88,13 @@ window.__kernelCheck = async () => {
     cases.push(await compare(`warpH sign ${sign}, disparity gradient`, (dd) => warpH(img as tf.Tensor4D, dd as DispT, sign), [d], [B, H, W, 3]));
     cases.push(await compare(`warpH sign ${sign}, image and disparity gradients`, (im, dd) => warpH(im as tf.Tensor4D, dd as DispT, sign, { imageGrad: true }), [img, d], [B, H, W, 3]));
   }
+  // The photometric error (SSIM + L1) and the edge-aware smoothness: values and the gradients of both inputs.
+  const img2 = tf.randomUniform([B, H + 2, W, 3], 0, 1, 'float32', 5);
+  const img3 = tf.randomUniform([B, H + 2, W, 3], 0, 1, 'float32', 6);
+  cases.push(await compare('photometricError, both gradients', (p, q) => photometricError(p as tf.Tensor4D, q as tf.Tensor4D), [img2, img3], [B, H + 2, W, 1]));
+  const d2 = tf.randomUniform([B, H + 2, W, 1], 0.5, 9, 'float32', 7);
+  cases.push(await compare('smoothness, both gradients', (dd, im) => smoothness(dd as DispT, im as ImageT), [d2, img2], []));
+  tf.dispose([img2, img3, d2]);
   // Conv layers (src/model/layers.ts conv): fused forward + hand-written backward vs pad, conv, add, activation.
   const x = tf.randomUniform([B, 8, 12, 4], -1, 1, 'float32', 7) as tf.Tensor4D;
   const bias = tf.randomUniform([6], -0.5, 0.5, 'float32', 8) as tf.Tensor1D;

@@ -13,6 +13,13 @@ export interface AcceleratedOps {
   warpH?: (img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean) => tf.Tensor4D;
   /** A conv layer (pad, conv, bias, activation) as one fused kernel; see src/core/fusedConv.ts. */
   convAct?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: 'lrelu' | 'relu' | 'linear', inputGrad: boolean) => tf.Tensor4D;
+  /** The photometric error of src/core/photometric.ts (SSIM and L1, channel mean) with its gradients. */
+  photometricError?: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * The terms of the edge-aware smoothness of src/core/smoothness.ts as a map whose sum is the loss:
+   * d [B, H, W, 1] (already divided by its mean), img [B, H, W, C] -> [B, H, W, 1].
+   */
+  smoothnessMap?: (d: tf.Tensor4D, img: tf.Tensor4D) => tf.Tensor4D;
   /** One Adam update of one variable: [w', m', v'] (see adamUpdateOps in src/core/adam.ts). */
   adamUpdate?: (w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, k: AdamStep) => [tf.Tensor, tf.Tensor, tf.Tensor];
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { acceleratedOps } from './accelerated';
 import { ssimDissimilarity } from './ssim';
 import { stopGradient } from './stopGradient';
 import { check, sameShape, type MapT } from './types';
@@ -12,6 +13,10 @@ export const SSIM_WEIGHT = 0.85;
  */
 export function photometricError(a: tf.Tensor4D, b: tf.Tensor4D): MapT {
   check(sameShape(a.shape, b.shape), 'photometricError', () => `inputs must have the same shape, got [${a.shape}] and [${b.shape}]`);
+  // WebGPU: one dispatch forward and one per gradient (src/core/webgpuKernels.ts), where these stock
+  // ops are ~90 dispatches with their gradients; the stock ops stay the reference and run elsewhere
+  const accel = acceleratedOps(tf.getBackend())?.photometricError;
+  if (accel) return accel(a, b) as MapT;
   return tf.tidy(() => {
     const l1 = tf.abs(tf.sub(a, b));
     const dssim = ssimDissimilarity(a, b);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { acceleratedOps } from './accelerated';
 import { check, type DispT, type ImageT } from './types';
 
 /** Neighbour differences along x and y: [B, H, W-1, C] and [B, H-1, W, C]. */
@@ -25,6 +26,9 @@ export function smoothness(dispPx: DispT, img: ImageT): tf.Scalar {
   return tf.tidy(() => {
     const meanD = tf.mean(dispPx, [1, 2, 3], true);
     const d = tf.div(dispPx, tf.add(meanD, 1e-7));
+    // WebGPU: the rest in one dispatch forward and one per gradient (src/core/webgpuKernels.ts)
+    const accel = acceleratedOps(tf.getBackend())?.smoothnessMap;
+    if (accel) return tf.sum(accel(d as tf.Tensor4D, img)) as tf.Scalar;
     const [dx, dy] = gradients(d as tf.Tensor4D);
     const [ix, iy] = gradients(img);
     const wx = tf.exp(tf.neg(tf.mean(tf.abs(ix), 3, true)));

@@ -3,8 +3,8 @@ import { customOp } from './customGrad';
 import { padReplicate } from './pad';
 import { check, sameShape } from './types';
 
-const C1 = 0.01 ** 2;
-const C2 = 0.03 ** 2;
+export const SSIM_C1 = 0.01 ** 2;
+export const SSIM_C2 = 0.03 ** 2;
 
 /**
  * 3x3 mean filter, 'valid': [B, H, W, C] -> [B, H - 2, W - 2, C]. Its gradient is the same
@@ -37,8 +37,8 @@ export function ssimDissimilarity(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
     // (every op here is a kernel call, and two or three more in the backward pass).
     const muAB = tf.mul(muA, muB);
     const sq = tf.add(tf.square(muA), tf.square(muB));
-    const num = tf.mul(tf.add(muAB, C1 / 2), tf.add(tf.sub(mAB, muAB), C2 / 2));
-    const den = tf.mul(tf.add(sq, C1), tf.add(tf.sub(tf.add(mAA, mBB), sq), C2));
+    const num = tf.mul(tf.add(muAB, SSIM_C1 / 2), tf.add(tf.sub(mAB, muAB), SSIM_C2 / 2));
+    const den = tf.mul(tf.add(sq, SSIM_C1), tf.add(tf.sub(tf.add(mAA, mBB), sq), SSIM_C2));
     return tf.clipByValue(tf.sub(0.5, tf.mul(tf.div(num, den), 2)), 0, 1) as tf.Tensor4D;
   });
 }

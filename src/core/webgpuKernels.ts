@@ -10,6 +10,8 @@ import { registerAccelerated, warpFromKernels } from './accelerated';
 import type { AdamStep } from './adam';
 import { customOp } from './customGrad';
 import { fusedConvAct } from './fusedConv';
+import { SSIM_WEIGHT } from './photometric';
+import { SSIM_C1, SSIM_C2 } from './ssim';
 import type { DispT } from './types';
 
 type Uniform = { type: 'int32' | 'float32'; data: number[] };
@@ -174,6 +176,214 @@ function warpGradImage(dy: tf.Tensor4D, d: DispT, sign: number): tf.Tensor4D {
   return run(p, [dy, d], [{ type: 'float32', data: [sign] }]);
 }
 
+// ---- photometric error: rho = mean_c 0.85 * clip((1 - SSIM) / 2, 0, 1) + 0.15 * |a - b| ---------
+// SSIM over 3x3 windows with the image's border pixels repeated (src/core/ssim.ts). The stock ops
+// are ~30 dispatches forward and ~60 more for the gradient, per scale and view batch of stage 1.
+
+const f32Lit = (x: number) => (Number.isInteger(x) ? `${x}.0` : `${x}`);
+
+/** WGSL: the window statistics of the 3x3 window centred at (py, px), channel c of item n. */
+const SSIM_WINDOW = `
+  var sa = 0.0; var sb = 0.0; var saa = 0.0; var sbb = 0.0; var sab = 0.0;
+  for (var oy = -1; oy <= 1; oy++) {
+    let yy = clamp(py + oy, 0, H - 1);
+    for (var ox = -1; ox <= 1; ox++) {
+      let i = getIndexFromCoords4D(vec4<i32>(n, yy, clamp(px + ox, 0, W - 1), c), uniforms.aShape);
+      let va = a[i];
+      let vb = b[i];
+      sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+    }
+  }
+  let muA = sa / 9.0; let muB = sb / 9.0; let mAA = saa / 9.0; let mBB = sbb / 9.0; let mAB = sab / 9.0;
+  let muAB = muA * muB;
+  let u = muAB + ${f32Lit(SSIM_C1 / 2)};
+  let v = (mAB - muAB) + ${f32Lit(SSIM_C2 / 2)};
+  let num = u * v;
+  let sq = muA * muA + muB * muB;
+  let P = sq + ${f32Lit(SSIM_C1)};
+  let Q = ((mAA + mBB) - sq) + ${f32Lit(SSIM_C2)};
+  let den = P * Q;
+  let D = 0.5 - (num / den) * 2.0;`;
+
+const PHOTO_DIMS = `
+  let n = coords[0];
+  let H = uniforms.aShape[1];
+  let W = uniforms.aShape[2];
+  let C = uniforms.aShape[3];`;
+
+function photoForward(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
+  const [B, H, W] = a.shape;
+  const p = program('rd_photo_fwd', ['a', 'b'], [B, H, W, 1], '', `${PHOTO_DIMS}
+    let py = coords[1];
+    let px = coords[2];
+    var acc = 0.0;
+    for (var c = 0; c < C; c++) {${SSIM_WINDOW}
+      let ic = getIndexFromCoords4D(vec4<i32>(n, py, px, c), uniforms.aShape);
+      acc += ${f32Lit(SSIM_WEIGHT)} * clamp(D, 0.0, 1.0) + ${f32Lit(1 - SSIM_WEIGHT)} * abs(a[ic] - b[ic]);
+    }
+    setOutputAtIndex(index, acc / f32(C));`);
+  return run(p, [a, b], []);
+}
+
+/**
+ * d rho / d a (wrt = 0) or d b (wrt = 1) at pixel r, channel c: the sum over the (up to 9) windows
+ * that read r, each window's statistics recomputed (no intermediate buffer, one dispatch), with
+ * the number of times the window reads r through the repeated border; plus the L1 term at r.
+ * The clip passes the gradient where 0 <= D <= 1 and |x|' is 1 for x > 0, else -1, as tfjs's own
+ * gradients do, so every backend trains the same.
+ */
+function photoGrad(g: tf.Tensor4D, a: tf.Tensor4D, b: tf.Tensor4D, wrt: 0 | 1): tf.Tensor4D {
+  const p = program('rd_photo_grad', ['g', 'a', 'b'], a.shape, 'wrt : i32,', `${PHOTO_DIMS}
+    let ry = coords[1];
+    let rx = coords[2];
+    let c = coords[3];
+    let ir = getIndexFromCoords4D(coords, uniforms.aShape);
+    let ar = a[ir];
+    let br = b[ir];
+    // the input the gradient is for, and the other one
+    let xr = select(br, ar, uniforms.wrt == 0);
+    let yr = select(ar, br, uniforms.wrt == 0);
+    let wC = 1.0 / f32(C);
+    var s = 0.0;
+    for (var py = max(ry - 1, 0); py <= min(ry + 1, H - 1); py++) {
+      let cy = f32(i32(clamp(py - 1, 0, H - 1) == ry) + i32(py == ry) + i32(clamp(py + 1, 0, H - 1) == ry));
+      for (var px = max(rx - 1, 0); px <= min(rx + 1, W - 1); px++) {
+        let cx = f32(i32(clamp(px - 1, 0, W - 1) == rx) + i32(px == rx) + i32(clamp(px + 1, 0, W - 1) == rx));${SSIM_WINDOW}
+        if (D >= 0.0 && D <= 1.0) {
+          let gp = g[getIndexFromCoords4D(vec4<i32>(n, py, px, 0), uniforms.gShape)] * ${f32Lit(SSIM_WEIGHT)} * wC;
+          let dNum = -2.0 / den;
+          let dDen = 2.0 * num / (den * den);
+          // d D / d (mean of x), d D / d (mean of x^2), d D / d (mean of x y), x the input differentiated
+          let muX = select(muB, muA, uniforms.wrt == 0);
+          let muY = select(muA, muB, uniforms.wrt == 0);
+          let gMu = dNum * muY * (v - u) + dDen * 2.0 * muX * (Q - P);
+          let gSq = dDen * P;
+          let gXY = dNum * u;
+          s += gp * (cy * cx / 9.0) * (gMu + 2.0 * xr * gSq + yr * gXY);
+        }
+      }
+    }
+    let gl1 = g[getIndexFromCoords4D(vec4<i32>(n, ry, rx, 0), uniforms.gShape)] * ${f32Lit(1 - SSIM_WEIGHT)} * wC;
+    let sgn = select(-1.0, 1.0, ar - br > 0.0);
+    s += select(-gl1 * sgn, gl1 * sgn, uniforms.wrt == 0);
+    setOutputAtIndex(index, s);`);
+  return run(p, [g, a, b], [{ type: 'int32', data: [wrt] }]);
+}
+
+function photometricErrorWebGPU(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
+  return customOp<tf.Tensor4D>(([ai, bi], save) => {
+    save([ai, bi]);
+    return {
+      value: photoForward(ai as tf.Tensor4D, bi as tf.Tensor4D),
+      gradFunc: (dy, [as, bs]) => [0, 1].map((wrt) => photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, wrt as 0 | 1)),
+    };
+  })(a, b);
+}
+
+// ---- smoothness: sum of the map = mean |gx(d)| exp(-mean_c |gx(I)|) + the same along y -------------
+// (src/core/smoothness.ts; d already divided by its mean). The term of the edge between pixel
+// (y, x) and its right (lower) neighbour is stored at (y, x). Stock ops: ~45 dispatches with gradients.
+
+/** WGSL: edge weights and disparity differences of the edges right of and below (y, x), f32 0 when absent. */
+const SMOOTH_EDGE = `
+  fn rdEdge(n : i32, y : i32, x : i32, y2 : i32, x2 : i32) -> vec2<f32> {
+    // (|d(y, x) - d(y2, x2)| as sign-carrying difference, image weight exp(-mean_c |I - I2|))
+    let C = uniforms.imgShape[3];
+    var s = 0.0;
+    for (var c = 0; c < C; c++) {
+      s += abs(img[getIndexFromCoords4D(vec4<i32>(n, y, x, c), uniforms.imgShape)] - img[getIndexFromCoords4D(vec4<i32>(n, y2, x2, c), uniforms.imgShape)]);
+    }
+    let dd = d[getIndexFromCoords4D(vec4<i32>(n, y, x, 0), uniforms.dShape)] - d[getIndexFromCoords4D(vec4<i32>(n, y2, x2, 0), uniforms.dShape)];
+    return vec2<f32>(dd, exp(-(s / f32(C))));
+  }`;
+
+const SMOOTH_DIMS = `
+  let n = coords[0];
+  let y = coords[1];
+  let x = coords[2];
+  let B = uniforms.dShape[0];
+  let H = uniforms.dShape[1];
+  let W = uniforms.dShape[2];
+  // the two means' counts: B H (W - 1) horizontal edges, B (H - 1) W vertical ones
+  let nx = f32(B * H * (W - 1));
+  let ny = f32(B * (H - 1) * W);`;
+
+function smoothProgram(key: string, outputShape: number[], body: string): WebGPUProgram {
+  const p = program(key, ['g', 'd', 'img'], outputShape, '', body);
+  const user = p.getUserCode;
+  return { ...p, getUserCode: () => `${SMOOTH_EDGE}\n${user()}` };
+}
+
+function smoothForward(d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
+  const p = program('rd_smooth_fwd', ['d', 'img'], d.shape, '', `${SMOOTH_DIMS}
+    var s = 0.0;
+    if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += abs(e.x) * e.y / nx; }
+    if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += abs(e.x) * e.y / ny; }
+    setOutputAtIndex(index, s);`);
+  const user = p.getUserCode;
+  return run({ ...p, getUserCode: () => `${SMOOTH_EDGE}\n${user()}` }, [d, img], []);
+}
+
+/** |v|' as tfjs takes it: 1 for v > 0, else -1. */
+const SGN = 'fn rdSgn(v : f32) -> f32 { return select(-1.0, 1.0, v > 0.0); }';
+
+/** d/d d(y, x): the (up to four) edges that touch the pixel, each through its stored term's g. */
+function smoothGradD(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
+  const p = smoothProgram('rd_smooth_gd', d.shape, `${SMOOTH_DIMS}
+    let gi = getIndexFromCoords4D(vec4<i32>(n, y, x, 0), uniforms.gShape);
+    var s = 0.0;
+    if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += g[gi] * rdSgn(e.x) * e.y / nx; }
+    if (x > 0) { let e = rdEdge(n, y, x - 1, y, x); s -= g[gi - 1] * rdSgn(e.x) * e.y / nx; }
+    if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += g[gi] * rdSgn(e.x) * e.y / ny; }
+    if (y > 0) { let e = rdEdge(n, y - 1, x, y, x); s -= g[gi - W] * rdSgn(e.x) * e.y / ny; }
+    setOutputAtIndex(index, s);`);
+  return run({ ...p, getUserCode: () => `${SGN}\n${p.getUserCode()}` }, [g, d, img], []);
+}
+
+/**
+ * d/d img(y, x, c): each touching edge's term |dd| w / count, with w = exp(-mean_c |I - I2|), moves
+ * by -w |dd| / (C count) * sign(I - I2) (+ for the edge's first pixel, - for its second).
+ */
+function smoothGradImg(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
+  const p = smoothProgram('rd_smooth_gi', img.shape, `${SMOOTH_DIMS}
+    let c = coords[3];
+    let C = f32(uniforms.imgShape[3]);
+    let gi = getIndexFromCoords4D(vec4<i32>(n, y, x, 0), uniforms.gShape);
+    let v = img[index];
+    var s = 0.0;
+    if (x < W - 1) {
+      let e = rdEdge(n, y, x, y, x + 1);
+      s -= g[gi] * abs(e.x) * e.y / (C * nx) * rdSgn(v - img[getIndexFromCoords4D(vec4<i32>(n, y, x + 1, c), uniforms.imgShape)]);
+    }
+    if (x > 0) {
+      let e = rdEdge(n, y, x - 1, y, x);
+      s += g[gi - 1] * abs(e.x) * e.y / (C * nx) * rdSgn(img[getIndexFromCoords4D(vec4<i32>(n, y, x - 1, c), uniforms.imgShape)] - v);
+    }
+    if (y < H - 1) {
+      let e = rdEdge(n, y, x, y + 1, x);
+      s -= g[gi] * abs(e.x) * e.y / (C * ny) * rdSgn(v - img[getIndexFromCoords4D(vec4<i32>(n, y + 1, x, c), uniforms.imgShape)]);
+    }
+    if (y > 0) {
+      let e = rdEdge(n, y - 1, x, y, x);
+      s += g[gi - W] * abs(e.x) * e.y / (C * ny) * rdSgn(img[getIndexFromCoords4D(vec4<i32>(n, y - 1, x, c), uniforms.imgShape)] - v);
+    }
+    setOutputAtIndex(index, s);`);
+  return run({ ...p, getUserCode: () => `${SGN}\n${p.getUserCode()}` }, [g, d, img], []);
+}
+
+function smoothnessMapWebGPU(d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
+  return customOp<tf.Tensor4D>(([di, ii], save) => {
+    save([di, ii]);
+    return {
+      value: smoothForward(di as tf.Tensor4D, ii as tf.Tensor4D),
+      gradFunc: (dy, [ds, is]) => [
+        smoothGradD(dy as tf.Tensor4D, ds as tf.Tensor4D, is as tf.Tensor4D),
+        smoothGradImg(dy as tf.Tensor4D, ds as tf.Tensor4D, is as tf.Tensor4D),
+      ],
+    };
+  })(d, img);
+}
+
 // ---- Adam: the moments and the weight in three flat elementwise dispatches per variable ---------
 
 /** An elementwise program over `size` values, one thread per value. */
@@ -254,6 +464,8 @@ export function filterGradWebGPU(xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, s
 registerAccelerated('webgpu', {
   adamUpdate: adamUpdateWebGPU,
   correlation1d: correlation1dWebGPU,
+  photometricError: photometricErrorWebGPU,
+  smoothnessMap: smoothnessMapWebGPU,
   warpH: warpFromKernels({ forward: warpForward, gradDisp: warpGradDisp, gradImage: warpGradImage }),
   convAct: (x, w, b, stride, act, inputGrad) => fusedConvAct(x, w, b, stride, act, inputGrad, filterGradWebGPU),
 });

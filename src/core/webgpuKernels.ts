@@ -284,10 +284,13 @@ function photometricErrorWebGPU(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
 // (src/core/smoothness.ts; d already divided by its mean). The term of the edge between pixel
 // (y, x) and its right (lower) neighbour is stored at (y, x). Stock ops: ~45 dispatches with gradients.
 
-/** WGSL: edge weights and disparity differences of the edges right of and below (y, x), f32 0 when absent. */
-const SMOOTH_EDGE = `
+/**
+ * WGSL: for the edge from (y, x) to (y2, x2) of item n, (d(y, x) - d(y2, x2), exp(-mean_c |I(y, x) - I(y2, x2)|));
+ * and |v|' as tfjs takes it: 1 for v > 0, else -1.
+ */
+const SMOOTH_FNS = `
+  fn rdSgn(v : f32) -> f32 { return select(-1.0, 1.0, v > 0.0); }
   fn rdEdge(n : i32, y : i32, x : i32, y2 : i32, x2 : i32) -> vec2<f32> {
-    // (|d(y, x) - d(y2, x2)| as sign-carrying difference, image weight exp(-mean_c |I - I2|))
     let C = uniforms.imgShape[3];
     var s = 0.0;
     for (var c = 0; c < C; c++) {
@@ -308,36 +311,30 @@ const SMOOTH_DIMS = `
   let nx = f32(B * H * (W - 1));
   let ny = f32(B * (H - 1) * W);`;
 
-function smoothProgram(key: string, outputShape: number[], body: string): WebGPUProgram {
-  const p = program(key, ['g', 'd', 'img'], outputShape, '', body);
-  const user = p.getUserCode;
-  return { ...p, getUserCode: () => `${SMOOTH_EDGE}\n${user()}` };
+/** A program with SMOOTH_FNS before its main function. */
+function smoothProgram(key: string, inputs: string[], outputShape: number[], body: string): WebGPUProgram {
+  const p = program(key, inputs, outputShape, '', body);
+  return { ...p, getUserCode: () => `${SMOOTH_FNS}\n${p.getUserCode()}` };
 }
 
 function smoothForward(d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  const p = program('rd_smooth_fwd', ['d', 'img'], d.shape, '', `${SMOOTH_DIMS}
+  return run(smoothProgram('rd_smooth_fwd', ['d', 'img'], d.shape, `${SMOOTH_DIMS}
     var s = 0.0;
     if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += abs(e.x) * e.y / nx; }
     if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += abs(e.x) * e.y / ny; }
-    setOutputAtIndex(index, s);`);
-  const user = p.getUserCode;
-  return run({ ...p, getUserCode: () => `${SMOOTH_EDGE}\n${user()}` }, [d, img], []);
+    setOutputAtIndex(index, s);`), [d, img], []);
 }
-
-/** |v|' as tfjs takes it: 1 for v > 0, else -1. */
-const SGN = 'fn rdSgn(v : f32) -> f32 { return select(-1.0, 1.0, v > 0.0); }';
 
 /** d/d d(y, x): the (up to four) edges that touch the pixel, each through its stored term's g. */
 function smoothGradD(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  const p = smoothProgram('rd_smooth_gd', d.shape, `${SMOOTH_DIMS}
+  return run(smoothProgram('rd_smooth_gd', ['g', 'd', 'img'], d.shape, `${SMOOTH_DIMS}
     let gi = getIndexFromCoords4D(vec4<i32>(n, y, x, 0), uniforms.gShape);
     var s = 0.0;
     if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += g[gi] * rdSgn(e.x) * e.y / nx; }
     if (x > 0) { let e = rdEdge(n, y, x - 1, y, x); s -= g[gi - 1] * rdSgn(e.x) * e.y / nx; }
     if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += g[gi] * rdSgn(e.x) * e.y / ny; }
     if (y > 0) { let e = rdEdge(n, y - 1, x, y, x); s -= g[gi - W] * rdSgn(e.x) * e.y / ny; }
-    setOutputAtIndex(index, s);`);
-  return run({ ...p, getUserCode: () => `${SGN}\n${p.getUserCode()}` }, [g, d, img], []);
+    setOutputAtIndex(index, s);`), [g, d, img], []);
 }
 
 /**
@@ -345,7 +342,7 @@ function smoothGradD(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Tenso
  * by -w |dd| / (C count) * sign(I - I2) (+ for the edge's first pixel, - for its second).
  */
 function smoothGradImg(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  const p = smoothProgram('rd_smooth_gi', img.shape, `${SMOOTH_DIMS}
+  return run(smoothProgram('rd_smooth_gi', ['g', 'd', 'img'], img.shape, `${SMOOTH_DIMS}
     let c = coords[3];
     let C = f32(uniforms.imgShape[3]);
     let gi = getIndexFromCoords4D(vec4<i32>(n, y, x, 0), uniforms.gShape);
@@ -367,8 +364,7 @@ function smoothGradImg(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Ten
       let e = rdEdge(n, y - 1, x, y, x);
       s += g[gi - W] * abs(e.x) * e.y / (C * ny) * rdSgn(img[getIndexFromCoords4D(vec4<i32>(n, y - 1, x, c), uniforms.imgShape)] - v);
     }
-    setOutputAtIndex(index, s);`);
-  return run({ ...p, getUserCode: () => `${SGN}\n${p.getUserCode()}` }, [g, d, img], []);
+    setOutputAtIndex(index, s);`), [g, d, img], []);
 }
 
 function smoothnessMapWebGPU(d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {

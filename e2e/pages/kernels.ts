@@ -91,7 +91,7 @@ window.__kernelCheck = async () => {
   // The photometric error (SSIM + L1) and the edge-aware smoothness: values and the gradients of both inputs.
   const img2 = tf.randomUniform([B, H + 2, W, 3], 0, 1, 'float32', 5);
   const img3 = tf.randomUniform([B, H + 2, W, 3], 0, 1, 'float32', 6);
-  cases.push(await compare('photometricError, both gradients', (p, q) => photometricError(p as tf.Tensor4D, q as tf.Tensor4D), [img2, img3], [B, H + 2, W, 1]));
+  cases.push(await compare('photometricError, both gradients', (p, q) => photometricError(p as tf.Tensor4D, q as tf.Tensor4D, { gradA: true }), [img2, img3], [B, H + 2, W, 1]));
   const d2 = tf.randomUniform([B, H + 2, W, 1], 0.5, 9, 'float32', 7);
   cases.push(await compare('smoothness, both gradients', (dd, im) => smoothness(dd as DispT, im as ImageT), [d2, img2], []));
   tf.dispose([img2, img3, d2]);

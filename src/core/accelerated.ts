@@ -14,7 +14,7 @@ export interface AcceleratedOps {
   /** A conv layer (pad, conv, bias, activation) as one fused kernel; see src/core/fusedConv.ts. */
   convAct?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: 'lrelu' | 'relu' | 'linear', inputGrad: boolean) => tf.Tensor4D;
   /** The photometric error of src/core/photometric.ts (SSIM and L1, channel mean) with its gradients. */
-  photometricError?: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D;
+  photometricError?: (a: tf.Tensor4D, b: tf.Tensor4D, gradA: boolean) => tf.Tensor4D;
   /**
    * The terms of the edge-aware smoothness of src/core/smoothness.ts as a map whose sum is the loss:
    * d [B, H, W, 1] (already divided by its mean), img [B, H, W, C] -> [B, H, W, 1].

@@ -270,12 +270,15 @@ function photoGrad(g: tf.Tensor4D, a: tf.Tensor4D, b: tf.Tensor4D, wrt: 0 | 1): 
   return run(p, [g, a, b], [{ type: 'int32', data: [wrt] }]);
 }
 
-function photometricErrorWebGPU(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
+function photometricErrorWebGPU(a: tf.Tensor4D, b: tf.Tensor4D, gradA: boolean): tf.Tensor4D {
   return customOp<tf.Tensor4D>(([ai, bi], save) => {
     save([ai, bi]);
     return {
       value: photoForward(ai as tf.Tensor4D, bi as tf.Tensor4D),
-      gradFunc: (dy, [as, bs]) => [0, 1].map((wrt) => photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, wrt as 0 | 1)),
+      gradFunc: (dy, [as, bs]) => [
+        gradA ? photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, 0) : tf.zerosLike(as),
+        photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, 1),
+      ],
     };
   })(a, b);
 }

@@ -11,12 +11,14 @@ import { customOp } from './customGrad';
 export type ConvActivation = 'lrelu' | 'relu' | 'linear';
 
 /** d(loss)/d(pre-activation) from the activation's output `y` (for these activations its sign tells all). */
-function activationGrad(dy: tf.Tensor4D, y: tf.Tensor4D, act: ConvActivation): tf.Tensor4D {
+export type ActivationGrad = (dy: tf.Tensor4D, y: tf.Tensor4D, act: ConvActivation) => tf.Tensor4D;
+
+export const stockActivationGrad: ActivationGrad = (dy, y, act) => {
   if (act === 'linear') return dy;
   if (act === 'relu') return tf.mul(dy, tf.step(y));
   // step(y, a) is 1 where y > 0, else a: two kernels, not three (greater, mul, where)
   return tf.mul(dy, tf.step(y, LRELU_SLOPE));
-}
+};
 
 /**
  * d(loss)/d(filter) of a k x k convolution: xin [B, Hi, Wi, Cin] (the conv's input), dz [B, Ho, Wo, Cout]
@@ -39,13 +41,26 @@ export type InputGrad = (dz: tf.Tensor4D, w: tf.Tensor4D, xinShape: [number, num
 export const stockInputGrad: InputGrad = (dz, w, xinShape, stride, pad) => tf.conv2dTranspose(dz, w, xinShape, stride, pad);
 
 /**
+ * The backward pass's kernels, each optional (the stock ones otherwise). `filterBiasGrad`, where
+ * given, replaces `filterGrad` and the bias sum: both gradients from one pass over the output
+ * gradient (WebGPU, see webgpuKernels.ts).
+ */
+export interface ConvGradKernels {
+  activationGrad?: ActivationGrad;
+  filterGrad?: FilterGrad;
+  filterBiasGrad?: (xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number) => [tf.Tensor4D, tf.Tensor1D];
+  inputGrad?: InputGrad;
+}
+
+/**
  * k x k convolution (odd k) with zero padding (k - 1) / 2 on each side, stride 1 or 2, bias and
  * activation, as in src/model/layers.ts. `inputGrad` false: no gradient for `x` (a layer that
  * reads the image). x [B, H, W, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, H / stride, W / stride, Cout].
- * `filterGrad` and `inputGradFn` compute the filter's and the input's gradients (WebGPU passes its own
- * filter gradient, see webgpuKernels.ts; cpu and wasm plain convolutions, see convGrad.ts).
+ * `kernels` computes the gradients (WebGPU passes its own, see webgpuKernels.ts; cpu and wasm plain
+ * convolutions for the filter and the input, see convGrad.ts).
  */
-export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, filterGrad: FilterGrad = stockFilterGrad, inputGradFn: InputGrad = stockInputGrad): tf.Tensor4D {
+export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, kernels: ConvGradKernels = {}): tf.Tensor4D {
+  const { activationGrad = stockActivationGrad, filterGrad = stockFilterGrad, filterBiasGrad, inputGrad: inputGradFn = stockInputGrad } = kernels;
   const k = w.shape[0];
   const p = (k - 1) / 2;
   // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly.
@@ -62,9 +77,9 @@ export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, str
   };
   const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid', xShape: number[]) => {
     const dz = activationGrad(dy, y, act);
-    const db = tf.sum(dz, [0, 1, 2]);
     // 'same' (stride 1) pads p on each side; 'valid' runs on the input already padded
-    const dw = filterGrad(xin, dz, k, stride, pad === 'same' ? p : 0);
+    const padded = pad === 'same' ? p : 0;
+    const [dw, db] = filterBiasGrad ? filterBiasGrad(xin, dz, k, stride, padded) : [filterGrad(xin, dz, k, stride, padded), tf.sum(dz, [0, 1, 2])];
     if (!inputGrad) return { dw, db };
     let dx = inputGradFn(dz, wi, xin.shape as [number, number, number, number], stride, pad);
     if (xin.shape[1] !== xShape[1]) dx = dx.slice([0, p, p, 0], xShape);

@@ -1,15 +1,16 @@
 // The WGSL kernels (src/core/webgpuKernels.ts) give the values and gradients of the stock-op
-// versions of the correlation, the warp, the photometric error, the smoothness and the conv layer, on the WebGPU backend (SwiftShader here).
+// versions of the correlation, the warp, the photometric error, the smoothness, the disparity upsampling and
+// the conv layer, on the WebGPU backend (SwiftShader here).
 import { expect, test } from '@playwright/test';
 import { collectErrors } from './helpers';
 
-test('WGSL correlation, warp, photometric and smoothness kernels and the fused conv layer match the stock-op versions, with fewer dispatches', async ({ page }) => {
+test('WGSL correlation, warp, photometric, smoothness and upsampling kernels and the fused conv layer match the stock-op versions, with fewer dispatches', async ({ page }) => {
   const errors = collectErrors(page);
   await page.goto('/e2e/pages/kernels.html');
   await page.waitForFunction(() => typeof window.__kernelCheck === 'function');
   const r = await page.evaluate(() => window.__kernelCheck!());
   expect(r.backend, 'tf.getBackend() on the test page').toBe('webgpu');
-  expect(r.cases.length).toBe(15);
+  expect(r.cases.length).toBe(18);
   for (const c of r.cases) {
     expect(c.valueErr, `${c.name}: value`).toBeLessThan(1e-5);
     c.gradErrs.forEach((e, i) => expect(e, `${c.name}: gradient ${i}`).toBeLessThan(1e-4));
@@ -41,7 +42,8 @@ test('a whole stage-1 step dispatches fewer kernels with the WGSL kernels than w
   // With the photometric error and the smoothness as WGSL kernels (session 11: 1,306 -> 742 and
   // 1,456 -> 892 on this step) it is under a third: on a real GPU the step is bound by one core
   // encoding dispatches (BENCHMARKS.md, session 10), so this count is the GPU path's speed. Session 12's
-  // conv backward (dz in one kernel, the bias sum inside the filter gradient's pass): 742 -> 671, 892 -> 821.
+  // conv backward (dz in one kernel, the bias sum inside the filter gradient's pass): 742 -> 671, 892 -> 821;
+  // the disparity upsampling as one kernel a level each way: -> 575, 725.
   expect(r.dispatches.ours).toBeLessThanOrEqual(2747 / 3);
   expect(r.dispatches.stepOurs).toBeLessThanOrEqual(3447 / 3);
 });

@@ -9,6 +9,7 @@ import { correlation1d } from '../../src/core/correlation';
 import { photometricError } from '../../src/core/photometric';
 import { smoothness } from '../../src/core/smoothness';
 import type { DispT, ImageT } from '../../src/core/types';
+import { upsampleDisparity } from '../../src/core/resize';
 import { warpH } from '../../src/core/warp';
 import { conv } from '../../src/model/layers';
 import '../../src/core/webgpuKernels';
@@ -95,6 +96,14 @@ window.__kernelCheck = async () => {
   const d2 = tf.randomUniform([B, H + 2, W, 1], 0.5, 9, 'float32', 7);
   cases.push(await compare('smoothness, both gradients', (dd, im) => smoothness(dd as DispT, im as ImageT), [d2, img2], []));
   tf.dispose([img2, img3, d2]);
+  // Disparity upsampling (bilinear 2x a level, edges replicated, times 2 a level), one and two levels,
+  // on a map with an odd size and on one a pixel high (every tap clamped on that axis).
+  for (const [shape, levels] of [[[B, 3, 5, 1], 1], [[B, 3, 5, 1], 2], [[1, 1, 4, 1], 1]] as [[number, number, number, number], number][]) {
+    const m = tf.randomUniform(shape, 0, 8, 'float32', 12);
+    const f = 2 ** levels;
+    cases.push(await compare(`upsampleDisparity ${shape[1]}x${shape[2]}, ${levels} level(s)`, (x) => upsampleDisparity(x as DispT, levels), [m], [shape[0], shape[1] * f, shape[2] * f, 1]));
+    m.dispose();
+  }
   // Conv layers (src/model/layers.ts conv): fused forward + hand-written backward vs pad, conv, add, activation.
   const x = tf.randomUniform([B, 8, 12, 4], -1, 1, 'float32', 7) as tf.Tensor4D;
   const bias = tf.randomUniform([6], -0.5, 0.5, 'float32', 8) as tf.Tensor1D;

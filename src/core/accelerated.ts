@@ -20,6 +20,11 @@ export interface AcceleratedOps {
    * d [B, H, W, 1] (already divided by its mean), img [B, H, W, C] -> [B, H, W, 1].
    */
   smoothnessMap?: (d: tf.Tensor4D, img: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * Bilinear 2x upsampling of a one-channel map (half-pixel centres, edges replicated, as
+   * upsampleBilinear2x in src/core/resize.ts), times `scale`: [B, h, w, 1] -> [B, 2h, 2w, 1].
+   */
+  upsampleBilinear2x?: (x: tf.Tensor4D, scale: number) => tf.Tensor4D;
   /** One Adam update of one variable: [w', m', v'] (see adamUpdateOps in src/core/adam.ts). */
   adamUpdate?: (w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, k: AdamStep) => [tf.Tensor, tf.Tensor, tf.Tensor];
 }

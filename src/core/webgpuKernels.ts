@@ -271,12 +271,22 @@ function photoGrad(g: tf.Tensor4D, a: tf.Tensor4D, b: tf.Tensor4D, wrt: 0 | 1): 
 }
 
 function photometricErrorWebGPU(a: tf.Tensor4D, b: tf.Tensor4D, gradA: boolean): tf.Tensor4D {
+  if (!gradA) {
+    // `a` is a constant: an op of b alone, so no zero gradient for `a` is made and added up
+    return customOp<tf.Tensor4D>(([bi], save) => {
+      save([a, bi]);
+      return {
+        value: photoForward(a, bi as tf.Tensor4D),
+        gradFunc: (dy, [as, bs]) => photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, 1),
+      };
+    })(b);
+  }
   return customOp<tf.Tensor4D>(([ai, bi], save) => {
     save([ai, bi]);
     return {
       value: photoForward(ai as tf.Tensor4D, bi as tf.Tensor4D),
       gradFunc: (dy, [as, bs]) => [
-        gradA ? photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, 0) : tf.zerosLike(as),
+        photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, 0),
         photoGrad(dy as tf.Tensor4D, as as tf.Tensor4D, bs as tf.Tensor4D, 1),
       ],
     };

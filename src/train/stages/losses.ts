@@ -6,7 +6,7 @@ import { fusedLabelLoss } from '../../core/fusion';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
 import { photometricError } from '../../core/photometric';
-import { stopGradient, withoutGradient } from '../../core/stopGradient';
+import { detach, stopGradient } from '../../core/stopGradient';
 import { smoothness } from '../../core/smoothness';
 import type { DispT, ImageT, MapT } from '../../core/types';
 import { warpH } from '../../core/warp';
@@ -132,9 +132,11 @@ export function stereoPhotoLoss(views: BatchedViews, smoothWeight: number, visib
   scales.forEach(({ disp: d, s, k }, i) => {
     const l = imageAt(left, s);
     const r = imageAt(right, s);
-    // the other view is cut from d inside one gradient-free op: nothing of the mask reaches the backward pass
+    // the mask is computed from d detached from the tape (d's gradient comes through the warp and the
+    // smoothness): nothing of it reaches the backward pass, not even a zero gradient to add
+    const dd = detach(d);
     const m = visibility === 'lr'
-      ? withoutGradient((x) => visibilityMask(x as DispT, otherView(x as DispT, B), s, 'left', tolerancePx), d) as MapT
+      ? visibilityMask(dd, otherView(dd, B), s, 'left', tolerancePx)
       : (tf.onesLike(d) as MapT);
     photo = tf.add(photo, maskedMeanPerView(photometricError(l, warpH(r, d, -1)), m, B));
     // smoothness() averages over the batch: times 2 gives the sum of the two views' terms

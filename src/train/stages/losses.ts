@@ -6,7 +6,7 @@ import { fusedLabelLoss } from '../../core/fusion';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
 import { photometricError } from '../../core/photometric';
-import { detach, stopGradient } from '../../core/stopGradient';
+import { detach } from '../../core/stopGradient';
 import { smoothness } from '../../core/smoothness';
 import type { DispT, ImageT, MapT } from '../../core/types';
 import { warpH } from '../../core/warp';
@@ -99,13 +99,19 @@ export function stereoBothViews(net: StereoNet, leftImg: ImageT, rightImg: Image
 
 /**
  * Sum over the two views of each view's masked mean, sum(M * err) / sum(M), for maps in the
- * batched frame (first B items: left view; last B: right view). The mask carries no gradient.
+ * batched frame (first B items: left view; last B: right view). The mask carries no gradient (it is
+ * detached: not even a zero one).
+ * Computed as sum(err * w) with w = M / (its view's sum(M) + eps): w is made from the mask alone,
+ * off the tape, so the backward pass is one product instead of the quotient's gradients (on
+ * WebGPU each is a dispatch, and these are on tiny tensors).
  */
 export function maskedMeanPerView(err: MapT, mask: MapT, B: number, eps = 1e-7): tf.Scalar {
   return tf.tidy(() => {
-    const m = stopGradient(mask);
-    const perView = (x: tf.Tensor) => tf.sum(tf.reshape(tf.sum(x, [1, 2, 3]), [2, B]), 1);
-    return tf.sum(tf.div(perView(tf.mul(err, m)), tf.add(perView(m), eps))) as tf.Scalar;
+    const m = detach(mask);
+    const [, H, W, C] = m.shape;
+    const perView = tf.sum(tf.reshape(m, [2, B * H * W * C]), 1, true); // [2, 1]
+    const w = tf.reshape(tf.div(tf.reshape(m, [2, B * H * W * C]), tf.add(perView, eps)), m.shape);
+    return tf.sum(tf.mul(err, w)) as tf.Scalar;
   });
 }
 

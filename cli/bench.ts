@@ -5,12 +5,17 @@
  *
  *   npm run bench -- [--backends wasm,webgpu,cpu] [--sizes 256x128,512x256] [--preset default]
  *                    [--steps 10] [--warmup 2] [--json <file>] [--baseline <git ref>] [--threads N]
+ *                    [--stages stereo,distill,fuse] [--tf-flags KEY=VALUE,...]
  *
  * Multiply-adds per step are counted from the shapes of every convolution kernel of one profiled
  * step (forward and both gradients), so the achieved rate of the convolutions is visible.
  * `--baseline <ref>` first runs the same benchmark on that commit (a git worktree in the temp
  * folder sharing this node_modules), then this one, and prints both side by side: a
  * before/after on the same machine in the same run.
+ *
+ * `--tf-flags` sets tfjs environment flags before the run (e.g. the WebGPU backend's
+ * WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64 or WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false), so that a GPU
+ * session can compare them (scripts/gpu/run.sh, GPU_FLAG_SWEEP).
  *
  * wasm threads: the app's rule for a run at the first size (src/train/wasmThreads.ts), or
  * --threads N. The browser path is `npm run bench:browser` (cli/bench-browser.ts).
@@ -185,15 +190,20 @@ async function main(): Promise<void> {
   const preset = (flags.get('preset') ?? 'default') as PresetName;
   const steps = Number(flags.get('steps') ?? 10);
   const warmup = Number(flags.get('warmup') ?? 2);
+  const stages = (flags.get('stages') ?? STAGE_NAMES.join(',')).split(',') as StageName[];
+  const unknownStage = stages.find((st) => !STAGE_NAMES.includes(st));
+  if (unknownStage) throw new Error(`--stages: "${unknownStage}" is not a stage (${STAGE_NAMES.join(', ')})`);
+  const tfFlags = parseTfFlags(flags.get('tf-flags'));
   const rows: Row[] = [];
   const inference: Record<string, { stereoMs: number; singleMs: number }> = {};
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  console.log(`machine: ${machine}; tfjs ${tf.version.tfjs}; preset ${preset}; batch 2; median of ${steps} steps after ${warmup} warm-up`);
+  console.log(`machine: ${machine}; tfjs ${tf.version.tfjs}; preset ${preset}; batch 2; median of ${steps} steps after ${warmup} warm-up${Object.keys(tfFlags).length ? `; tfjs flags ${JSON.stringify(tfFlags)}` : ''}`);
   const adapters: Record<string, NodeAdapterInfo> = {};
   let wasmThreads: number | undefined;
   for (const backend of backends) {
     // wasm threads: the app's rule for a run at the first size (fixed once the module starts), or --threads
     await useNodeBackend(backend, { threads: threadsFlag(flags), step: { preset, width: sizes[0][0], height: sizes[0][1], batch: 2 } });
+    for (const [k, v] of Object.entries(tfFlags)) tf.env().set(k, v);
     const threads = nodeWasmThreads();
     if (backend === 'wasm' && threads) {
       wasmThreads = threads.threads;
@@ -205,7 +215,7 @@ async function main(): Promise<void> {
       console.log(describeAdapter(adapter));
     }
     for (const size of sizes) {
-      for (const stage of STAGE_NAMES) {
+      for (const stage of stages) {
         let r: Omit<Row, 'backend' | 'size' | 'stage'>;
         try {
           r = await benchStage(stage, size, preset, steps, warmup, 60_000);
@@ -237,7 +247,23 @@ async function main(): Promise<void> {
     }
   }
   const json = flags.get('json');
-  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, adapters, wasmThreads, preset, rows, inference, baseline: baseline && { ref: baselineRef, ...baseline } }, null, 1));
+  if (json) await writeFile(json, JSON.stringify({ date: new Date().toISOString(), machine, tfjs: tf.version.tfjs, tfFlags, adapters, wasmThreads, preset, rows, inference, baseline: baseline && { ref: baselineRef, ...baseline } }, null, 1));
+}
+
+/** "KEY=VALUE,..." -> flags, the values as numbers or booleans where they read as one. */
+function parseTfFlags(text: string | undefined): Record<string, number | boolean | string> {
+  const out: Record<string, number | boolean | string> = {};
+  for (const part of (text ?? '').split(',').filter((x) => x.trim())) {
+    const [k, v] = part.split('=');
+    if (!k || v === undefined) throw new Error(`--tf-flags: expected KEY=VALUE, got "${part}"`);
+    try {
+      tf.env().get(k); // throws for a flag tfjs does not know
+    } catch {
+      throw new Error(`--tf-flags: tfjs has no flag ${k} (the WebGPU ones are named WEBGPU_...)`);
+    }
+    out[k] = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v;
+  }
+  return out;
 }
 
 /** argv without the named --flags and their values. */

@@ -19,6 +19,10 @@
 #   GPU_SPLIT        shares of the training time per stage when sized from the bench
 #   GPU_BENCH_ARGS   extra bench options; GPU_TRAIN_ARGS extra train options (a quick local test:
 #                    "--preset tiny --steps 1 --warmup 1 --no-inference" and "--preset tiny")
+#   GPU_FLAG_SWEEP   space-separated tfjs flag sets (each KEY=VALUE,... as bench's --tf-flags): after
+#                    the bench, stage 1 is timed once per set at GPU_SWEEP_SIZES (default
+#                    256x128,1216x256), into bench-flags-<n>.json, e.g.
+#                    "WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64 WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false"
 #   GPU_LOCAL_TEST=1 run here (no loader unpacking into /, no GPU check)
 set -u
 START=$(date +%s)
@@ -75,6 +79,14 @@ if [ -f .gpu/bench-base.mjs ]; then
   timeout $(($(left) / 3)) $NODE .gpu/bench-base.mjs --backends webgpu --sizes "${GPU_BASELINE_SIZES:-256x128}" --steps 10 --warmup 2 --no-inference ${GPU_BENCH_ARGS:-} --json "$OUT/bench-base.json"
   echo "baseline bench exit $?"
 fi
+
+n=0
+for set in ${GPU_FLAG_SWEEP:-}; do
+  n=$((n + 1))
+  echo "=== stage 1 with tfjs flags $set ($(left) s left)"
+  timeout $(($(left) / 4)) $NODE .gpu/bench.mjs --backends webgpu --sizes "${GPU_SWEEP_SIZES:-256x128,1216x256}" --stages stereo --steps 10 --warmup 2 --no-inference ${GPU_BENCH_ARGS:-} --tf-flags "$set" --json "$OUT/bench-flags-$n.json"
+  echo "flags bench exit $?"
+done
 
 scenes=(${GPU_SCENE:-kitti2015_000000})
 [ "${scenes[0]}" = none ] && exit 0

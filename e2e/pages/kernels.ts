@@ -89,12 +89,13 @@ window.__kernelCheck = async () => {
     cases.push(await compare(`warpH sign ${sign}, disparity gradient`, (dd) => warpH(img as tf.Tensor4D, dd as DispT, sign), [d], [B, H, W, 3]));
     cases.push(await compare(`warpH sign ${sign}, image and disparity gradients`, (im, dd) => warpH(im as tf.Tensor4D, dd as DispT, sign, { imageGrad: true }), [img, d], [B, H, W, 3]));
   }
-  // The photometric error (SSIM + L1) and the edge-aware smoothness: values and the gradients of both inputs.
+  // The photometric error (SSIM + L1): values and the gradients of both inputs; the edge-aware smoothness
+  // (its image is a constant): value and the disparity's gradient, with disparities of different means per item.
   const img2 = tf.randomUniform([B, H + 2, W, 3], 0, 1, 'float32', 5);
   const img3 = tf.randomUniform([B, H + 2, W, 3], 0, 1, 'float32', 6);
   cases.push(await compare('photometricError, both gradients', (p, q) => photometricError(p as tf.Tensor4D, q as tf.Tensor4D, { gradA: true }), [img2, img3], [B, H + 2, W, 1]));
   const d2 = tf.randomUniform([B, H + 2, W, 1], 0.5, 9, 'float32', 7);
-  cases.push(await compare('smoothness, both gradients', (dd, im) => smoothness(dd as DispT, im as ImageT), [d2, img2], []));
+  cases.push(await compare('smoothness, disparity gradient', (dd) => smoothness(dd as DispT, img2 as ImageT), [d2], []));
   tf.dispose([img2, img3, d2]);
   // Disparity upsampling (bilinear 2x a level, edges replicated, times 2 a level), one and two levels,
   // on a map with an odd size and on one a pixel high (every tap clamped on that axis).

@@ -16,10 +16,10 @@ export interface AcceleratedOps {
   /** The photometric error of src/core/photometric.ts (SSIM and L1, channel mean) with its gradients. */
   photometricError?: (a: tf.Tensor4D, b: tf.Tensor4D, gradA: boolean) => tf.Tensor4D;
   /**
-   * The terms of the edge-aware smoothness of src/core/smoothness.ts as a map whose sum is the loss:
-   * d [B, H, W, 1] (already divided by its mean), img [B, H, W, C] -> [B, H, W, 1].
+   * The edge-aware smoothness of src/core/smoothness.ts, its mean normalisation included, as a map
+   * whose sum is the loss: dispPx [B, H, W, 1], img [B, H, W, C] (a constant) -> [B, H, W, 1].
    */
-  smoothnessMap?: (d: tf.Tensor4D, img: tf.Tensor4D) => tf.Tensor4D;
+  smoothnessMap?: (dispPx: tf.Tensor4D, img: tf.Tensor4D) => tf.Tensor4D;
   /**
    * Bilinear 2x upsampling of a one-channel map (half-pixel centres, edges replicated, as
    * upsampleBilinear2x in src/core/resize.ts), times `scale`: [B, h, w, 1] -> [B, 2h, 2w, 1].

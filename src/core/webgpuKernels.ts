@@ -293,9 +293,9 @@ function photometricErrorWebGPU(a: tf.Tensor4D, b: tf.Tensor4D, gradA: boolean):
   })(a, b);
 }
 
-// ---- smoothness: sum of the map = mean |gx(d)| exp(-mean_c |gx(I)|) + the same along y -------------
-// (src/core/smoothness.ts; d already divided by its mean). The term of the edge between pixel
-// (y, x) and its right (lower) neighbour is stored at (y, x). Stock ops: ~45 dispatches with gradients.
+// ---- smoothness: sum of the map = mean |gx(dn)| exp(-mean_c |gx(I)|) + the same along y -------------
+// (src/core/smoothness.ts), dn = d / (mean(d) + 1e-7) per image. The term of the edge between pixel
+// (y, x) and its right (lower) neighbour is stored at (y, x). Stock ops: ~18 dispatches with gradients.
 
 /**
  * WGSL: for the edge from (y, x) to (y2, x2) of item n, (d(y, x) - d(y2, x2), exp(-mean_c |I(y, x) - I(y2, x2)|));
@@ -322,7 +322,9 @@ const SMOOTH_DIMS = `
   let W = uniforms.dShape[2];
   // the two means' counts: B H (W - 1) horizontal edges, B (H - 1) W vertical ones
   let nx = f32(B * H * (W - 1));
-  let ny = f32(B * (H - 1) * W);`;
+  let ny = f32(B * (H - 1) * W);
+  // the normalisation: 1 / (the item's mean disparity + 1e-7)
+  let inv = 1.0 / (mu[n] + 1e-7);`;
 
 /** A program with SMOOTH_FNS before its main function. */
 function smoothProgram(key: string, inputs: string[], outputShape: number[], body: string): WebGPUProgram {
@@ -330,67 +332,41 @@ function smoothProgram(key: string, inputs: string[], outputShape: number[], bod
   return { ...p, getUserCode: () => `${SMOOTH_FNS}\n${p.getUserCode()}` };
 }
 
-function smoothForward(d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  return run(smoothProgram('rd_smooth_fwd', ['d', 'img'], d.shape, `${SMOOTH_DIMS}
+function smoothForward(d: tf.Tensor4D, img: tf.Tensor4D, mu: tf.Tensor): tf.Tensor4D {
+  return run(smoothProgram('rd_smooth_fwd', ['d', 'img', 'mu'], d.shape, `${SMOOTH_DIMS}
     var s = 0.0;
-    if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += abs(e.x) * e.y / nx; }
-    if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += abs(e.x) * e.y / ny; }
-    setOutputAtIndex(index, s);`), [d, img], []);
-}
-
-/** d/d d(y, x): the (up to four) edges that touch the pixel, each through its stored term's g. */
-function smoothGradD(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  return run(smoothProgram('rd_smooth_gd', ['g', 'd', 'img'], d.shape, `${SMOOTH_DIMS}
-    let gi = getIndexFromCoords4D(vec4<i32>(n, y, x, 0), uniforms.gShape);
-    var s = 0.0;
-    if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += g[gi] * rdSgn(e.x) * e.y / nx; }
-    if (x > 0) { let e = rdEdge(n, y, x - 1, y, x); s -= g[gi - 1] * rdSgn(e.x) * e.y / nx; }
-    if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += g[gi] * rdSgn(e.x) * e.y / ny; }
-    if (y > 0) { let e = rdEdge(n, y - 1, x, y, x); s -= g[gi - W] * rdSgn(e.x) * e.y / ny; }
-    setOutputAtIndex(index, s);`), [g, d, img], []);
+    if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += abs(e.x * inv) * e.y / nx; }
+    if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += abs(e.x * inv) * e.y / ny; }
+    setOutputAtIndex(index, s);`), [d, img, mu], []);
 }
 
 /**
- * d/d img(y, x, c): each touching edge's term |dd| w / count, with w = exp(-mean_c |I - I2|), moves
- * by -w |dd| / (C count) * sign(I - I2) (+ for the edge's first pixel, - for its second).
+ * d/d d(y, x). Through dn directly: the (up to four) edges that touch the pixel, each through its
+ * stored term's g, times inv. Through the mean: the map is of degree 1 in dn, so
+ * sum_j dn_j d(sum g m)/d dn_j = r = sum_p g_p m_p (the item's), and that path adds -r inv / (H W).
  */
-function smoothGradImg(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  return run(smoothProgram('rd_smooth_gi', ['g', 'd', 'img'], img.shape, `${SMOOTH_DIMS}
-    let c = coords[3];
-    let C = f32(uniforms.imgShape[3]);
+function smoothGradD(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D, mu: tf.Tensor, r: tf.Tensor): tf.Tensor4D {
+  return run(smoothProgram('rd_smooth_gd', ['g', 'd', 'img', 'mu', 'r'], d.shape, `${SMOOTH_DIMS}
     let gi = getIndexFromCoords4D(vec4<i32>(n, y, x, 0), uniforms.gShape);
-    let v = img[index];
     var s = 0.0;
-    if (x < W - 1) {
-      let e = rdEdge(n, y, x, y, x + 1);
-      s -= g[gi] * abs(e.x) * e.y / (C * nx) * rdSgn(v - img[getIndexFromCoords4D(vec4<i32>(n, y, x + 1, c), uniforms.imgShape)]);
-    }
-    if (x > 0) {
-      let e = rdEdge(n, y, x - 1, y, x);
-      s += g[gi - 1] * abs(e.x) * e.y / (C * nx) * rdSgn(img[getIndexFromCoords4D(vec4<i32>(n, y, x - 1, c), uniforms.imgShape)] - v);
-    }
-    if (y < H - 1) {
-      let e = rdEdge(n, y, x, y + 1, x);
-      s -= g[gi] * abs(e.x) * e.y / (C * ny) * rdSgn(v - img[getIndexFromCoords4D(vec4<i32>(n, y + 1, x, c), uniforms.imgShape)]);
-    }
-    if (y > 0) {
-      let e = rdEdge(n, y - 1, x, y, x);
-      s += g[gi - W] * abs(e.x) * e.y / (C * ny) * rdSgn(img[getIndexFromCoords4D(vec4<i32>(n, y - 1, x, c), uniforms.imgShape)] - v);
-    }
-    setOutputAtIndex(index, s);`), [g, d, img], []);
+    if (x < W - 1) { let e = rdEdge(n, y, x, y, x + 1); s += g[gi] * rdSgn(e.x * inv) * e.y / nx; }
+    if (x > 0) { let e = rdEdge(n, y, x - 1, y, x); s -= g[gi - 1] * rdSgn(e.x * inv) * e.y / nx; }
+    if (y < H - 1) { let e = rdEdge(n, y, x, y + 1, x); s += g[gi] * rdSgn(e.x * inv) * e.y / ny; }
+    if (y > 0) { let e = rdEdge(n, y - 1, x, y, x); s -= g[gi - W] * rdSgn(e.x * inv) * e.y / ny; }
+    setOutputAtIndex(index, inv * (s - r[n] / f32(H * W)));`), [g, d, img, mu, r], []);
 }
 
-function smoothnessMapWebGPU(d: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  return customOp<tf.Tensor4D>(([di, ii], save) => {
-    save([di, ii]);
+function smoothnessMapWebGPU(dispPx: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
+  // the image is a constant: an op of the disparity alone
+  return customOp<tf.Tensor4D>(([di], save) => {
+    const mu = tf.mean(di, [1, 2, 3]);
+    const value = smoothForward(di as tf.Tensor4D, img, mu);
+    save([di, mu, value]);
     return {
-      value: smoothForward(di as tf.Tensor4D, ii as tf.Tensor4D),
-      gradFunc: (dy, [ds, is]) => [
-        smoothGradD(dy as tf.Tensor4D, ds as tf.Tensor4D, is as tf.Tensor4D),
-        smoothGradImg(dy as tf.Tensor4D, ds as tf.Tensor4D, is as tf.Tensor4D),
-      ],
+      value,
+      gradFunc: (dy, [ds, mus, m]) => smoothGradD(dy as tf.Tensor4D, ds as tf.Tensor4D, img, mus, tf.sum(tf.mul(dy, m), [1, 2, 3])),
     };
-  })(d, img);
+  })(dispPx);
 }
 
 // ---- bilinear 2x upsampling of a one-channel map, edges replicated, times a scale ---------------

@@ -30,6 +30,7 @@ export function runCli(name: string, main: () => Promise<void>): void {
     () => exitWhenFlushed(0),
     (e: unknown) => {
       console.error(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.RD_STACK) console.error(e);
       process.exit(1);
     },
   );

@@ -357,14 +357,15 @@ function smoothGradD(g: tf.Tensor4D, d: tf.Tensor4D, img: tf.Tensor4D, mu: tf.Te
 }
 
 function smoothnessMapWebGPU(dispPx: tf.Tensor4D, img: tf.Tensor4D): tf.Tensor4D {
-  // the image is a constant: an op of the disparity alone
+  // the image is a constant: an op of the disparity alone (the image is saved, not only closed over:
+  // a loss may dispose it, e.g. at the end of a tidy, before the backward pass runs)
   return customOp<tf.Tensor4D>(([di], save) => {
     const mu = tf.mean(di, [1, 2, 3]);
     const value = smoothForward(di as tf.Tensor4D, img, mu);
-    save([di, mu, value]);
+    save([di, mu, value, img]);
     return {
       value,
-      gradFunc: (dy, [ds, mus, m]) => smoothGradD(dy as tf.Tensor4D, ds as tf.Tensor4D, img, mus, tf.sum(tf.mul(dy, m), [1, 2, 3])),
+      gradFunc: (dy, [ds, mus, m, is]) => smoothGradD(dy as tf.Tensor4D, ds as tf.Tensor4D, is as tf.Tensor4D, mus, tf.sum(tf.mul(dy, m), [1, 2, 3])),
     };
   })(dispPx);
 }

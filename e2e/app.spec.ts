@@ -216,7 +216,9 @@ test('WebGPU: add tsukuba with its GT, train all three stages, inspect every pan
     mkdirSync(path.resolve(here, '../docs'), { recursive: true });
     await page.screenshot({ path: path.resolve(here, '../docs/screenshot-training.png') });
   }
-  await expect(page.getByRole('status')).toHaveText('Training finished: stage 1, stage 2, stage 3 done.', { timeout: 540_000 });
+  // wait for the run to end either way, so that a failed run fails the test at once with its message
+  await expect(page.getByRole('status')).toHaveText(/^Training (finished|failed)/, { timeout: 540_000 });
+  await expect(page.getByRole('status')).toHaveText('Training finished: stage 1, stage 2, stage 3 done.', { timeout: 1 });
   const log = await page.evaluate(() => (window as unknown as { __statusLog: string[] }).__statusLog);
   for (const n of [1, 2, 3]) expect(log.some((t) => t.startsWith(`Stage ${n} of 3`)), `status showed stage ${n}: ${log.join(' | ')}`).toBe(true);
   expect(log).toContain('Stage 2 of 3: SingleNet (occlusion-aware distillation) — step 2 / 2');

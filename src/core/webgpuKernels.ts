@@ -1,8 +1,9 @@
-// WGSL kernels for the two ops of this project that stock tfjs has no single kernel for: the
-// 1-D correlation and the horizontal warp, forward and backward. With stock ops each is a chain
-// of slices, gathers and products (dozens of dispatches per call, and the warp's image gradient
-// is a scatter); here each direction is one dispatch. Registered for the 'webgpu' backend through
-// src/core/accelerated.ts; the stock-op versions stay the reference and run on every other
+// WGSL kernels for WebGPU, each with its gradient: the 1-D correlation and the horizontal warp
+// (stock tfjs has no single kernel for them: chains of slices, gathers and a scatter), the
+// photometric error, the edge-aware smoothness, the disparity upsampling, the conv layer's backward
+// pass and Adam. On a real GPU the step is bound by encoding dispatches (BENCHMARKS.md, session 10),
+// so each replaces a chain of stock kernels by one or a few. Registered for the 'webgpu' backend
+// through src/core/accelerated.ts; the stock-op versions stay the reference and run on every other
 // backend (e2e/kernels.spec.ts compares values and gradients of both on random inputs).
 import * as tf from '@tensorflow/tfjs';
 import { webgpu_util, type WebGPUBackend, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';

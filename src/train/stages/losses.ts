@@ -109,8 +109,8 @@ export function maskedMeanPerView(err: MapT, mask: MapT, B: number, eps = 1e-7):
   return tf.tidy(() => {
     const m = detach(mask);
     const [, H, W, C] = m.shape;
-    const perView = tf.sum(tf.reshape(m, [2, B * H * W * C]), 1, true); // [2, 1]
-    const w = tf.reshape(tf.div(tf.reshape(m, [2, B * H * W * C]), tf.add(perView, eps)), m.shape);
+    const byView = tf.reshape(m, [2, B * H * W * C]);
+    const w = tf.reshape(tf.div(byView, tf.add(tf.sum(byView, 1, true), eps)), m.shape);
     return tf.sum(tf.mul(err, w)) as tf.Scalar;
   });
 }

@@ -49,6 +49,10 @@ test('a whole stage-1 step dispatches fewer kernels with the WGSL kernels than w
   // normalisation inside its kernels: -> 459, 609.
   expect(r.dispatches.ours).toBeLessThanOrEqual(2747 / 3);
   expect(r.dispatches.stepOurs).toBeLessThanOrEqual(3447 / 3);
+  // Those changes left it under a fifth (459 and 609 against 549 and 689): a change that gives some of
+  // it back fails here.
+  expect(r.dispatches.ours).toBeLessThanOrEqual(2747 / 5);
+  expect(r.dispatches.stepOurs).toBeLessThanOrEqual(3447 / 5);
 });
 
 test('Adam\'s WGSL update equals the stock-op update, in three dispatches a variable', async ({ page }) => {

@@ -62,6 +62,12 @@ export interface TrainSettings {
   lrToleranceStart: number;
   /** Weight of the stage-1 photometric loss kept during stage 3. */
   fusePhotoWeight: number;
+  /**
+   * Weight of the census distance added to the photometric error of every photometric loss (0: METHOD.md's
+   * SSIM + L1 alone). It compares the order of neighbouring grey levels, so it holds where the views
+   * differ in exposure or the texture is dark and faint.
+   */
+  censusWeight: number;
   /** How SingleNet learns: distilled on visible pixels (the method), on all pixels, or photometric only. */
   distillMode: DistillMode;
   /** Photometric jitter strength (brightness, contrast, colour), 0 = off. */
@@ -101,6 +107,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'lrToleranceStart', label: 'Stage-1 starting tolerance (px)', kind: 'float', default: 0.5, min: 0.05, max: 20, group: 'loss', help: 'Stage 1 only: the occlusion tolerance when the mask starts (after its warm-up); it shrinks geometrically to the occlusion tolerance by the end of stage 1. Equal to it: constant.' },
   { key: 'lrTolerance', label: 'Occlusion tolerance (px)', kind: 'float', default: 0.5, min: 0.05, max: 10, group: 'loss', help: 'A pixel counts as seen by both views when its left and right disparities agree within this many pixels (scaled at coarser levels).' },
   { key: 'fusePhotoWeight', label: 'Stage 3 photometric weight', kind: 'float', default: 0.1, min: 0, max: 10, group: 'loss', help: 'How much of the stage-1 loss is kept while fine-tuning on the fused map.' },
+  { key: 'censusWeight', label: 'Census weight', kind: 'float', default: 0, min: 0, max: 10, group: 'loss', help: 'Weight of a census term added to the photometric error (0: the method\'s SSIM + L1 alone). It compares which neighbouring pixels are brighter, not their levels, so it holds where the two cameras differ in exposure or the texture is dark.' },
   { key: 'distillMode', label: 'SingleNet supervision', kind: 'enum', default: 'occlusion', options: ['occlusion', 'none', 'photometric'], group: 'loss', help: 'occlusion: distil on pixels both views see (the method); none: distil on every pixel; photometric: no teacher (for comparison).' },
   { key: 'jitter', label: 'Colour jitter', kind: 'float', default: 0.1, min: 0, max: 0.5, group: 'data', help: 'Strength of random brightness, contrast and colour changes applied to both views alike.' },
   { key: 'flip', label: 'Random flip', kind: 'bool', default: true, group: 'data', help: 'Flip crops left-right and swap the views, which doubles the data.' },

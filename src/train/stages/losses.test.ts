@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
-import { maskedMean, photometricError } from '../../core/photometric';
+import { maskedMean } from '../../core/photometric';
 import { smoothness } from '../../core/smoothness';
 import type { ImageT, MapT } from '../../core/types';
 import { warpH } from '../../core/warp';
 import { relError } from '../../testing/gradcheck';
 import { layeredScene } from '../../testing/scenes';
 import { buildStereoNet, stereoNetConfig } from '../../model';
-import { imageAt, nativeScales, stereoBothViews, stereoLoss } from './losses';
+import { dataError, imageAt, nativeScales, stereoBothViews, stereoLoss } from './losses';
 import type { StereoNet } from '../../model/stereoNet';
 
 beforeAll(async () => {
@@ -21,7 +21,7 @@ beforeAll(async () => {
  * (dL, dR), the right view's with (dR, dL) looking at x + dR. stereoLoss computes the right view's
  * terms on the mirrored images instead (one batched pass); both must agree.
  */
-function perViewLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all', tol?: number) {
+function perViewLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all', tol?: number, census = 0) {
   const { dL, dR } = stereoBothViews(net, leftImg, rightImg);
   const W = leftImg.shape[2];
   let photo = tf.scalar(0);
@@ -33,7 +33,7 @@ function perViewLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWe
     const r = imageAt(rightImg, s);
     const mL = visibility === 'lr' ? visibilityMask(dl, dr, s, 'left', tol) : (tf.onesLike(dl) as MapT);
     const mR = visibility === 'lr' ? visibilityMask(dr, dl, s, 'right', tol) : (tf.onesLike(dr) as MapT);
-    photo = tf.add(photo, tf.add(maskedMean(photometricError(l, warpH(r, dl, -1)), mL), maskedMean(photometricError(r, warpH(l, dr, 1)), mR)));
+    photo = tf.add(photo, tf.add(maskedMean(dataError(l, warpH(r, dl, -1), census), mL), maskedMean(dataError(r, warpH(l, dr, 1), census), mR)));
     smooth = tf.add(smooth, tf.mul(tf.add(smoothness(dl, l), smoothness(dr, r)), smoothWeight / 2 ** k));
     if (i === 0) visible = tf.mean(mL) as tf.Scalar;
   });
@@ -56,8 +56,8 @@ describe('stage-1 loss in the batched (mirrored) frame', () => {
     return n;
   };
 
-  for (const [visibility, tol] of [['lr', 0.5], ['lr', 3], ['all', undefined]] as const) {
-    it(`equals the per-view formulas, value and every gradient (${visibility}${tol ? `, tolerance ${tol} px` : ''})`, async () => {
+  for (const [visibility, tol, census] of [['lr', 0.5, 0], ['lr', 3, 0], ['all', undefined, 0], ['lr', 3, 0.5]] as const) {
+    it(`equals the per-view formulas, value and every gradient (${visibility}${tol ? `, tolerance ${tol} px` : ''}${census ? `, census weight ${census}` : ''})`, async () => {
       const s = scene();
       const n = net();
       const vars = n.params.list();
@@ -73,9 +73,14 @@ describe('stage-1 loss in the batched (mirrored) frame', () => {
         return out;
       };
       const before = tf.memory().numTensors;
-      const batched = run(() => stereoLoss(n, s.l, s.r, 1e-3, visibility, tol));
+      const batched = run(() => stereoLoss(n, s.l, s.r, 1e-3, visibility, tol, census));
       expect(tf.memory().numTensors).toBe(before); // nothing left behind
-      const ref = run(() => perViewLoss(n, s.l, s.r, 1e-3, visibility, tol));
+      const ref = run(() => perViewLoss(n, s.l, s.r, 1e-3, visibility, tol, census));
+      if (census > 0) {
+        // the census term is there: the loss without it is smaller
+        const without = run(() => stereoLoss(n, s.l, s.r, 1e-3, visibility, tol, 0));
+        expect(batched.parts.photo).toBeGreaterThan(without.parts.photo + 1e-3);
+      }
       if (visibility === 'lr') {
         // the mask must be neither empty nor full, or the masked means would not be tested
         expect(ref.parts.visible).toBeGreaterThan(0.01);

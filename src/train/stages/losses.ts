@@ -5,6 +5,7 @@ import { distillLoss } from '../../core/distill';
 import { fusedLabelLoss } from '../../core/fusion';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
+import { censusError } from '../../core/census';
 import { photometricError } from '../../core/photometric';
 import { detach } from '../../core/stopGradient';
 import { smoothness } from '../../core/smoothness';
@@ -12,6 +13,16 @@ import type { DispT, ImageT, MapT } from '../../core/types';
 import { warpH } from '../../core/warp';
 import type { StereoNet } from '../../model/stereoNet';
 import type { SingleNet } from '../../model/singleNet';
+
+/**
+ * The per-pixel data term of the photometric losses: METHOD.md's rho (0.85 SSIM + 0.15 L1), plus
+ * `censusWeight` times the census distance (src/core/census.ts) when that is above 0. `a` is the
+ * image the error is measured from (no gradient), `b` the other view warped onto it.
+ */
+export function dataError(a: ImageT, b: ImageT, censusWeight = 0): MapT {
+  if (!(censusWeight > 0)) return photometricError(a, b);
+  return tf.tidy(() => tf.add(photometricError(a, b), tf.mul(censusError(a, b), censusWeight)) as MapT);
+}
 
 export interface LossParts {
   total: tf.Scalar;
@@ -121,15 +132,15 @@ export function maskedMeanPerView(err: MapT, mask: MapT, B: number, eps = 1e-7):
  * `visibility` picks M: 'lr' (left-right consistency with tolerance 0.5 * s and the out-of-view
  * term: the method) or 'all' (every pixel; the warm-up).
  */
-export function stereoLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number): LossParts {
-  return stereoPhotoLoss(stereoBatched(net, leftImg, rightImg), smoothWeight, visibility, tolerancePx);
+export function stereoLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number, censusWeight = 0): LossParts {
+  return stereoPhotoLoss(stereoBatched(net, leftImg, rightImg), smoothWeight, visibility, tolerancePx, censusWeight);
 }
 
 /**
  * The stage-1 loss of disparities already predicted (see stereoLoss), computed in the batched
  * frame: each view's right-view terms are its mirror image's left-view terms.
  */
-export function stereoPhotoLoss(views: BatchedViews, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number): LossParts {
+export function stereoPhotoLoss(views: BatchedViews, smoothWeight: number, visibility: 'lr' | 'all' = 'lr', tolerancePx?: number, censusWeight = 0): LossParts {
   const { left, right, B } = views;
   const scales = nativeScales(views.d, left.shape[2]);
   let photo = tf.scalar(0);
@@ -144,7 +155,7 @@ export function stereoPhotoLoss(views: BatchedViews, smoothWeight: number, visib
     const m = visibility === 'lr'
       ? visibilityMask(dd, otherView(dd, B), s, 'left', tolerancePx)
       : (tf.onesLike(d) as MapT);
-    photo = tf.add(photo, maskedMeanPerView(photometricError(l, warpH(r, d, -1)), m, B));
+    photo = tf.add(photo, maskedMeanPerView(dataError(l, warpH(r, d, -1), censusWeight), m, B));
     // smoothness() averages over the batch: times 2 gives the sum of the two views' terms
     smooth = tf.add(smooth, tf.mul(smoothness(d, l), (2 * smoothWeight) / 2 ** k));
     if (i === 0) visible = tf.mean(leftHalf(m, B)) as tf.Scalar;
@@ -160,7 +171,7 @@ export function stereoPhotoLoss(views: BatchedViews, smoothWeight: number, visib
  * method) or on all pixels ('none'), or by the photometric loss alone ('photometric', no
  * teacher: an ablation), plus smoothness.
  */
-export function singleLoss(net: SingleNet, leftImg: ImageT, rightImg: ImageT, t: { dL: DispT; M: MapT } | null, mode: 'occlusion' | 'none' | 'photometric', smoothWeight: number): LossParts {
+export function singleLoss(net: SingleNet, leftImg: ImageT, rightImg: ImageT, t: { dL: DispT; M: MapT } | null, mode: 'occlusion' | 'none' | 'photometric', smoothWeight: number, censusWeight = 0): LossParts {
   const scales = nativeScales(net.forward(leftImg), leftImg.shape[2]);
   let data = tf.scalar(0);
   let smooth = tf.scalar(0);
@@ -168,7 +179,7 @@ export function singleLoss(net: SingleNet, leftImg: ImageT, rightImg: ImageT, t:
     const l = imageAt(leftImg, s);
     if (mode === 'photometric') {
       const r = imageAt(rightImg, s);
-      data = tf.add(data, tf.mean(photometricError(l, warpH(r, disp, -1))));
+      data = tf.add(data, tf.mean(dataError(l, warpH(r, disp, -1), censusWeight)));
     } else {
       if (!t) throw new Error(`singleLoss: mode "${mode}" needs a teacher`);
       // the teacher's label and mask brought to this scale (disparity scales with width)
@@ -187,7 +198,7 @@ export function singleLoss(net: SingleNet, leftImg: ImageT, rightImg: ImageT, t:
  * Stage 3: StereoNet at every scale against the fused pseudo-label (mean |d - dFused|), plus
  * `photoWeight` times the stage-1 loss.
  */
-export function fuseLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, dFused: DispT, photoWeight: number, smoothWeight: number, tolerancePx?: number): LossParts {
+export function fuseLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, dFused: DispT, photoWeight: number, smoothWeight: number, tolerancePx?: number, censusWeight = 0): LossParts {
   const views = stereoBatched(net, leftImg, rightImg);
   let label = tf.scalar(0);
   for (const { disp, s, k } of nativeScales(views.d, leftImg.shape[2])) {
@@ -195,6 +206,6 @@ export function fuseLoss(net: StereoNet, leftImg: ImageT, rightImg: ImageT, dFus
   }
   label = tf.div(label, views.d.length);
   if (photoWeight === 0) return { total: label, parts: { label } };
-  const photo = stereoPhotoLoss(views, smoothWeight, 'lr', tolerancePx);
+  const photo = stereoPhotoLoss(views, smoothWeight, 'lr', tolerancePx, censusWeight);
   return { total: tf.add(label, tf.mul(photo.total, photoWeight)) as tf.Scalar, parts: { label, photo: photo.parts.photo } };
 }

@@ -84,7 +84,7 @@ export function stereoStage(stereo: StereoNet, s: TrainSettings, startStep = 0):
       at(step);
       const tolerance = toleranceAt(s.lrToleranceStart, s.lrTolerance, step, warmup, s.stepsStereo);
       const visibility = step++ < warmup ? 'all' : 'lr';
-      return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility, tolerance));
+      return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility, tolerance, s.censusWeight));
     },
     dispose: () => opt.dispose(),
   };
@@ -113,7 +113,7 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
         cut.dispose();
       }
       try {
-        return await optimise(opt, vars, () => singleLoss(single, b.leftImg, b.rightImg, t, s.distillMode, s.smoothWeight));
+        return await optimise(opt, vars, () => singleLoss(single, b.leftImg, b.rightImg, t, s.distillMode, s.smoothWeight, s.censusWeight));
       } finally {
         if (t) tf.dispose([t.dL, t.M]);
       }
@@ -148,7 +148,7 @@ export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings
       const dFused = cropFusedLabel(frozenStereo, b.leftImg, b.rightImg, whole, s.lrTolerance);
       whole.dispose();
       try {
-        return await optimise(opt, vars, () => fuseLoss(stereo, b.leftImg, b.rightImg, dFused, s.fusePhotoWeight, s.smoothWeight, s.lrTolerance));
+        return await optimise(opt, vars, () => fuseLoss(stereo, b.leftImg, b.rightImg, dFused, s.fusePhotoWeight, s.smoothWeight, s.lrTolerance, s.censusWeight));
       } finally {
         dFused.dispose();
       }

@@ -29,6 +29,17 @@ describe('WebGPU in Node (Dawn)', () => {
     expectSameStep(gpu, cpu, { loss: 1e-5, grads: 1e-3, adam: 1e-6 });
   }, 300_000);
 
+  // The census term (stock ops on every backend: a conv with one-hot filters, then pointwise maths).
+  it.skipIf(!runnable && !process.env.CI)('with the census term on, the stage-1 step on WebGPU still equals WASM\'s', () => {
+    const env = { RD_CHECK_CENSUS: '1' };
+    const gpu = runStepCheck(['webgpu'], { ...env, LD_LIBRARY_PATH: swiftshaderDir!, VK_ICD_FILENAMES: join(swiftshaderDir!, 'vk_swiftshader_icd.json') });
+    const cpu = runStepCheck(['wasm'], env);
+    const without = runStepCheck(['wasm']);
+    expect(gpu.backend).toBe('webgpu');
+    expect(cpu.loss).toBeGreaterThan(without.loss + 0.01); // the term is in the loss
+    expectSameStep(gpu, cpu, { loss: 1e-5, grads: 1e-3, adam: 1e-6 });
+  }, 300_000);
+
   // The step check above covers stage 1; stages 2 and 3 run other losses through the same kernels (a
   // kernel that kept a tensor the loss had already disposed once broke stage 2 here and only there).
   it.skipIf((!runnable || !existsSync(scene)) && !process.env.CI)('npm run train runs all three stages on WebGPU with finite losses', () => {

@@ -29,8 +29,10 @@ async function main(): Promise<void> {
     const fanIn = v.shape.slice(0, -1).reduce((x, y) => x * y, 1);
     v.assign(tf.tidy(() => tf.randomNormal(v.shape, 0, v.shape.length > 1 ? Math.sqrt(1 / fanIn) : 0.05, 'float32', 100 + i)));
   });
-  // 'all': no left-right mask, whose 0/1 threshold could flip a pixel between backends' roundings
-  const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3, 'all').total, vars);
+  // 'all': no left-right mask, whose 0/1 threshold could flip a pixel between backends' roundings;
+  // RD_CHECK_CENSUS: the census term's weight (default 0: the method's loss)
+  const census = Number(process.env.RD_CHECK_CENSUS ?? 0);
+  const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3, 'all', undefined, census).total, vars);
   const out = {
     backend,
     adapter: nodeAdapterInfo() ?? null,

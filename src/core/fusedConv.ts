@@ -50,6 +50,12 @@ export interface ConvGradKernels {
   filterGrad?: FilterGrad;
   filterBiasGrad?: (xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number) => [tf.Tensor4D, tf.Tensor1D];
   inputGrad?: InputGrad;
+  /**
+   * The leaky ReLU as its own `z * step(z, slope)` after a linear fused conv (bit-identical values). For wasm:
+   * tfjs 4.22's wasm LeakyRelu, the one FusedConv2D runs for a fused 'leakyrelu' too, takes ~4.4 ns a value on
+   * this machine; Step and Multiply take ~0.25 together (BENCHMARKS, session 14).
+   */
+  leakyReluApart?: boolean;
 }
 
 /**
@@ -60,7 +66,8 @@ export interface ConvGradKernels {
  * convolutions for the filter and the input, see convGrad.ts).
  */
 export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, kernels: ConvGradKernels = {}): tf.Tensor4D {
-  const { activationGrad = stockActivationGrad, filterGrad = stockFilterGrad, filterBiasGrad, inputGrad: inputGradFn = stockInputGrad } = kernels;
+  const { activationGrad = stockActivationGrad, filterGrad = stockFilterGrad, filterBiasGrad, inputGrad: inputGradFn = stockInputGrad, leakyReluApart = false } = kernels;
+  const apart = leakyReluApart && act === 'lrelu';
   const k = w.shape[0];
   const p = (k - 1) / 2;
   // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly.
@@ -69,10 +76,12 @@ export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, str
     const pad = stride === 1 ? 'same' : 'valid';
     // the kernel itself: tf.fused.conv2d falls back to conv + add + activation under a gradient tape
     // (it cannot differentiate a fused leaky ReLU), and this op brings its own gradient
-    const y = tf.engine().runKernel('FusedConv2D', { x: xin, filter: wi, bias: bi }, {
+    const z = tf.engine().runKernel('FusedConv2D', { x: xin, filter: wi, bias: bi }, {
       strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
-      activation: act === 'lrelu' ? 'leakyrelu' : act, leakyreluAlpha: LRELU_SLOPE,
+      activation: apart ? 'linear' : act === 'lrelu' ? 'leakyrelu' : act, leakyreluAlpha: LRELU_SLOPE,
     } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    // z * 1 above 0, z * slope elsewhere: what tfjs's LeakyRelu computes, value for value
+    const y = apart ? (tf.mul(z, tf.step(z, LRELU_SLOPE)) as tf.Tensor4D) : z;
     return { xin, pad, y } as const;
   };
   const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid', xShape: number[]) => {

@@ -100,7 +100,11 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
     if (fused) return fused(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad);
     if (CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend())) {
       // one fused kernel forward (conv, bias, activation); gradients as plain convolutions
-      return fusedConvAct(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad, { filterGrad: convFilterGradPadded, inputGrad: convInputGrad });
+      return fusedConvAct(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad, {
+        filterGrad: convFilterGradPadded,
+        inputGrad: convInputGrad,
+        leakyReluApart: tf.getBackend() === 'wasm',
+      });
     }
     const xp = p > 0 ? (tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D) : x;
     const z = tf.add(tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid'), b) as tf.Tensor4D;

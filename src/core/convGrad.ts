@@ -4,15 +4,18 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * d(loss)/d(filter) of a 'valid' convolution as a convolution itself: the padded input with
- * batch and channels swapped, convolved with the output gradient as the kernel (dilated by the
- * stride). xp [B, Hp, Wp, Cin], dy [B, Ho, Wo, Cout] -> [k, k, Cin, Cout].
+ * d(loss)/d(filter) of a convolution of `xp` zero-padded by `pad` on each side, as a convolution
+ * itself: the input with batch and channels swapped, convolved with the output gradient as the
+ * kernel (dilated by the stride). The padding is the conv's own (no padded copy of the input).
+ * xp [B, Hi, Wi, Cin], dy [B, Ho, Wo, Cout] -> [k, k, Cin, Cout].
  */
-export function conv2dFilterGrad(xp: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: number): tf.Tensor4D {
+export function conv2dFilterGrad(xp: tf.Tensor4D, dy: tf.Tensor4D, k: number, stride: number, pad = 0): tf.Tensor4D {
   return tf.tidy(() => {
-    const xT = tf.transpose(xp, [3, 1, 2, 0]); // [Cin, Hp, Wp, B]
+    const xT = tf.transpose(xp, [3, 1, 2, 0]); // [Cin, Hi, Wi, B]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, B, Cout]
-    const g = tf.conv2d(xT as tf.Tensor4D, dyT as tf.Tensor4D, 1, 'valid', 'NHWC', stride); // [Cin, >=k, >=k, Cout]
+    // explicit padding, not a number: tfjs 4.22 sizes a numeric pad's output with the filter's height for both axes
+    const padding = pad > 0 ? ([[0, 0], [pad, pad], [pad, pad], [0, 0]] as tf.backend_util.ExplicitPadding) : 'valid';
+    const g = tf.conv2d(xT as tf.Tensor4D, dyT as tf.Tensor4D, 1, padding, 'NHWC', stride); // [Cin, >=k, >=k, Cout]
     return tf.transpose(g.slice([0, 0, 0, 0], [-1, k, k, -1]), [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }
@@ -56,10 +59,7 @@ export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [numbe
  * for a 'valid' convolution): the FilterGrad of src/core/fusedConv.ts as plain convolutions.
  */
 export function convFilterGradPadded(xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const xp = pad > 0 ? (tf.pad(xin, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) as tf.Tensor4D) : xin;
-    return conv2dFilterGrad(xp, dz, k, stride);
-  });
+  return conv2dFilterGrad(xin, dz, k, stride, pad);
 }
 
 /**

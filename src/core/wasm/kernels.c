@@ -1,0 +1,198 @@
+// Convolution weight gradients for tfjs's wasm backend, as loops over its heap (wasm SIMD).
+// Built by scripts/build-wasm-kernels.sh into kernelsWasm.ts; loaded by src/core/wasmNative.ts.
+//
+// Why: tfjs 4.22's wasm backend has no Conv2DBackpropFilter. Written as a Conv2D (the input as the
+// batch, the output gradient as the filter), every call builds a new XNNPACK operator: tfjs
+// transposes the fresh "filter" and XNNPACK packs it, ~7 ns a value, ~80 ms of a 600 ms stage-1
+// step (BENCHMARKS, session 13), on top of three transposes. This loop reads both operands where
+// they are, in NHWC, and runs at ~31 G multiply-adds/s on one thread here (session 14).
+#include <wasm_simd128.h>
+
+// w[0], w[stride], w[2 stride], w[3 stride] += the lanes of a (no stack: this module has none, see below)
+static inline void add_lanes(float* w, int stride, v128_t a) {
+  w[0] += wasm_f32x4_extract_lane(a, 0);
+  w[stride] += wasm_f32x4_extract_lane(a, 1);
+  w[2 * stride] += wasm_f32x4_extract_lane(a, 2);
+  w[3 * stride] += wasm_f32x4_extract_lane(a, 3);
+}
+
+// dW[kh, kw, ci, co] = sum over b, yo, xo of X[b, yo*s + kh - pad, xo*s + kw - pad, ci] * dY[b, yo, xo, co]
+// (zero outside X), for co in [co_begin, co_end). X [B, Hi, Wi, Cin], dY [B, Ho, Wo, Cout], dW [k, k, Cin, Cout].
+__attribute__((export_name("filter_grad")))
+void filter_grad(const float* X, const float* dY, float* dW, int B, int Hi, int Wi, int Cin, int Ho, int Wo, int Cout,
+                 int k, int s, int pad, int co_begin, int co_end) {
+  for (int t = 0; t < k * k * Cin; t++)
+    for (int co = co_begin; co < co_end; co++) dW[t * Cout + co] = 0.0f;
+  for (int b = 0; b < B; b++) for (int yo = 0; yo < Ho; yo++) {
+    const float* rowD = dY + (b * Ho + yo) * Wo * Cout;
+    for (int kh = 0; kh < k; kh++) {
+      int yi = yo * s + kh - pad;
+      if (yi < 0 || yi >= Hi) continue;
+      const float* rowX = X + (b * Hi + yi) * Wi * Cin;
+      for (int kw = 0; kw < k; kw++) {
+        int off = kw - pad;  // xi = xo * s + off
+        int lo = 0;
+        while (lo < Wo && lo * s + off < 0) lo++;
+        int hi = Wo;
+        while (hi > lo && (hi - 1) * s + off >= Wi) hi--;
+        if (hi <= lo) continue;
+        float* Wt = dW + (kh * k + kw) * Cin * Cout;
+        const float* x0p = rowX + (lo * s + off) * Cin;
+        const float* d0p = rowD + lo * Cout;
+        int xstep = s * Cin;
+        int n = hi - lo;
+        int co = co_begin;
+        // 4 input channels x 8 output channels: 8 accumulators
+        for (; co + 8 <= co_end; co += 8) {
+          int ci = 0;
+          for (; ci + 4 <= Cin; ci += 4) {
+            float* w = Wt + ci * Cout + co;
+            v128_t a0 = wasm_v128_load(w), a1 = wasm_v128_load(w + 4);
+            v128_t a2 = wasm_v128_load(w + Cout), a3 = wasm_v128_load(w + Cout + 4);
+            v128_t a4 = wasm_v128_load(w + 2 * Cout), a5 = wasm_v128_load(w + 2 * Cout + 4);
+            v128_t a6 = wasm_v128_load(w + 3 * Cout), a7 = wasm_v128_load(w + 3 * Cout + 4);
+            const float* xp = x0p + ci;
+            const float* dp = d0p + co;
+            for (int i = 0; i < n; i++) {
+              v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4);
+              v128_t x = wasm_v128_load32_splat(xp);
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, d0));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, d1));
+              x = wasm_v128_load32_splat(xp + 1);
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(x, d0));
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(x, d1));
+              x = wasm_v128_load32_splat(xp + 2);
+              a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(x, d0));
+              a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(x, d1));
+              x = wasm_v128_load32_splat(xp + 3);
+              a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(x, d0));
+              a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(x, d1));
+              xp += xstep;
+              dp += Cout;
+            }
+            wasm_v128_store(w, a0); wasm_v128_store(w + 4, a1);
+            wasm_v128_store(w + Cout, a2); wasm_v128_store(w + Cout + 4, a3);
+            wasm_v128_store(w + 2 * Cout, a4); wasm_v128_store(w + 2 * Cout + 4, a5);
+            wasm_v128_store(w + 3 * Cout, a6); wasm_v128_store(w + 3 * Cout + 4, a7);
+          }
+          for (; ci < Cin; ci++) {
+            float* w = Wt + ci * Cout + co;
+            v128_t a0 = wasm_v128_load(w), a1 = wasm_v128_load(w + 4);
+            const float* xp = x0p + ci;
+            const float* dp = d0p + co;
+            for (int i = 0; i < n; i++) {
+              v128_t x = wasm_v128_load32_splat(xp);
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, wasm_v128_load(dp)));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, wasm_v128_load(dp + 4)));
+              xp += xstep;
+              dp += Cout;
+            }
+            wasm_v128_store(w, a0); wasm_v128_store(w + 4, a1);
+          }
+        }
+        // 8 input channels x 4 output channels
+        for (; co + 4 <= co_end; co += 4) {
+          int ci = 0;
+          for (; ci + 8 <= Cin; ci += 8) {
+            float* w = Wt + ci * Cout + co;
+            v128_t a0 = wasm_v128_load(w), a1 = wasm_v128_load(w + Cout), a2 = wasm_v128_load(w + 2 * Cout), a3 = wasm_v128_load(w + 3 * Cout);
+            v128_t a4 = wasm_v128_load(w + 4 * Cout), a5 = wasm_v128_load(w + 5 * Cout), a6 = wasm_v128_load(w + 6 * Cout), a7 = wasm_v128_load(w + 7 * Cout);
+            const float* xp = x0p + ci;
+            const float* dp = d0p + co;
+            for (int i = 0; i < n; i++) {
+              v128_t d = wasm_v128_load(dp);
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(xp), d));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load32_splat(xp + 1), d));
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load32_splat(xp + 2), d));
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load32_splat(xp + 3), d));
+              a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(wasm_v128_load32_splat(xp + 4), d));
+              a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(wasm_v128_load32_splat(xp + 5), d));
+              a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(wasm_v128_load32_splat(xp + 6), d));
+              a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(wasm_v128_load32_splat(xp + 7), d));
+              xp += xstep;
+              dp += Cout;
+            }
+            wasm_v128_store(w, a0); wasm_v128_store(w + Cout, a1); wasm_v128_store(w + 2 * Cout, a2); wasm_v128_store(w + 3 * Cout, a3);
+            wasm_v128_store(w + 4 * Cout, a4); wasm_v128_store(w + 5 * Cout, a5); wasm_v128_store(w + 6 * Cout, a6); wasm_v128_store(w + 7 * Cout, a7);
+          }
+          for (; ci < Cin; ci++) {
+            float* w = Wt + ci * Cout + co;
+            v128_t a0 = wasm_v128_load(w);
+            const float* xp = x0p + ci;
+            const float* dp = d0p + co;
+            for (int i = 0; i < n; i++) {
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(xp), wasm_v128_load(dp)));
+              xp += xstep;
+              dp += Cout;
+            }
+            wasm_v128_store(w, a0);
+          }
+        }
+        // the last 1-3 output channels (an output layer's one): vectors over the input channels
+        for (; co < co_end; co++) {
+          int ci = 0;
+          for (; ci + 16 <= Cin; ci += 16) {
+            v128_t a0 = wasm_f32x4_const_splat(0), a1 = a0, a2 = a0, a3 = a0;
+            const float* xp = x0p + ci;
+            const float* dp = d0p + co;
+            for (int i = 0; i < n; i++) {
+              v128_t d = wasm_v128_load32_splat(dp);
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xp), d));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xp + 4), d));
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xp + 8), d));
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xp + 12), d));
+              xp += xstep;
+              dp += Cout;
+            }
+            float* w = Wt + ci * Cout + co;
+            add_lanes(w, Cout, a0);
+            add_lanes(w + 4 * Cout, Cout, a1);
+            add_lanes(w + 8 * Cout, Cout, a2);
+            add_lanes(w + 12 * Cout, Cout, a3);
+          }
+          for (; ci < Cin; ci++) {
+            float acc = 0.0f;
+            const float* xp = x0p + ci;
+            const float* dp = d0p + co;
+            for (int i = 0; i < n; i++) {
+              acc += *xp * *dp;
+              xp += xstep;
+              dp += Cout;
+            }
+            Wt[ci * Cout + co] += acc;
+          }
+        }
+      }
+    }
+  }
+}
+
+// db[co] = sum over the P pixels of dY[p, co], for co in [co_begin, co_end).
+__attribute__((export_name("bias_grad")))
+void bias_grad(const float* dY, float* db, int P, int Cout, int co_begin, int co_end) {
+  int co = co_begin;
+  for (; co + 16 <= co_end; co += 16) {
+    v128_t a0 = wasm_f32x4_const_splat(0), a1 = a0, a2 = a0, a3 = a0;
+    const float* dp = dY + co;
+    for (int p = 0; p < P; p++, dp += Cout) {
+      a0 = wasm_f32x4_add(a0, wasm_v128_load(dp));
+      a1 = wasm_f32x4_add(a1, wasm_v128_load(dp + 4));
+      a2 = wasm_f32x4_add(a2, wasm_v128_load(dp + 8));
+      a3 = wasm_f32x4_add(a3, wasm_v128_load(dp + 12));
+    }
+    wasm_v128_store(db + co, a0); wasm_v128_store(db + co + 4, a1);
+    wasm_v128_store(db + co + 8, a2); wasm_v128_store(db + co + 12, a3);
+  }
+  for (; co + 4 <= co_end; co += 4) {
+    v128_t a0 = wasm_f32x4_const_splat(0);
+    const float* dp = dY + co;
+    for (int p = 0; p < P; p++, dp += Cout) a0 = wasm_f32x4_add(a0, wasm_v128_load(dp));
+    wasm_v128_store(db + co, a0);
+  }
+  for (; co < co_end; co++) {
+    float acc = 0.0f;
+    const float* dp = dY + co;
+    for (int p = 0; p < P; p++, dp += Cout) acc += *dp;
+    db[co] = acc;
+  }
+}

@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomTensor, relError } from '../testing/gradcheck';
+import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';
+import { filterBiasGradNative, nativeKernels, type NativeKernels } from './wasmNative';
+
+beforeAll(async () => {
+  expect(await tf.setBackend('wasm')).toBe(true);
+});
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Plain-loop reference in float64: dW[kh, kw, ci, co] and db[co] of a k x k conv of x padded by pad at stride s. */
+function reference(x: Float32Array, [B, Hi, Wi, Cin]: number[], d: Float32Array, [, Ho, Wo, Cout]: number[], k: number, s: number, pad: number) {
+  const dw = new Float64Array(k * k * Cin * Cout);
+  const db = new Float64Array(Cout);
+  for (let b = 0; b < B; b++) for (let yo = 0; yo < Ho; yo++) for (let xo = 0; xo < Wo; xo++) {
+    const dOff = ((b * Ho + yo) * Wo + xo) * Cout;
+    for (let co = 0; co < Cout; co++) db[co] += d[dOff + co];
+    for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) {
+      const yi = yo * s + kh - pad;
+      const xi = xo * s + kw - pad;
+      if (yi < 0 || yi >= Hi || xi < 0 || xi >= Wi) continue;
+      const xOff = ((b * Hi + yi) * Wi + xi) * Cin;
+      for (let ci = 0; ci < Cin; ci++) for (let co = 0; co < Cout; co++) dw[((kh * k + kw) * Cin + ci) * Cout + co] += x[xOff + ci] * d[dOff + co];
+    }
+  }
+  return { dw, db };
+}
+
+const out = (n: number, k: number, s: number, pad: number) => Math.floor((n + 2 * pad - k) / s) + 1;
+
+describe('the wasm SIMD weight and bias gradients (src/core/wasm/kernels.c)', () => {
+  it('load on the wasm backend', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(nativeKernels()).not.toBeNull();
+  });
+
+  // every path of the loop: 8- and 4-wide output tiles, 1-3 output channels left over, input channels
+  // in fours, eights and sixteens with remainders; stride 2 on an already padded input; k 1 and 5
+  const cases: [number[], number, number, number, number][] = [
+    // [B, Hi, Wi, Cin], Cout, k, stride, pad
+    [[2, 9, 11, 5], 16, 3, 1, 1],
+    [[1, 8, 6, 8], 12, 3, 1, 1],
+    [[2, 7, 9, 17], 1, 3, 1, 1],
+    [[1, 10, 8, 3], 19, 3, 2, 0],
+    [[3, 9, 9, 20], 3, 3, 2, 1],
+    [[1, 6, 7, 4], 8, 1, 1, 0],
+    [[2, 8, 9, 9], 10, 5, 1, 2],
+    [[1, 5, 4, 33], 2, 3, 1, 1],
+  ];
+  for (const [xs, Cout, k, s, pad] of cases) {
+    it(`match a plain loop: x [${xs}], ${Cout} outputs, ${k}x${k}, stride ${s}, pad ${pad}`, async () => {
+      const [B, Hi, Wi] = xs;
+      const ds = [B, out(Hi, k, s, pad), out(Wi, k, s, pad), Cout];
+      const x = randomTensor(xs, 11 + Cout, -1, 1) as tf.Tensor4D;
+      const d = randomTensor(ds, 12 + k, -1, 1) as tf.Tensor4D;
+      const before = tf.memory().numTensors;
+      const [dw, db] = filterBiasGradNative(x, d, k, s, pad);
+      expect(tf.memory().numTensors).toBe(before + 2);
+      expect(dw.shape).toEqual([k, k, xs[3], Cout]);
+      const ref = reference((await x.data()) as Float32Array, xs, (await d.data()) as Float32Array, ds, k, s, pad);
+      expect(relError(await dw.data(), ref.dw)).toBeLessThan(1e-5);
+      expect(relError(await db.data(), ref.db)).toBeLessThan(1e-5);
+      tf.dispose([x, d, dw, db]);
+    });
+  }
+
+  it('write their outputs and nothing else on the heap', async () => {
+    const guard = () => tf.fill([4096], 7);
+    const g1 = guard();
+    const x = randomTensor([2, 8, 8, 6], 21, -1, 1) as tf.Tensor4D;
+    const g2 = guard();
+    const d = randomTensor([2, 8, 8, 9], 22, -1, 1) as tf.Tensor4D;
+    const g3 = guard();
+    const xv = Array.from(await x.data());
+    const dv = Array.from(await d.data());
+    const [dw, db] = filterBiasGradNative(x, d, 3, 1, 1);
+    const g4 = guard();
+    for (const g of [g1, g2, g3, g4]) expect((await g.data()).every((v) => v === 7)).toBe(true);
+    expect(Array.from(await x.data())).toEqual(xv);
+    expect(Array.from(await d.data())).toEqual(dv);
+    tf.dispose([g1, g2, g3, g4, x, d, dw, db]);
+  });
+
+  it('refuse an output gradient that does not fit the convolution', () => {
+    const x = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
+    const d = tf.zeros([1, 4, 8, 3]) as tf.Tensor4D;
+    expect(() => filterBiasGradNative(x, d, 3, 1, 1)).toThrow(/does not fit/);
+    tf.dispose([x, d]);
+  });
+
+  // tfjs loads one of its builds; both of ours are checked here on a heap of their own
+  for (const [name, b64, shared] of [['plain', KERNELS_WASM, false], ['shared', KERNELS_WASM_SHARED, true]] as const) {
+    it(`the ${name}-memory module computes the same on its own heap`, () => {
+      const memory = new WebAssembly.Memory(shared ? { initial: 4, maximum: 65536, shared: true } : { initial: 4 });
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as NativeKernels;
+      const xs = [2, 6, 7, 5];
+      const ds = [2, 6, 7, 9];
+      const heap = new Float32Array(memory.buffer);
+      const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
+      const [ox, od, ow, ob] = [64, 64 + n(xs), 64 + n(xs) + n(ds), 64 + n(xs) + n(ds) + 9 * 5 * 9];
+      for (let i = 0; i < n(xs); i++) heap[ox + i] = Math.sin(i * 1.3);
+      for (let i = 0; i < n(ds); i++) heap[od + i] = Math.cos(i * 0.7);
+      heap.fill(123, ow, ob + 9); // the kernel zeroes its output first
+      k.filter_grad(ox * 4, od * 4, ow * 4, 2, 6, 7, 5, 6, 7, 9, 3, 1, 1, 0, 9);
+      k.bias_grad(od * 4, ob * 4, 2 * 6 * 7, 9, 0, 9);
+      const ref = reference(heap.slice(ox, ox + n(xs)), xs, heap.slice(od, od + n(ds)), ds, 3, 1, 1);
+      expect(relError(heap.slice(ow, ow + 9 * 5 * 9), ref.dw)).toBeLessThan(1e-5);
+      expect(relError(heap.slice(ob, ob + 9), ref.db)).toBeLessThan(1e-5);
+    });
+  }
+});

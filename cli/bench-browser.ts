@@ -240,6 +240,9 @@ function printReport(results: BackendResult[], meta: { browserVersion: string; h
   for (const r of results) {
     if (r.start && !r.start.ok) console.log(`  ${r.backend} did not start: ${r.start.error}`);
     if (r.start?.fastWasmKernels === false) console.log(`  ${r.backend}: the project's fast wasm kernels are NOT registered`);
+    if (r.start?.nativeKernels !== undefined) {
+      console.log(`  ${r.backend}: weight gradients ${r.start.nativeKernels ? `by our own SIMD kernel, ${r.start.nativeHelper ? 'with its helper thread' : 'on one thread'}` : 'as convolutions (our kernel did not load)'}`);
+    }
     for (const pr of r.problems) console.log(`  ${r.backend}: ${pr}`);
   }
 
@@ -260,6 +263,12 @@ function printReport(results: BackendResult[], meta: { browserVersion: string; h
   }
   const notRun = results.filter((r) => r.start?.ok && r.problems.length).map((r) => r.backend);
   if (notRun.length) console.log(`  (${notRun.join(', ')}: anything missing above was not run; see the problems under "backends")`);
+
+  const own = rows.filter((r) => r.native);
+  if (own.length) {
+    console.log('\nweight gradients by our own wasm kernel, per step (not in tf.profile):');
+    for (const r of own) console.log(`  ${r.backend} ${r.size} ${r.stage.padEnd(8)} ${r.native!.gmacs.toFixed(2)} GMAC in ${r.native!.ms.toFixed(0)} ms (${(r.native!.gmacs / (r.native!.ms / 1000)).toFixed(1)} GMAC/s)`);
+  }
 
   console.log('\ntop kernels of one profiled step (ms / calls):');
   for (const r of rows) {

@@ -32,6 +32,7 @@ import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig, type 
 import { layeredScene } from '../src/testing/scenes';
 import { CropSampler, uploadScene } from '../src/train/pipeline';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from '../src/train/stages/units';
+import { nativeKernels, nativeStats, waitForNativeHelper } from '../src/core/wasmNative';
 import { nodeWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo, type NodeAdapterInfo } from './nodeWebgpu';
 
@@ -43,6 +44,8 @@ interface Row {
   allKernels?: { name: string; ms: number; calls: number }[];
   /** Multiply-adds of the convolution kernels of one step (forward and gradients), and their time. */
   convGMacs?: number; convMs?: number;
+  /** wasm: the weight and bias gradients by our own kernel (src/core/wasmNative.ts; tf.profile does not see them), per step. */
+  nativeGMacs?: number; nativeMs?: number;
   memory?: { before: { numTensors: number; numBytes: number }; after: { numTensors: number; numBytes: number } };
 }
 
@@ -75,11 +78,13 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
     for (let i = 1; i < warmup; i++) await step();
     const m0 = tf.memory();
     const times: number[] = [];
+    const n0 = { ...nativeStats };
     for (let i = 0; i < steps; i++) {
       const t = performance.now();
       await step();
       times.push(performance.now() - t);
     }
+    const native = { macs: (nativeStats.macs - n0.macs) / steps, ms: (nativeStats.ms - n0.ms) / steps };
     const m1 = tf.memory();
     const prof = await tf.profile(step);
     const agg = new Map<string, { ms: number; calls: number }>();
@@ -101,6 +106,7 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
       kernels: prof.kernels.length,
       convGMacs: macs / 1e9,
       convMs,
+      ...(native.macs > 0 ? { nativeGMacs: native.macs / 1e9, nativeMs: native.ms } : {}),
       topKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms).slice(0, 6),
       allKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms),
       memory: { before: { numTensors: m0.numTensors, numBytes: m0.numBytes }, after: { numTensors: m1.numTensors, numBytes: m1.numBytes } },
@@ -209,6 +215,10 @@ async function main(): Promise<void> {
       wasmThreads = threads.threads;
       console.log(`wasm threads: ${threads.threads} (${threads.note})`);
     }
+    if (backend === 'wasm') {
+      const helper = await waitForNativeHelper();
+      console.log(`wasm weight gradients: ${nativeKernels() ? `own SIMD kernel, ${helper ? 'with its helper thread' : 'one thread'}` : 'as convolutions (the kernel did not load)'}`);
+    }
     const adapter = backend === 'webgpu' ? nodeAdapterInfo() : undefined;
     if (adapter) {
       adapters[backend] = adapter;
@@ -225,7 +235,8 @@ async function main(): Promise<void> {
         }
         rows.push({ backend, size: size.join('x'), stage, ...r });
         const rate = r.convGMacs !== undefined && r.convMs ? `, conv ${r.convGMacs.toFixed(2)} GMAC in ${r.convMs.toFixed(0)} ms (${(r.convGMacs / (r.convMs / 1000)).toFixed(1)} GMAC/s)` : '';
-        const line = r.stats ? `${r.stats.medianMs.toFixed(0)} ms (min ${r.stats.minMs.toFixed(0)}, max ${r.stats.maxMs.toFixed(0)}), ${r.kernels} kernels, tensors ${r.memory!.before.numTensors} -> ${r.memory!.after.numTensors}${rate}` : `skipped: ${r.skipped}`;
+        const own = r.nativeGMacs !== undefined && r.nativeMs ? `, weight grads (own kernel) ${r.nativeGMacs.toFixed(2)} GMAC in ${r.nativeMs.toFixed(0)} ms (${(r.nativeGMacs / (r.nativeMs / 1000)).toFixed(1)} GMAC/s)` : '';
+        const line = r.stats ? `${r.stats.medianMs.toFixed(0)} ms (min ${r.stats.minMs.toFixed(0)}, max ${r.stats.maxMs.toFixed(0)}), ${r.kernels} kernels, tensors ${r.memory!.before.numTensors} -> ${r.memory!.after.numTensors}${rate}${own}` : `skipped: ${r.skipped}`;
         console.log(`${backend} ${size.join('x')} ${stage.padEnd(8)} ${line}`);
         if (r.topKernels) console.log(`    top: ${r.topKernels.map((k) => `${k.name} ${k.ms.toFixed(0)} ms/${k.calls}`).join(', ')}`);
       }

@@ -10,6 +10,19 @@ describe('threaded wasm in Node', () => {
     const one = runStepCheck(['wasm', '1']);
     expect([one.backend, two.backend]).toEqual(['wasm', 'wasm']);
     expect([one.wasmThreads, two.wasmThreads]).toEqual([1, 2]);
+    // our weight-gradient kernel: one thread on the plain heap, split with its helper on the shared one
+    expect([one.nativeHelper, two.nativeHelper]).toEqual([false, true]);
+    expect(one.nativeSplitCalls).toBe(0);
+    expect(two.nativeSplitCalls).toBeGreaterThan(0);
     expectSameStep(two, one, { loss: 1e-6, grads: 1e-5, adam: 1e-6 });
+  }, 300_000);
+
+  it('a helper thread that stops answering is dropped and its half computed on the caller: the step is the same', () => {
+    const killed = runStepCheck(['wasm', '2'], { RD_CHECK_KILL_HELPER: '1' });
+    const one = runStepCheck(['wasm', '1']);
+    expect(killed.nativeHelper).toBe(true);
+    expect(killed.nativeSplitCalls).toBe(1); // the first split waits 300 ms, then none
+    expect(killed.nativeHelperAfter).toBe(false);
+    expectSameStep(killed, one, { loss: 1e-6, grads: 1e-5, adam: 1e-6 });
   }, 300_000);
 });

@@ -14,11 +14,17 @@ import type { ImageT } from '../src/core/types';
 import { buildStereoNet, stereoNetConfig } from '../src/model';
 import { layeredScene } from '../src/testing/scenes';
 import { stereoLoss } from '../src/train/stages/losses';
+import { killNativeHelperForTest, nativeHelperReady, nativeStats, setNativeSplitMin, waitForNativeHelper } from '../src/core/wasmNative';
 import { nodeWasmThreads, useNodeBackend } from './common';
 import { nodeAdapterInfo } from './nodeWebgpu';
 
 async function main(): Promise<void> {
   const backend = await useNodeBackend(process.argv[2] ?? 'wasm', { threads: process.argv[3] !== undefined ? Number(process.argv[3]) : 1 });
+  // on threaded wasm: our weight-gradient kernel's helper thread up, and every gradient it can split split
+  const nativeHelper = backend === 'wasm' ? await waitForNativeHelper() : false;
+  setNativeSplitMin(0);
+  // RD_CHECK_KILL_HELPER: the helper's thread stopped under it; the step must still come out whole
+  if (process.env.RD_CHECK_KILL_HELPER) killNativeHelperForTest(300);
   const a = layeredScene({ H: 32, W: 64, bg: 3, fg: 8, x0: 20, x1: 44, seed: 1 });
   const b = layeredScene({ H: 32, W: 64, bg: 5, fg: 2, x0: 10, x1: 30, seed: 2 });
   const l = tf.concat([a.leftImg, b.leftImg]) as ImageT;
@@ -37,11 +43,14 @@ async function main(): Promise<void> {
     backend,
     adapter: nodeAdapterInfo() ?? null,
     wasmThreads: backend === 'wasm' ? (nodeWasmThreads()?.threads ?? null) : null,
+    nativeHelper,
     loss: (await value.data())[0],
     grads: {} as Record<string, number[]>,
     afterAdam: {} as Record<string, number[]>,
   };
   for (const v of vars) out.grads[v.name] = Array.from(await grads[v.name].data());
+  const nativeSplitCalls = nativeStats.splitCalls;
+  const nativeHelperAfter = nativeHelperReady();
   // Adam on the same gradients on every backend (its first step is about lr * sign(g), so the two
   // backends' slightly different gradients would move tiny elements differently)
   const fixed = Object.fromEntries(vars.map((v, i) => [v.name, tf.randomNormal(v.shape, 0, 1e-3, 'float32', 500 + i)]));
@@ -50,7 +59,7 @@ async function main(): Promise<void> {
   adam.applyGradients(fixed);
   for (const v of vars) out.afterAdam[v.name] = Array.from(await v.data());
   // (a pipe's write is asynchronous: exit only once it is flushed)
-  await new Promise((done) => process.stdout.write(JSON.stringify(out), done));
+  await new Promise((done) => process.stdout.write(JSON.stringify({ ...out, nativeSplitCalls, nativeHelperAfter }), done));
 }
 
 main().then(

@@ -11,6 +11,10 @@ export interface StepCheck {
   backend: string;
   adapter: { architecture: string } | null;
   wasmThreads: number | null;
+  /** wasm: whether the weight-gradient kernel's helper thread was up (src/core/wasmNative.ts), and how many gradients it shared */
+  nativeHelper: boolean;
+  nativeSplitCalls: number;
+  nativeHelperAfter: boolean;
   loss: number;
   grads: Record<string, number[]>;
   afterAdam: Record<string, number[]>;

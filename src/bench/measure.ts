@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { applyWasmThreads, planWasmThreads, type StepSize } from '../train/wasmThreads';
+import { nativeKernels, nativeStats, waitForNativeHelper } from '../core/wasmNative';
 // Registers the faster wasm Slice / SplitV / Identity, as the app's training path does.
 import { fastWasmKernelsActive } from '../core/wasmKernels';
 import { defaultSettings, type StageName } from '../config/settings';
@@ -94,6 +95,8 @@ async function startBackend(name: string, wasmThreads: number | undefined, step:
     if (name === 'wasm') {
       report.wasmThreads = getThreadsCount();
       report.fastWasmKernels = fastWasmKernelsActive();
+      report.nativeHelper = await waitForNativeHelper();
+      report.nativeKernels = nativeKernels() !== null;
     }
     if (name === 'webgpu') report.timestampQuery = Boolean((tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery);
     return report;
@@ -142,8 +145,10 @@ async function benchStage(p: BenchParams, stage: StageName, size: [number, numbe
     for (let i = 1; i < p.warmup; i++) warmupMs += await timed(`warm-up step ${i + 1}/${p.warmup}`, 2 * p.budgetMs);
     const before = memory();
     const times: number[] = [];
+    const n0 = { ...nativeStats };
     for (let i = 0; i < p.steps; i++) times.push(await timed(`step ${i + 1}/${p.steps}`, 2 * p.budgetMs));
     const after = memory();
+    const nativeMacs = (nativeStats.macs - n0.macs) / p.steps;
     report({ type: 'progress', phase: `${tag}: profiled step`, expectMs: 4 * p.budgetMs });
     const prof = await tf.profile(step);
     const agg = new Map<string, KernelTotal>();
@@ -181,6 +186,7 @@ async function benchStage(p: BenchParams, stage: StageName, size: [number, numbe
       ...(kernelTimes ? {} : { kernelTimeNote: timerError ?? 'the backend reported 0 ms for every kernel (no timer queries)' }),
       topKernels: top,
       memory: { before, after },
+      ...(nativeMacs > 0 ? { native: { gmacs: nativeMacs / 1e9, ms: (nativeStats.ms - n0.ms) / p.steps } } : {}),
       ...(lastLoss !== undefined ? { lastLoss } : {}),
     };
   } finally {

@@ -72,6 +72,9 @@ export interface BackendReport {
   /** wasm only: getThreadsCount(), and whether the project's faster wasm kernels are registered. */
   wasmThreads?: number;
   fastWasmKernels?: boolean;
+  /** wasm only: the weight gradients by our own SIMD kernel (src/core/wasmNative.ts), and whether its helper thread is up. */
+  nativeKernels?: boolean;
+  nativeHelper?: boolean;
   /** webgpu only: the backend can time kernels (timestamp-query), so tf.profile has kernel times. */
   timestampQuery?: boolean;
 }
@@ -99,6 +102,8 @@ export interface StageRow {
   kernelTimeNote?: string;
   topKernels?: KernelTotal[];
   memory?: { before: MemorySnapshot; after: MemorySnapshot };
+  /** wasm: our weight-gradient kernel per timed step (tf.profile does not see it). */
+  native?: { gmacs: number; ms: number };
   /** Total loss of the last timed step (a NaN here means the backend computes garbage). */
   lastLoss?: number;
 }

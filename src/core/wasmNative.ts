@@ -18,12 +18,143 @@ export interface NativeKernels {
 
 interface WasmTensorInfo { dataId: object; shape: number[]; dtype: tf.DataType }
 interface WasmBackendLike {
-  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory }; tfjs?: { getThreadsCount?: () => number } };
   makeOutput(shape: number[], dtype: tf.DataType): WasmTensorInfo;
   typedArrayFromHeap(t: WasmTensorInfo): tf.TypedArray;
 }
 
-let loaded: { memory: WebAssembly.Memory; kernels: NativeKernels | null } | null = null;
+let loaded: { memory: WebAssembly.Memory; kernels: NativeKernels | null; module: WebAssembly.Module | null; helper: Helper | null } | null = null;
+
+// ---- a second thread ---------------------------------------------------------------------------
+// tfjs's threaded build runs its kernels on a pool of its own (2 threads on a 2-core machine); ours would
+// run on one. Where tfjs has 2 or more threads (shared heap), one helper worker instantiates the same
+// module on the same heap and computes half of the output channels of each weight gradient while the
+// calling thread computes the other half. They meet through Atomics on a small shared control block.
+// The helper's answer is awaited with a timeout: a helper that fails or hangs is dropped and its half is
+// computed here, so a step never waits forever and never loses its result.
+
+/** Control block: [JOB] the job number (-1: quit), [DONE] the last job finished, [ERR] 1 if it threw, then the arguments. */
+const JOB = 0;
+const DONE = 1;
+const ERR = 2;
+const ARGS = 3;
+/** Below this many multiply-adds one thread is faster than waking the helper (tiny layers). */
+let splitMinMacs = 2e6;
+
+/** For tests: split even the smallest weight gradients between the two threads. */
+export function setNativeSplitMin(macs: number): void {
+  splitMinMacs = macs;
+}
+
+/** For tests: stops the helper's thread without telling this side, which then finds out by the timeout it is given. */
+export function killNativeHelperForTest(timeoutMs: number): void {
+  helperTimeoutMs = timeoutMs;
+  loaded?.helper?.stop();
+}
+/** How long a step waits for the helper before it gives up on it. */
+let helperTimeoutMs = 10_000;
+
+interface Helper { ctrl: Int32Array; ready: boolean; dead: boolean; job: number; stop: () => void }
+
+/** The helper's source: works as a browser Worker and as a Node worker_threads eval worker. */
+const HELPER_SOURCE = `
+const port = typeof require === 'function' ? require('worker_threads').parentPort : self;
+port.addEventListener('message', (e) => {
+  const { module, memory, sab } = e.data;
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const c = new Int32Array(sab);
+  port.postMessage('ready');
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(c, ${JOB}, seen);
+    const job = Atomics.load(c, ${JOB});
+    if (job < 0) break;
+    seen = job;
+    try {
+      k.filter_grad(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[${ARGS + 6}], c[${ARGS + 7}],
+        c[${ARGS + 8}], c[${ARGS + 9}], c[${ARGS + 10}], c[${ARGS + 11}], c[${ARGS + 12}], c[${ARGS + 13}], c[${ARGS + 14}]);
+    } catch (err) {
+      Atomics.store(c, ${ERR}, 1);
+    }
+    Atomics.store(c, ${DONE}, job);
+    Atomics.notify(c, ${DONE});
+  }
+  if (typeof close === 'function') close();
+}, { once: true });
+if (typeof port.start === 'function') port.start();
+`;
+
+/** Whether this thread may block in Atomics.wait (not a page's main thread). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startHelper(module: WebAssembly.Module, memory: WebAssembly.Memory): Helper | null {
+  if (!canBlock()) return null;
+  const sab = new SharedArrayBuffer(4 * (ARGS + 16));
+  const helper: Helper = { ctrl: new Int32Array(sab), ready: false, dead: false, job: 0, stop: () => {} };
+  const onReady = () => {
+    helper.ready = !helper.dead;
+  };
+  try {
+    const nodeThreads = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:worker_threads') as
+      | { Worker: new (src: string, opts: { eval: boolean }) => { postMessage(m: unknown): void; once(ev: string, f: (m: unknown) => void): void; unref(): void; terminate(): void } }
+      | undefined;
+    if (nodeThreads) {
+      const w = new nodeThreads.Worker(HELPER_SOURCE, { eval: true });
+      w.unref();
+      w.once('message', onReady);
+      w.once('error', () => (helper.dead = true));
+      w.postMessage({ module, memory, sab });
+      helper.stop = () => w.terminate();
+    } else if (typeof Worker !== 'undefined' && typeof Blob !== 'undefined') {
+      const url = URL.createObjectURL(new Blob([HELPER_SOURCE], { type: 'text/javascript' }));
+      const w = new Worker(url);
+      w.addEventListener('message', onReady, { once: true });
+      w.addEventListener('error', () => (helper.dead = true));
+      w.postMessage({ module, memory, sab });
+      helper.stop = () => {
+        w.terminate();
+        URL.revokeObjectURL(url);
+      };
+    } else {
+      return null;
+    }
+  } catch {
+    return null;
+  }
+  return helper;
+}
+
+/** Stops the helper of a heap no longer in use (tfjs made a new backend). */
+function dropHelper(helper: Helper | null): void {
+  if (!helper) return;
+  helper.dead = true;
+  Atomics.store(helper.ctrl, JOB, -1);
+  Atomics.notify(helper.ctrl, JOB);
+  helper.stop();
+}
+
+/** What the weight gradients cost so far (for the benchmark: tf.profile does not see these calls). */
+export const nativeStats = { calls: 0, macs: 0, ms: 0, splitCalls: 0 };
+
+/** Whether a helper thread is up (for tests and the benchmark). */
+export function nativeHelperReady(): boolean {
+  return Boolean(loaded?.helper?.ready && !loaded.helper.dead);
+}
+
+/** Resolves when the helper has started, or after `timeoutMs` (false then, or where there is none). */
+export async function waitForNativeHelper(timeoutMs = 5000): Promise<boolean> {
+  nativeKernels();
+  const t0 = Date.now();
+  while (loaded?.helper && !loaded.helper.dead && !loaded.helper.ready && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 10));
+  return nativeHelperReady();
+}
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64);
@@ -40,16 +171,54 @@ export function nativeKernels(): NativeKernels | null {
   const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
   if (!memory) return null;
   if (loaded?.memory === memory) return loaded.kernels;
+  dropHelper(loaded?.helper ?? null);
   let kernels: NativeKernels | null = null;
+  let module: WebAssembly.Module | null = null;
+  let helper: Helper | null = null;
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(decode(shared ? KERNELS_WASM_SHARED : KERNELS_WASM));
+    module = new WebAssembly.Module(decode(shared ? KERNELS_WASM_SHARED : KERNELS_WASM));
     kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as NativeKernels;
+    if (shared && (wasm.tfjs?.getThreadsCount?.() ?? 1) >= 2) helper = startHelper(module, memory);
   } catch {
     kernels = null; // no wasm SIMD (tfjs then runs its plain build too): the convolution form it is
   }
-  loaded = { memory, kernels };
+  loaded = { memory, kernels, module, helper };
   return kernels;
+}
+
+/** filter_grad over all output channels: half on the helper where it is up and the job is worth it. */
+function filterGrad(kernels: NativeKernels, args: number[], Cout: number, macs: number): void {
+  const run = kernels.filter_grad as (...a: number[]) => void;
+  const helper = loaded?.helper;
+  // split on a multiple of 8 output channels (the loop's widest tile)
+  const half = Math.floor(Cout / 16) * 8;
+  if (!helper || !helper.ready || helper.dead || half === 0 || macs < splitMinMacs) {
+    run(...args, 0, Cout);
+    return;
+  }
+  const c = helper.ctrl;
+  const job = helper.job + 1;
+  helper.job = job;
+  nativeStats.splitCalls++;
+  c.set(args, ARGS);
+  c[ARGS + args.length] = half;
+  c[ARGS + args.length + 1] = Cout;
+  Atomics.store(c, ERR, 0);
+  Atomics.store(c, JOB, job);
+  Atomics.notify(c, JOB);
+  run(...args, 0, half);
+  const deadline = Date.now() + helperTimeoutMs;
+  while (Atomics.load(c, DONE) !== job) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    Atomics.wait(c, DONE, job - 1, left);
+  }
+  if (Atomics.load(c, DONE) !== job || Atomics.load(c, ERR) !== 0) {
+    // the helper failed or hangs: its half here, and no helper from now on
+    dropHelper(helper);
+    run(...args, half, Cout);
+  }
 }
 
 /**
@@ -74,8 +243,13 @@ export function filterBiasGradNative(xin: tf.Tensor4D, dz: tf.Tensor4D, k: numbe
   const at = (t: WasmTensorInfo) => b.typedArrayFromHeap(t).byteOffset;
   const x = at(xin as unknown as WasmTensorInfo);
   const dy = at(dz as unknown as WasmTensorInfo);
-  kernels.filter_grad(x, dy, at(dwInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad, 0, Cout);
+  const macs = B * Ho * Wo * k * k * Cin * Cout;
+  const t0 = performance.now();
+  filterGrad(kernels, [x, dy, at(dwInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad], Cout, macs);
   kernels.bias_grad(dy, at(dbInfo), B * Ho * Wo, Cout, 0, Cout);
+  nativeStats.ms += performance.now() - t0;
+  nativeStats.calls++;
+  nativeStats.macs += macs;
   const engine = tf.engine();
   return [engine.makeTensorFromTensorInfo(dwInfo as unknown as tf.TensorInfo) as tf.Tensor4D, engine.makeTensorFromTensorInfo(dbInfo as unknown as tf.TensorInfo) as tf.Tensor1D];
 }

@@ -51,6 +51,11 @@ export interface ConvGradKernels {
   filterBiasGrad?: (xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number) => [tf.Tensor4D, tf.Tensor1D];
   inputGrad?: InputGrad;
   /**
+   * Replaces `inputGrad` where given: the input gradient straight for the unpadded input, from the conv's own padding
+   * (k - 1) / 2 and stride (wasm, src/core/wasmNative.ts). xShape is the input's, not the padded one's.
+   */
+  inputGradUnpadded?: (dz: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], stride: number, pad: number) => tf.Tensor4D;
+  /**
    * The leaky ReLU as its own `z * step(z, slope)` after a linear fused conv (bit-identical values). For wasm:
    * tfjs 4.22's wasm LeakyRelu, the one FusedConv2D runs for a fused 'leakyrelu' too, takes ~4.4 ns a value on
    * this machine; Step and Multiply take ~0.25 together (BENCHMARKS, session 14).
@@ -66,7 +71,7 @@ export interface ConvGradKernels {
  * convolutions for the filter and the input, see convGrad.ts).
  */
 export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, kernels: ConvGradKernels = {}): tf.Tensor4D {
-  const { activationGrad = stockActivationGrad, filterGrad = stockFilterGrad, filterBiasGrad, inputGrad: inputGradFn = stockInputGrad, leakyReluApart = false } = kernels;
+  const { activationGrad = stockActivationGrad, filterGrad = stockFilterGrad, filterBiasGrad, inputGrad: inputGradFn = stockInputGrad, inputGradUnpadded, leakyReluApart = false } = kernels;
   const apart = leakyReluApart && act === 'lrelu';
   const k = w.shape[0];
   const p = (k - 1) / 2;
@@ -90,6 +95,7 @@ export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, str
     const padded = pad === 'same' ? p : 0;
     const [dw, db] = filterBiasGrad ? filterBiasGrad(xin, dz, k, stride, padded) : [filterGrad(xin, dz, k, stride, padded), tf.sum(dz, [0, 1, 2])];
     if (!inputGrad) return { dw, db };
+    if (inputGradUnpadded) return { dw, db, dx: inputGradUnpadded(dz, wi, xShape as [number, number, number, number], stride, p) };
     let dx = inputGradFn(dz, wi, xin.shape as [number, number, number, number], stride, pad);
     if (xin.shape[1] !== xShape[1]) dx = dx.slice([0, p, p, 0], xShape);
     return { dw, db, dx };

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTensor, relError } from '../testing/gradcheck';
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';
-import { filterBiasGradNative, nativeKernels, type NativeKernels } from './wasmNative';
+import { filterBiasGradNative, inputGradNative, nativeKernels, type NativeKernels } from './wasmNative';
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -32,7 +32,21 @@ function reference(x: Float32Array, [B, Hi, Wi, Cin]: number[], d: Float32Array,
 
 const out = (n: number, k: number, s: number, pad: number) => Math.floor((n + 2 * pad - k) / s) + 1;
 
-describe('the wasm SIMD weight and bias gradients (src/core/wasm/kernels.c)', () => {
+/** Plain-loop reference in float64 of the input gradient: dX[b, yi, xi, ci] = sum of dY[b, yo, xo, co] W[kh, kw, ci, co]. */
+function inputReference(d: Float32Array, [B, Ho, Wo, Cout]: number[], w: Float32Array, k: number, [, Hi, Wi, Cin]: number[], s: number, pad: number): Float64Array {
+  const dx = new Float64Array(B * Hi * Wi * Cin);
+  for (let b = 0; b < B; b++) for (let yo = 0; yo < Ho; yo++) for (let xo = 0; xo < Wo; xo++) for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) {
+    const yi = yo * s + kh - pad;
+    const xi = xo * s + kw - pad;
+    if (yi < 0 || yi >= Hi || xi < 0 || xi >= Wi) continue;
+    for (let ci = 0; ci < Cin; ci++) for (let co = 0; co < Cout; co++) {
+      dx[((b * Hi + yi) * Wi + xi) * Cin + ci] += d[((b * Ho + yo) * Wo + xo) * Cout + co] * w[((kh * k + kw) * Cin + ci) * Cout + co];
+    }
+  }
+  return dx;
+}
+
+describe('the wasm SIMD weight, bias and input gradients (src/core/wasm/kernels.c)', () => {
   it('load on the wasm backend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(nativeKernels()).not.toBeNull();
@@ -68,6 +82,33 @@ describe('the wasm SIMD weight and bias gradients (src/core/wasm/kernels.c)', ()
     });
   }
 
+  // the input gradient: 8- and 4-wide input-channel runs and the rest, four pixels at a time and the rest, both strides
+  const inputCases: [number[], number, number, number, number][] = [
+    // x [B, Hi, Wi, Cin], Cout, k, stride, pad
+    [[2, 9, 11, 16], 5, 3, 1, 1],
+    [[1, 8, 10, 71], 32, 3, 1, 1],
+    [[2, 10, 12, 13], 7, 3, 2, 1],
+    [[1, 9, 7, 24], 3, 3, 2, 1],
+    [[1, 6, 9, 12], 4, 1, 1, 0],
+    [[2, 8, 9, 9], 6, 5, 1, 2],
+    [[1, 7, 13, 3], 17, 3, 2, 1],
+  ];
+  for (const [xs, Cout, k, s, pad] of inputCases) {
+    it(`input gradient matches a plain loop: x [${xs}], ${Cout} outputs, ${k}x${k}, stride ${s}, pad ${pad}`, async () => {
+      const [B, Hi, Wi, Cin] = xs;
+      const ds = [B, out(Hi, k, s, pad), out(Wi, k, s, pad), Cout];
+      const d = randomTensor(ds, 31 + Cout, -1, 1) as tf.Tensor4D;
+      const w = randomTensor([k, k, Cin, Cout], 32 + k, -1, 1) as tf.Tensor4D;
+      const before = tf.memory().numTensors;
+      const dx = inputGradNative(d, w, xs as [number, number, number, number], s, pad);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      expect(dx.shape).toEqual(xs);
+      const ref = inputReference((await d.data()) as Float32Array, ds, (await w.data()) as Float32Array, k, xs, s, pad);
+      expect(relError(await dx.data(), ref)).toBeLessThan(1e-5);
+      tf.dispose([d, w, dx]);
+    });
+  }
+
   it('write their outputs and nothing else on the heap', async () => {
     const guard = () => tf.fill([4096], 7);
     const g1 = guard();
@@ -78,18 +119,23 @@ describe('the wasm SIMD weight and bias gradients (src/core/wasm/kernels.c)', ()
     const xv = Array.from(await x.data());
     const dv = Array.from(await d.data());
     const [dw, db] = filterBiasGradNative(x, d, 3, 1, 1);
+    const w = randomTensor([3, 3, 6, 9], 23, -1, 1) as tf.Tensor4D;
     const g4 = guard();
-    for (const g of [g1, g2, g3, g4]) expect((await g.data()).every((v) => v === 7)).toBe(true);
+    const dx = inputGradNative(d, w, [2, 8, 8, 6], 1, 1);
+    const g5 = guard();
+    for (const g of [g1, g2, g3, g4, g5]) expect((await g.data()).every((v) => v === 7)).toBe(true);
     expect(Array.from(await x.data())).toEqual(xv);
     expect(Array.from(await d.data())).toEqual(dv);
-    tf.dispose([g1, g2, g3, g4, x, d, dw, db]);
+    tf.dispose([g1, g2, g3, g4, g5, x, d, dw, db, w, dx]);
   });
 
   it('refuse an output gradient that does not fit the convolution', () => {
     const x = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
     const d = tf.zeros([1, 4, 8, 3]) as tf.Tensor4D;
     expect(() => filterBiasGradNative(x, d, 3, 1, 1)).toThrow(/does not fit/);
-    tf.dispose([x, d]);
+    const w = tf.zeros([3, 3, 2, 3]) as tf.Tensor4D;
+    expect(() => inputGradNative(d, w, [1, 8, 8, 2], 1, 1)).toThrow(/do not fit/);
+    tf.dispose([x, d, w]);
   });
 
   // tfjs loads one of its builds; both of ours are checked here on a heap of their own

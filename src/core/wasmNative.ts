@@ -14,7 +14,12 @@ import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';
 export interface NativeKernels {
   filter_grad(x: number, dy: number, dw: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, coBegin: number, coEnd: number): void;
   bias_grad(dy: number, db: number, P: number, Cout: number, coBegin: number, coEnd: number): void;
+  input_grad(dy: number, wT: number, dx: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, rowBegin: number, rowEnd: number): void;
 }
+
+/** The kernels the helper thread can run, by the number it is sent (both take 13 arguments and a range). */
+const KINDS = ['filter_grad', 'input_grad'] as const;
+type Kind = (typeof KINDS)[number];
 
 interface WasmTensorInfo { dataId: object; shape: number[]; dtype: tf.DataType }
 interface WasmBackendLike {
@@ -33,11 +38,16 @@ let loaded: { memory: WebAssembly.Memory; kernels: NativeKernels | null; module:
 // The helper's answer is awaited with a timeout: a helper that fails or hangs is dropped and its half is
 // computed here, so a step never waits forever and never loses its result.
 
-/** Control block: [JOB] the job number (-1: quit), [DONE] the last job finished, [ERR] 1 if it threw, then the arguments. */
+/**
+ * Control block: [JOB] the job number (-1: quit), [DONE] the last job finished, [ERR] 1 if it threw, [READY] 1 once the
+ * helper has its instance (read here without the event loop: a training loop may not yield to it), then the kernel
+ * (an index in KINDS) and its 15 arguments.
+ */
 const JOB = 0;
 const DONE = 1;
 const ERR = 2;
-const ARGS = 3;
+const READY = 3;
+const ARGS = 4;
 /** Below this many multiply-adds one thread is faster than waking the helper (tiny layers). */
 let splitMinMacs = 2e6;
 
@@ -54,7 +64,9 @@ export function killNativeHelperForTest(timeoutMs: number): void {
 /** How long a step waits for the helper before it gives up on it. */
 let helperTimeoutMs = 10_000;
 
-interface Helper { ctrl: Int32Array; ready: boolean; dead: boolean; job: number; stop: () => void }
+interface Helper { ctrl: Int32Array; dead: boolean; job: number; stop: () => void }
+
+const helperReady = (h: Helper) => !h.dead && Atomics.load(h.ctrl, READY) === 1;
 
 /** The helper's source: works as a browser Worker and as a Node worker_threads eval worker. */
 const HELPER_SOURCE = `
@@ -63,7 +75,7 @@ port.addEventListener('message', (e) => {
   const { module, memory, sab } = e.data;
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const c = new Int32Array(sab);
-  port.postMessage('ready');
+  Atomics.store(c, ${READY}, 1);
   let seen = 0;
   for (;;) {
     Atomics.wait(c, ${JOB}, seen);
@@ -71,8 +83,9 @@ port.addEventListener('message', (e) => {
     if (job < 0) break;
     seen = job;
     try {
-      k.filter_grad(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[${ARGS + 6}], c[${ARGS + 7}],
-        c[${ARGS + 8}], c[${ARGS + 9}], c[${ARGS + 10}], c[${ARGS + 11}], c[${ARGS + 12}], c[${ARGS + 13}], c[${ARGS + 14}]);
+      const f = k[${JSON.stringify(KINDS)}[c[${ARGS}]]];
+      f(c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[${ARGS + 6}], c[${ARGS + 7}], c[${ARGS + 8}],
+        c[${ARGS + 9}], c[${ARGS + 10}], c[${ARGS + 11}], c[${ARGS + 12}], c[${ARGS + 13}], c[${ARGS + 14}], c[${ARGS + 15}]);
     } catch (err) {
       Atomics.store(c, ${ERR}, 1);
     }
@@ -96,11 +109,8 @@ function canBlock(): boolean {
 
 function startHelper(module: WebAssembly.Module, memory: WebAssembly.Memory): Helper | null {
   if (!canBlock()) return null;
-  const sab = new SharedArrayBuffer(4 * (ARGS + 16));
-  const helper: Helper = { ctrl: new Int32Array(sab), ready: false, dead: false, job: 0, stop: () => {} };
-  const onReady = () => {
-    helper.ready = !helper.dead;
-  };
+  const sab = new SharedArrayBuffer(4 * (ARGS + 1 + 15));
+  const helper: Helper = { ctrl: new Int32Array(sab), dead: false, job: 0, stop: () => {} };
   try {
     const nodeThreads = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:worker_threads') as
       | { Worker: new (src: string, opts: { eval: boolean }) => { postMessage(m: unknown): void; once(ev: string, f: (m: unknown) => void): void; unref(): void; terminate(): void } }
@@ -108,14 +118,12 @@ function startHelper(module: WebAssembly.Module, memory: WebAssembly.Memory): He
     if (nodeThreads) {
       const w = new nodeThreads.Worker(HELPER_SOURCE, { eval: true });
       w.unref();
-      w.once('message', onReady);
       w.once('error', () => (helper.dead = true));
       w.postMessage({ module, memory, sab });
       helper.stop = () => w.terminate();
     } else if (typeof Worker !== 'undefined' && typeof Blob !== 'undefined') {
       const url = URL.createObjectURL(new Blob([HELPER_SOURCE], { type: 'text/javascript' }));
       const w = new Worker(url);
-      w.addEventListener('message', onReady, { once: true });
       w.addEventListener('error', () => (helper.dead = true));
       w.postMessage({ module, memory, sab });
       helper.stop = () => {
@@ -140,19 +148,19 @@ function dropHelper(helper: Helper | null): void {
   helper.stop();
 }
 
-/** What the weight gradients cost so far (for the benchmark: tf.profile does not see these calls). */
-export const nativeStats = { calls: 0, macs: 0, ms: 0, splitCalls: 0 };
+/** What the weight gradients (calls, macs, ms) and the input gradients (inputMacs, inputMs) cost so far (for the benchmark: tf.profile does not see these calls). */
+export const nativeStats = { calls: 0, macs: 0, ms: 0, splitCalls: 0, inputMacs: 0, inputMs: 0 };
 
 /** Whether a helper thread is up (for tests and the benchmark). */
 export function nativeHelperReady(): boolean {
-  return Boolean(loaded?.helper?.ready && !loaded.helper.dead);
+  return Boolean(loaded?.helper && helperReady(loaded.helper));
 }
 
 /** Resolves when the helper has started, or after `timeoutMs` (false then, or where there is none). */
 export async function waitForNativeHelper(timeoutMs = 5000): Promise<boolean> {
   nativeKernels();
   const t0 = Date.now();
-  while (loaded?.helper && !loaded.helper.dead && !loaded.helper.ready && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 10));
+  while (loaded?.helper && !loaded.helper.dead && !helperReady(loaded.helper) && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 10));
   return nativeHelperReady();
 }
 
@@ -187,27 +195,29 @@ export function nativeKernels(): NativeKernels | null {
   return kernels;
 }
 
-/** filter_grad over all output channels: half on the helper where it is up and the job is worth it. */
-function filterGrad(kernels: NativeKernels, args: number[], Cout: number, macs: number): void {
-  const run = kernels.filter_grad as (...a: number[]) => void;
+/**
+ * Runs `kind` over [0, end) of its range (output channels, or rows): [0, split) here and [split, end) on the helper
+ * where it is up, the job is worth waking it for and split > 0; all of it here otherwise.
+ */
+function splitRun(kernels: NativeKernels, kind: Kind, args: number[], split: number, end: number, macs: number): void {
+  const run = kernels[kind] as (...a: number[]) => void;
   const helper = loaded?.helper;
-  // split on a multiple of 8 output channels (the loop's widest tile)
-  const half = Math.floor(Cout / 16) * 8;
-  if (!helper || !helper.ready || helper.dead || half === 0 || macs < splitMinMacs) {
-    run(...args, 0, Cout);
+  if (!helper || !helperReady(helper) || split <= 0 || split >= end || macs < splitMinMacs) {
+    run(...args, 0, end);
     return;
   }
   const c = helper.ctrl;
   const job = helper.job + 1;
   helper.job = job;
   nativeStats.splitCalls++;
-  c.set(args, ARGS);
-  c[ARGS + args.length] = half;
-  c[ARGS + args.length + 1] = Cout;
+  c[ARGS] = KINDS.indexOf(kind);
+  c.set(args, ARGS + 1);
+  c[ARGS + 1 + args.length] = split;
+  c[ARGS + 2 + args.length] = end;
   Atomics.store(c, ERR, 0);
   Atomics.store(c, JOB, job);
   Atomics.notify(c, JOB);
-  run(...args, 0, half);
+  run(...args, 0, split);
   const deadline = Date.now() + helperTimeoutMs;
   while (Atomics.load(c, DONE) !== job) {
     const left = deadline - Date.now();
@@ -215,9 +225,9 @@ function filterGrad(kernels: NativeKernels, args: number[], Cout: number, macs: 
     Atomics.wait(c, DONE, job - 1, left);
   }
   if (Atomics.load(c, DONE) !== job || Atomics.load(c, ERR) !== 0) {
-    // the helper failed or hangs: its half here, and no helper from now on
+    // the helper failed or hangs: its part here, and no helper from now on
     dropHelper(helper);
-    run(...args, half, Cout);
+    run(...args, split, end);
   }
 }
 
@@ -245,11 +255,43 @@ export function filterBiasGradNative(xin: tf.Tensor4D, dz: tf.Tensor4D, k: numbe
   const dy = at(dz as unknown as WasmTensorInfo);
   const macs = B * Ho * Wo * k * k * Cin * Cout;
   const t0 = performance.now();
-  filterGrad(kernels, [x, dy, at(dwInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad], Cout, macs);
+  // split on a multiple of 8 output channels (the loop's widest tile)
+  splitRun(kernels, 'filter_grad', [x, dy, at(dwInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad], Math.floor(Cout / 16) * 8, Cout, macs);
   kernels.bias_grad(dy, at(dbInfo), B * Ho * Wo, Cout, 0, Cout);
   nativeStats.ms += performance.now() - t0;
   nativeStats.calls++;
   nativeStats.macs += macs;
   const engine = tf.engine();
   return [engine.makeTensorFromTensorInfo(dwInfo as unknown as tf.TensorInfo) as tf.Tensor4D, engine.makeTensorFromTensorInfo(dbInfo as unknown as tf.TensorInfo) as tf.Tensor1D];
+}
+
+/**
+ * d(loss)/d(input) of a k x k convolution of x zero-padded by `pad` on each side at `stride`: dz [B, Ho, Wo, Cout],
+ * w [k, k, Cin, Cout], xShape [B, Hi, Wi, Cin] (unpadded) -> [B, Hi, Wi, Cin]. At stride 2 it skips the zeros a
+ * dilated output gradient would have (a quarter of the multiply-adds of that form). Needs `nativeKernels()`.
+ */
+export function inputGradNative(dz: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], stride: number, pad: number): tf.Tensor4D {
+  const kernels = nativeKernels();
+  if (!kernels) throw new Error('inputGradNative: the wasm kernels are not loaded on this backend');
+  const [B, Hi, Wi, Cin] = xShape;
+  const [Bz, Ho, Wo, Cout] = dz.shape;
+  const [k, k2, wCin, wCout] = w.shape;
+  const expect = (n: number) => Math.floor((n + 2 * pad - k) / stride) + 1;
+  if (k !== k2 || wCin !== Cin || wCout !== Cout || Bz !== B || Ho !== expect(Hi) || Wo !== expect(Wi) || dz.dtype !== 'float32' || w.dtype !== 'float32') {
+    throw new Error(`inputGradNative: output gradient [${dz.shape}] and filter [${w.shape}] do not fit a stride-${stride} conv of [${xShape}] padded by ${pad}`);
+  }
+  return tf.tidy(() => {
+    const wT = tf.transpose(w, [0, 1, 3, 2]); // [k, k, Cout, Cin]: input channels contiguous
+    const b = tf.backend() as unknown as WasmBackendLike;
+    const dxInfo = b.makeOutput(xShape, 'float32');
+    const at = (t: WasmTensorInfo) => b.typedArrayFromHeap(t).byteOffset;
+    const t0 = performance.now();
+    // each tap reaches about 1 / stride^2 of the input pixels
+    const macs = (B * Hi * Wi * k * k * Cin * Cout) / (stride * stride);
+    const rows = B * Hi;
+    splitRun(kernels, 'input_grad', [at(dz as unknown as WasmTensorInfo), at(wT as unknown as WasmTensorInfo), at(dxInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad], Math.floor(rows / 2), rows, macs);
+    nativeStats.inputMs += performance.now() - t0;
+    nativeStats.inputMacs += macs;
+    return tf.engine().makeTensorFromTensorInfo(dxInfo as unknown as tf.TensorInfo) as tf.Tensor4D;
+  });
 }

@@ -196,3 +196,101 @@ void bias_grad(const float* dY, float* db, int P, int Cout, int co_begin, int co
     db[co] = acc;
   }
 }
+
+// One pixel's 8 input channels (two vectors) += dY[d, 0..Cout) x WT[w + co * Cin, 8 wide], over co.
+#define ACC8(a0, a1, dp, wp)                                            \
+  for (int co = 0; co < Cout; co++) {                                   \
+    v128_t g = wasm_v128_load32_splat((dp) + co);                       \
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, wasm_v128_load((wp) + co * Cin)));     \
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, wasm_v128_load((wp) + co * Cin + 4))); \
+  }
+
+// dX[b, yi, xi, ci] = sum over kh, kw, co of dY[b, yo, xo, co] * W[kh, kw, ci, co], where yi = yo*s + kh - pad and
+// xi = xo*s + kw - pad, for the rows r = b * Hi + yi in [row_begin, row_end). WT is W with its last two axes swapped
+// ([k, k, Cout, Cin]: a run of input channels is contiguous). dY [B, Ho, Wo, Cout], dX [B, Hi, Wi, Cin]. At stride 2 the
+// output gradient is not dilated with zeros: each input pixel meets only the taps that reach it.
+__attribute__((export_name("input_grad")))
+void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int Wi, int Cin, int Ho, int Wo, int Cout,
+                int k, int s, int pad, int row_begin, int row_end) {
+  for (int r = row_begin; r < row_end; r++) {
+    int b = r / Hi, yi = r % Hi;
+    float* rowX = dX + r * Wi * Cin;
+    for (int i = 0; i < Wi * Cin; i++) rowX[i] = 0.0f;
+    for (int kh = 0; kh < k; kh++) {
+      int t = yi + pad - kh;
+      if (t < 0 || t % s != 0) continue;
+      int yo = t / s;
+      if (yo >= Ho) continue;
+      const float* rowD = dY + (b * Ho + yo) * Wo * Cout;
+      for (int kw = 0; kw < k; kw++) {
+        const float* Wk = WT + (kh * k + kw) * Cout * Cin;
+        // the input pixels this tap reaches: xi = xo*s + kw - pad for xo in [0, Wo), inside [0, Wi)
+        int xo_lo = 0;
+        while (xo_lo < Wo && xo_lo * s + kw - pad < 0) xo_lo++;
+        int xo_hi = Wo;
+        while (xo_hi > xo_lo && (xo_hi - 1) * s + kw - pad >= Wi) xo_hi--;
+        int ci = 0;
+        for (; ci + 8 <= Cin; ci += 8) {
+          const float* wp = Wk + ci;
+          int xo = xo_lo;
+          // four pixels at a time: 8 accumulators
+          for (; xo + 4 <= xo_hi; xo += 4) {
+            float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
+            int xs = s * Cin;
+            const float* d0 = rowD + xo * Cout;
+            v128_t a0 = wasm_v128_load(x0), a1 = wasm_v128_load(x0 + 4);
+            v128_t a2 = wasm_v128_load(x0 + xs), a3 = wasm_v128_load(x0 + xs + 4);
+            v128_t a4 = wasm_v128_load(x0 + 2 * xs), a5 = wasm_v128_load(x0 + 2 * xs + 4);
+            v128_t a6 = wasm_v128_load(x0 + 3 * xs), a7 = wasm_v128_load(x0 + 3 * xs + 4);
+            for (int co = 0; co < Cout; co++) {
+              v128_t w0 = wasm_v128_load(wp + co * Cin), w1 = wasm_v128_load(wp + co * Cin + 4);
+              v128_t g = wasm_v128_load32_splat(d0 + co);
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, w0));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, w1));
+              g = wasm_v128_load32_splat(d0 + Cout + co);
+              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(g, w0));
+              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(g, w1));
+              g = wasm_v128_load32_splat(d0 + 2 * Cout + co);
+              a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(g, w0));
+              a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(g, w1));
+              g = wasm_v128_load32_splat(d0 + 3 * Cout + co);
+              a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(g, w0));
+              a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(g, w1));
+            }
+            wasm_v128_store(x0, a0); wasm_v128_store(x0 + 4, a1);
+            wasm_v128_store(x0 + xs, a2); wasm_v128_store(x0 + xs + 4, a3);
+            wasm_v128_store(x0 + 2 * xs, a4); wasm_v128_store(x0 + 2 * xs + 4, a5);
+            wasm_v128_store(x0 + 3 * xs, a6); wasm_v128_store(x0 + 3 * xs + 4, a7);
+          }
+          for (; xo < xo_hi; xo++) {
+            float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
+            const float* d0 = rowD + xo * Cout;
+            v128_t a0 = wasm_v128_load(x0), a1 = wasm_v128_load(x0 + 4);
+            ACC8(a0, a1, d0, wp)
+            wasm_v128_store(x0, a0); wasm_v128_store(x0 + 4, a1);
+          }
+        }
+        for (; ci + 4 <= Cin; ci += 4) {
+          const float* wp = Wk + ci;
+          for (int xo = xo_lo; xo < xo_hi; xo++) {
+            float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
+            const float* d0 = rowD + xo * Cout;
+            v128_t a0 = wasm_v128_load(x0);
+            for (int co = 0; co < Cout; co++) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(d0 + co), wasm_v128_load(wp + co * Cin)));
+            wasm_v128_store(x0, a0);
+          }
+        }
+        for (; ci < Cin; ci++) {
+          const float* wp = Wk + ci;
+          for (int xo = xo_lo; xo < xo_hi; xo++) {
+            float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
+            const float* d0 = rowD + xo * Cout;
+            float acc = *x0;
+            for (int co = 0; co < Cout; co++) acc += d0[co] * wp[co * Cin];
+            *x0 = acc;
+          }
+        }
+      }
+    }
+  }
+}

@@ -186,7 +186,9 @@ async function benchStage(p: BenchParams, stage: StageName, size: [number, numbe
       ...(kernelTimes ? {} : { kernelTimeNote: timerError ?? 'the backend reported 0 ms for every kernel (no timer queries)' }),
       topKernels: top,
       memory: { before, after },
-      ...(nativeMacs > 0 ? { native: { gmacs: nativeMacs / 1e9, ms: (nativeStats.ms - n0.ms) / p.steps } } : {}),
+      ...(nativeMacs > 0
+        ? { native: { gmacs: nativeMacs / 1e9, ms: (nativeStats.ms - n0.ms) / p.steps, inputGmacs: (nativeStats.inputMacs - n0.inputMacs) / p.steps / 1e9, inputMs: (nativeStats.inputMs - n0.inputMs) / p.steps } }
+        : {}),
       ...(lastLoss !== undefined ? { lastLoss } : {}),
     };
   } finally {

@@ -241,7 +241,7 @@ function printReport(results: BackendResult[], meta: { browserVersion: string; h
     if (r.start && !r.start.ok) console.log(`  ${r.backend} did not start: ${r.start.error}`);
     if (r.start?.fastWasmKernels === false) console.log(`  ${r.backend}: the project's fast wasm kernels are NOT registered`);
     if (r.start?.nativeKernels !== undefined) {
-      console.log(`  ${r.backend}: weight and input gradients ${r.start.nativeKernels ? `by our own SIMD kernels, ${r.start.nativeHelper ? 'with their helper thread' : 'on one thread'}` : 'as convolutions (our kernels did not load)'}`);
+      console.log(`  ${r.backend}: convolutions ${r.start.nativeKernels ? `by our own SIMD kernels, ${r.start.nativeHelper ? 'with their helper thread' : 'on one thread'}` : 'as convolutions (our kernels did not load)'}`);
     }
     for (const pr of r.problems) console.log(`  ${r.backend}: ${pr}`);
   }
@@ -266,9 +266,9 @@ function printReport(results: BackendResult[], meta: { browserVersion: string; h
 
   const own = rows.filter((r) => r.native);
   if (own.length) {
-    console.log('\nweight and input gradients by our own wasm kernels, per step (not in tf.profile):');
+    console.log('\nconvolutions by our own wasm kernels (forward, weight and input gradients), per step (not in tf.profile):');
     const rate = (g: number, t: number) => `${g.toFixed(2)} GMAC in ${t.toFixed(0)} ms (${t > 0 ? (g / (t / 1000)).toFixed(1) : '-'} GMAC/s)`;
-    for (const r of own) console.log(`  ${r.backend} ${r.size} ${r.stage.padEnd(8)} weights ${rate(r.native!.gmacs, r.native!.ms)}; inputs ${rate(r.native!.inputGmacs, r.native!.inputMs)}`);
+    for (const r of own) console.log(`  ${r.backend} ${r.size} ${r.stage.padEnd(8)} forward ${rate(r.native!.forwardGmacs, r.native!.forwardMs)}; weights ${rate(r.native!.gmacs, r.native!.ms)}; inputs ${rate(r.native!.inputGmacs, r.native!.inputMs)}`);
   }
 
   console.log('\ntop kernels of one profiled step (ms / calls):');

@@ -48,6 +48,8 @@ interface Row {
   nativeGMacs?: number; nativeMs?: number;
   /** wasm: the input gradients by our own kernel, per step (multiply-adds that reach a pixel; not in tf.profile either). */
   nativeInputGMacs?: number; nativeInputMs?: number;
+  /** wasm: the forward convolutions by our own kernel, per step. */
+  nativeForwardGMacs?: number; nativeForwardMs?: number;
   memory?: { before: { numTensors: number; numBytes: number }; after: { numTensors: number; numBytes: number } };
 }
 
@@ -86,7 +88,7 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
       await step();
       times.push(performance.now() - t);
     }
-    const native = { macs: (nativeStats.macs - n0.macs) / steps, ms: (nativeStats.ms - n0.ms) / steps, inputMacs: (nativeStats.inputMacs - n0.inputMacs) / steps, inputMs: (nativeStats.inputMs - n0.inputMs) / steps };
+    const native = { macs: (nativeStats.macs - n0.macs) / steps, ms: (nativeStats.ms - n0.ms) / steps, inputMacs: (nativeStats.inputMacs - n0.inputMacs) / steps, inputMs: (nativeStats.inputMs - n0.inputMs) / steps, forwardMacs: (nativeStats.forwardMacs - n0.forwardMacs) / steps, forwardMs: (nativeStats.forwardMs - n0.forwardMs) / steps };
     const m1 = tf.memory();
     const prof = await tf.profile(step);
     const agg = new Map<string, { ms: number; calls: number }>();
@@ -110,6 +112,7 @@ async function benchStage(stage: StageName, size: [number, number], preset: Pres
       convMs,
       ...(native.macs > 0 ? { nativeGMacs: native.macs / 1e9, nativeMs: native.ms } : {}),
       ...(native.inputMacs > 0 ? { nativeInputGMacs: native.inputMacs / 1e9, nativeInputMs: native.inputMs } : {}),
+      ...(native.forwardMacs > 0 ? { nativeForwardGMacs: native.forwardMacs / 1e9, nativeForwardMs: native.forwardMs } : {}),
       topKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms).slice(0, 6),
       allKernels: [...agg.entries()].map(([name, a]) => ({ name, ...a })).sort((a, b) => b.ms - a.ms),
       memory: { before: { numTensors: m0.numTensors, numBytes: m0.numBytes }, after: { numTensors: m1.numTensors, numBytes: m1.numBytes } },
@@ -220,7 +223,7 @@ async function main(): Promise<void> {
     }
     if (backend === 'wasm') {
       const helper = await waitForNativeHelper();
-      console.log(`wasm weight and input gradients: ${nativeKernels() ? `own SIMD kernels, ${helper ? 'with their helper thread' : 'one thread'}` : 'as convolutions (our kernels did not load)'}`);
+      console.log(`wasm convolutions (forward, weight and input gradients): ${nativeKernels() ? `own SIMD kernels, ${helper ? 'with their helper thread' : 'one thread'}` : 'as convolutions (our kernels did not load)'}`);
     }
     const adapter = backend === 'webgpu' ? nodeAdapterInfo() : undefined;
     if (adapter) {
@@ -239,7 +242,7 @@ async function main(): Promise<void> {
         rows.push({ backend, size: size.join('x'), stage, ...r });
         const rate = r.convGMacs !== undefined && r.convMs ? `, conv ${r.convGMacs.toFixed(2)} GMAC in ${r.convMs.toFixed(0)} ms (${(r.convGMacs / (r.convMs / 1000)).toFixed(1)} GMAC/s)` : '';
         const ownRate = (label: string, g?: number, t?: number) => (g !== undefined && t ? `, ${label} (own kernel) ${g.toFixed(2)} GMAC in ${t.toFixed(0)} ms (${(g / (t / 1000)).toFixed(1)} GMAC/s)` : '');
-        const own = ownRate('weight grads', r.nativeGMacs, r.nativeMs) + ownRate('input grads', r.nativeInputGMacs, r.nativeInputMs);
+        const own = ownRate('forward', r.nativeForwardGMacs, r.nativeForwardMs) + ownRate('weight grads', r.nativeGMacs, r.nativeMs) + ownRate('input grads', r.nativeInputGMacs, r.nativeInputMs);
         const line = r.stats ? `${r.stats.medianMs.toFixed(0)} ms (min ${r.stats.minMs.toFixed(0)}, max ${r.stats.maxMs.toFixed(0)}), ${r.kernels} kernels, tensors ${r.memory!.before.numTensors} -> ${r.memory!.after.numTensors}${rate}${own}` : `skipped: ${r.skipped}`;
         console.log(`${backend} ${size.join('x')} ${stage.padEnd(8)} ${line}`);
         if (r.topKernels) console.log(`    top: ${r.topKernels.map((k) => `${k.name} ${k.ms.toFixed(0)} ms/${k.calls}`).join(', ')}`);

@@ -187,7 +187,7 @@ async function benchStage(p: BenchParams, stage: StageName, size: [number, numbe
       topKernels: top,
       memory: { before, after },
       ...(nativeMacs > 0
-        ? { native: { gmacs: nativeMacs / 1e9, ms: (nativeStats.ms - n0.ms) / p.steps, inputGmacs: (nativeStats.inputMacs - n0.inputMacs) / p.steps / 1e9, inputMs: (nativeStats.inputMs - n0.inputMs) / p.steps } }
+        ? { native: { gmacs: nativeMacs / 1e9, ms: (nativeStats.ms - n0.ms) / p.steps, inputGmacs: (nativeStats.inputMacs - n0.inputMacs) / p.steps / 1e9, inputMs: (nativeStats.inputMs - n0.inputMs) / p.steps, forwardGmacs: (nativeStats.forwardMacs - n0.forwardMacs) / p.steps / 1e9, forwardMs: (nativeStats.forwardMs - n0.forwardMs) / p.steps } }
         : {}),
       ...(lastLoss !== undefined ? { lastLoss } : {}),
     };

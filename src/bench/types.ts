@@ -102,8 +102,8 @@ export interface StageRow {
   kernelTimeNote?: string;
   topKernels?: KernelTotal[];
   memory?: { before: MemorySnapshot; after: MemorySnapshot };
-  /** wasm: our weight-gradient and input-gradient kernels per timed step (tf.profile does not see them). */
-  native?: { gmacs: number; ms: number; inputGmacs: number; inputMs: number };
+  /** wasm: our weight-gradient, input-gradient and forward kernels per timed step (tf.profile does not see them). */
+  native?: { gmacs: number; ms: number; inputGmacs: number; inputMs: number; forwardGmacs: number; forwardMs: number };
   /** Total loss of the last timed step (a NaN here means the backend computes garbage). */
   lastLoss?: number;
 }

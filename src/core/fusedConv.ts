@@ -56,6 +56,12 @@ export interface ConvGradKernels {
    */
   inputGradUnpadded?: (dz: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], stride: number, pad: number) => tf.Tensor4D;
   /**
+   * The forward pass (conv, bias, activation) on the unpadded input, from the conv's own padding (k - 1) / 2 (wasm,
+   * src/core/wasmNative.ts). With it the input is saved unpadded, so `filterBiasGrad` is then given pad (k - 1) / 2 at
+   * both strides, and `inputGradUnpadded` must be given too.
+   */
+  forwardUnpadded?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: number, pad: number, act: ConvActivation, slope: number) => tf.Tensor4D;
+  /**
    * The leaky ReLU as its own `z * step(z, slope)` after a linear fused conv (bit-identical values). For wasm:
    * tfjs 4.22's wasm LeakyRelu, the one FusedConv2D runs for a fused 'leakyrelu' too, takes ~4.4 ns a value on
    * this machine; Step and Multiply take ~0.25 together (BENCHMARKS, session 14).
@@ -71,12 +77,14 @@ export interface ConvGradKernels {
  * convolutions for the filter and the input, see convGrad.ts).
  */
 export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, kernels: ConvGradKernels = {}): tf.Tensor4D {
-  const { activationGrad = stockActivationGrad, filterGrad = stockFilterGrad, filterBiasGrad, inputGrad: inputGradFn = stockInputGrad, inputGradUnpadded, leakyReluApart = false } = kernels;
+  const { activationGrad = stockActivationGrad, filterGrad = stockFilterGrad, filterBiasGrad, inputGrad: inputGradFn = stockInputGrad, inputGradUnpadded, forwardUnpadded, leakyReluApart = false } = kernels;
+  if (forwardUnpadded && !(filterBiasGrad && inputGradUnpadded)) throw new Error('fusedConvAct: forwardUnpadded needs filterBiasGrad and inputGradUnpadded');
   const apart = leakyReluApart && act === 'lrelu';
   const k = w.shape[0];
   const p = (k - 1) / 2;
   // Stride 1: 'same' pads p on each side. Stride 2: 'same' would pad only after, so pad explicitly.
   const forward = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => {
+    if (forwardUnpadded) return { xin: xi, pad: 'unpadded', y: forwardUnpadded(xi, wi, bi, stride, p, act, LRELU_SLOPE) } as const;
     const xin = stride === 1 || p === 0 ? xi : (tf.pad(xi, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D);
     const pad = stride === 1 ? 'same' : 'valid';
     // the kernel itself: tf.fused.conv2d falls back to conv + add + activation under a gradient tape
@@ -89,13 +97,14 @@ export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, str
     const y = apart ? (tf.mul(z, tf.step(z, LRELU_SLOPE)) as tf.Tensor4D) : z;
     return { xin, pad, y } as const;
   };
-  const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid', xShape: number[]) => {
+  const backward = (dy: tf.Tensor4D, xin: tf.Tensor4D, wi: tf.Tensor4D, y: tf.Tensor4D, pad: 'same' | 'valid' | 'unpadded', xShape: number[]) => {
     const dz = activationGrad(dy, y, act);
-    // 'same' (stride 1) pads p on each side; 'valid' runs on the input already padded
-    const padded = pad === 'same' ? p : 0;
+    // 'same' (stride 1) and 'unpadded' pad p on each side; 'valid' runs on the input already padded
+    const padded = pad === 'valid' ? 0 : p;
     const [dw, db] = filterBiasGrad ? filterBiasGrad(xin, dz, k, stride, padded) : [filterGrad(xin, dz, k, stride, padded), tf.sum(dz, [0, 1, 2])];
     if (!inputGrad) return { dw, db };
     if (inputGradUnpadded) return { dw, db, dx: inputGradUnpadded(dz, wi, xShape as [number, number, number, number], stride, p) };
+    if (pad === 'unpadded') throw new Error('fusedConvAct: an unpadded forward needs inputGradUnpadded');
     let dx = inputGradFn(dz, wi, xin.shape as [number, number, number, number], stride, pad);
     if (xin.shape[1] !== xShape[1]) dx = dx.slice([0, p, p, 0], xShape);
     return { dw, db, dx };

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTensor, relError } from '../testing/gradcheck';
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';
-import { filterBiasGradNative, inputGradNative, nativeKernels, type NativeKernels } from './wasmNative';
+import { convForwardNative, filterBiasGradNative, inputGradNative, nativeKernels, type NativeKernels } from './wasmNative';
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -46,7 +46,7 @@ function inputReference(d: Float32Array, [B, Ho, Wo, Cout]: number[], w: Float32
   return dx;
 }
 
-describe('the wasm SIMD weight, bias and input gradients (src/core/wasm/kernels.c)', () => {
+describe('the wasm SIMD convolution and its weight, bias and input gradients (src/core/wasm/kernels.c)', () => {
   it('load on the wasm backend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(nativeKernels()).not.toBeNull();
@@ -109,6 +109,45 @@ describe('the wasm SIMD weight, bias and input gradients (src/core/wasm/kernels.
     });
   }
 
+  // the forward pass: 8-wide output tiles of four pixels (inside and at the edges), output channels left over
+  // (an output layer's one), both strides, every activation
+  const forwardCases: [number[], number, number, number, number, 'linear' | 'relu' | 'lrelu'][] = [
+    // x [B, Hi, Wi, Cin], Cout, k, stride, pad, activation
+    [[2, 9, 11, 5], 16, 3, 1, 1, 'lrelu'],
+    [[1, 8, 10, 17], 1, 3, 1, 1, 'linear'],
+    [[2, 10, 13, 6], 12, 3, 2, 1, 'lrelu'],
+    [[1, 7, 9, 3], 8, 3, 2, 1, 'relu'],
+    [[1, 6, 7, 9], 3, 1, 1, 0, 'lrelu'],
+    [[2, 8, 9, 4], 24, 5, 1, 2, 'linear'],
+  ];
+  for (const [xs, Cout, k, s, pad, act] of forwardCases) {
+    it(`forward pass matches a plain loop: x [${xs}], ${Cout} outputs, ${k}x${k}, stride ${s}, pad ${pad}, ${act}`, async () => {
+      const [B, Hi, Wi, Cin] = xs;
+      const x = randomTensor(xs, 41 + Cout, -1, 1) as tf.Tensor4D;
+      const w = randomTensor([k, k, Cin, Cout], 42 + k, -1, 1) as tf.Tensor4D;
+      const bias = randomTensor([Cout], 43, -0.5, 0.5) as tf.Tensor1D;
+      const y = convForwardNative(x, w, bias, s, pad, act, 0.1);
+      const [Ho, Wo] = [out(Hi, k, s, pad), out(Wi, k, s, pad)];
+      expect(y.shape).toEqual([B, Ho, Wo, Cout]);
+      const [xv, wv, bv] = [await x.data(), await w.data(), await bias.data()];
+      const ref = new Float64Array(B * Ho * Wo * Cout);
+      for (let b = 0; b < B; b++) for (let yo = 0; yo < Ho; yo++) for (let xo = 0; xo < Wo; xo++) for (let co = 0; co < Cout; co++) {
+        let z = bv[co];
+        for (let kh = 0; kh < k; kh++) for (let kw = 0; kw < k; kw++) {
+          const yi = yo * s + kh - pad;
+          const xi = xo * s + kw - pad;
+          if (yi < 0 || yi >= Hi || xi < 0 || xi >= Wi) continue;
+          for (let ci = 0; ci < Cin; ci++) z += xv[((b * Hi + yi) * Wi + xi) * Cin + ci] * wv[((kh * k + kw) * Cin + ci) * Cout + co];
+        }
+        ref[((b * Ho + yo) * Wo + xo) * Cout + co] = act === 'linear' ? z : z > 0 ? z : act === 'relu' ? 0 : 0.1 * z;
+      }
+      const yv = await y.data();
+      expect(relError(yv, ref)).toBeLessThan(1e-5);
+      if (act !== 'linear') expect(yv.some((v) => v > 0) && yv.some((v) => v <= 0)).toBe(true);
+      tf.dispose([x, w, bias, y]);
+    });
+  }
+
   it('write their outputs and nothing else on the heap', async () => {
     const guard = () => tf.fill([4096], 7);
     const g1 = guard();
@@ -123,7 +162,11 @@ describe('the wasm SIMD weight, bias and input gradients (src/core/wasm/kernels.
     const g4 = guard();
     const dx = inputGradNative(d, w, [2, 8, 8, 6], 1, 1);
     const g5 = guard();
-    for (const g of [g1, g2, g3, g4, g5]) expect((await g.data()).every((v) => v === 7)).toBe(true);
+    const bias = tf.zeros([9]) as tf.Tensor1D;
+    const y = convForwardNative(x, w, bias, 1, 1, 'lrelu', 0.1);
+    const g6 = guard();
+    for (const g of [g1, g2, g3, g4, g5, g6]) expect((await g.data()).every((v) => v === 7)).toBe(true);
+    tf.dispose([bias, y, g6]);
     expect(Array.from(await x.data())).toEqual(xv);
     expect(Array.from(await d.data())).toEqual(dv);
     tf.dispose([g1, g2, g3, g4, g5, x, d, dw, db, w, dx]);

@@ -15,10 +15,13 @@ export interface NativeKernels {
   filter_grad(x: number, dy: number, dw: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, coBegin: number, coEnd: number): void;
   bias_grad(dy: number, db: number, P: number, Cout: number, coBegin: number, coEnd: number): void;
   input_grad(dy: number, wT: number, dx: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, rowBegin: number, rowEnd: number): void;
+  conv_forward(x: number, w: number, bias: number, y: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, act: number, slopeBits: number, rowBegin: number, rowEnd: number): void;
 }
 
-/** The kernels the helper thread can run, by the number it is sent (both take 13 arguments and a range). */
-const KINDS = ['filter_grad', 'input_grad'] as const;
+/** The kernels the helper thread can run, by the number it is sent (each takes its arguments, then a range). */
+const KINDS = ['filter_grad', 'input_grad', 'conv_forward'] as const;
+/** The most arguments a kernel takes, its range included. */
+const MAX_ARGS = 18;
 type Kind = (typeof KINDS)[number];
 
 interface WasmTensorInfo { dataId: object; shape: number[]; dtype: tf.DataType }
@@ -41,7 +44,7 @@ let loaded: { memory: WebAssembly.Memory; kernels: NativeKernels | null; module:
 /**
  * Control block: [JOB] the job number (-1: quit), [DONE] the last job finished, [ERR] 1 if it threw, [READY] 1 once the
  * helper has its instance (read here without the event loop: a training loop may not yield to it), then the kernel
- * (an index in KINDS) and its 15 arguments.
+ * (an index in KINDS) and its arguments (up to MAX_ARGS).
  */
 const JOB = 0;
 const DONE = 1;
@@ -84,8 +87,7 @@ port.addEventListener('message', (e) => {
     seen = job;
     try {
       const f = k[${JSON.stringify(KINDS)}[c[${ARGS}]]];
-      f(c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[${ARGS + 6}], c[${ARGS + 7}], c[${ARGS + 8}],
-        c[${ARGS + 9}], c[${ARGS + 10}], c[${ARGS + 11}], c[${ARGS + 12}], c[${ARGS + 13}], c[${ARGS + 14}], c[${ARGS + 15}]);
+      f(...c.subarray(${ARGS + 1}, ${ARGS + 1 + MAX_ARGS}));
     } catch (err) {
       Atomics.store(c, ${ERR}, 1);
     }
@@ -109,7 +111,7 @@ function canBlock(): boolean {
 
 function startHelper(module: WebAssembly.Module, memory: WebAssembly.Memory): Helper | null {
   if (!canBlock()) return null;
-  const sab = new SharedArrayBuffer(4 * (ARGS + 1 + 15));
+  const sab = new SharedArrayBuffer(4 * (ARGS + 1 + MAX_ARGS));
   const helper: Helper = { ctrl: new Int32Array(sab), dead: false, job: 0, stop: () => {} };
   try {
     const nodeThreads = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:worker_threads') as
@@ -148,8 +150,8 @@ function dropHelper(helper: Helper | null): void {
   helper.stop();
 }
 
-/** What the weight gradients (calls, macs, ms) and the input gradients (inputMacs, inputMs) cost so far (for the benchmark: tf.profile does not see these calls). */
-export const nativeStats = { calls: 0, macs: 0, ms: 0, splitCalls: 0, inputMacs: 0, inputMs: 0 };
+/** What the weight gradients (calls, macs, ms), the input gradients (inputMacs, inputMs) and the forward convolutions (forwardMacs, forwardMs) cost so far (for the benchmark: tf.profile does not see these calls). */
+export const nativeStats = { calls: 0, macs: 0, ms: 0, splitCalls: 0, inputMacs: 0, inputMs: 0, forwardMacs: 0, forwardMs: 0 };
 
 /** Whether a helper thread is up (for tests and the benchmark). */
 export function nativeHelperReady(): boolean {
@@ -211,6 +213,7 @@ function splitRun(kernels: NativeKernels, kind: Kind, args: number[], split: num
   helper.job = job;
   nativeStats.splitCalls++;
   c[ARGS] = KINDS.indexOf(kind);
+  c.fill(0, ARGS + 1);
   c.set(args, ARGS + 1);
   c[ARGS + 1 + args.length] = split;
   c[ARGS + 2 + args.length] = end;
@@ -294,4 +297,34 @@ export function inputGradNative(dz: tf.Tensor4D, w: tf.Tensor4D, xShape: [number
     nativeStats.inputMacs += macs;
     return tf.engine().makeTensorFromTensorInfo(dxInfo as unknown as tf.TensorInfo) as tf.Tensor4D;
   });
+}
+
+const ACTS = { linear: 0, relu: 1, lrelu: 2 } as const;
+
+/**
+ * A k x k convolution of x zero-padded by `pad` on each side at `stride`, plus bias, then the activation (leaky ReLU:
+ * max(z, slope z), what tfjs's LeakyRelu computes): x [B, Hi, Wi, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, Ho, Wo, Cout].
+ * Needs `nativeKernels()`.
+ */
+export function convForwardNative(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: number, act: keyof typeof ACTS, slope: number): tf.Tensor4D {
+  const kernels = nativeKernels();
+  if (!kernels) throw new Error('convForwardNative: the wasm kernels are not loaded on this backend');
+  const [B, Hi, Wi, Cin] = x.shape;
+  const [k, k2, wCin, Cout] = w.shape;
+  if (k !== k2 || wCin !== Cin || bias.shape[0] !== Cout || x.dtype !== 'float32' || w.dtype !== 'float32' || bias.dtype !== 'float32') {
+    throw new Error(`convForwardNative: input [${x.shape}], filter [${w.shape}] and bias [${bias.shape}] do not fit`);
+  }
+  const Ho = Math.floor((Hi + 2 * pad - k) / stride) + 1;
+  const Wo = Math.floor((Wi + 2 * pad - k) / stride) + 1;
+  const b = tf.backend() as unknown as WasmBackendLike;
+  const yInfo = b.makeOutput([B, Ho, Wo, Cout], 'float32');
+  const at = (t: WasmTensorInfo) => b.typedArrayFromHeap(t).byteOffset;
+  const slopeBits = new Int32Array(Float32Array.of(slope).buffer)[0];
+  const macs = B * Ho * Wo * k * k * Cin * Cout;
+  const rows = B * Ho;
+  const t0 = performance.now();
+  splitRun(kernels, 'conv_forward', [at(x as unknown as WasmTensorInfo), at(w as unknown as WasmTensorInfo), at(bias as unknown as WasmTensorInfo), at(yInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad, ACTS[act], slopeBits], Math.floor(rows / 2), rows, macs);
+  nativeStats.forwardMs += performance.now() - t0;
+  nativeStats.forwardMacs += macs;
+  return tf.engine().makeTensorFromTensorInfo(yInfo as unknown as tf.TensorInfo) as tf.Tensor4D;
 }

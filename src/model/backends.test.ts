@@ -79,8 +79,8 @@ describe('wasm gives the same losses and gradients as cpu', () => {
 });
 
 describe('a leaky-ReLU conv layer on wasm', () => {
-  it('gives what the fused leaky ReLU kernel gives, value for value, and its gradients', async () => {
-    // wasm runs the activation apart from the conv (z * step(z, slope)): tfjs's own is ~17x slower there
+  it("gives what tfjs's fused leaky-ReLU conv gives, and the same gradients as the stock ops on cpu", async () => {
+    // wasm runs the whole layer in our own kernels (src/core/wasmNative.ts): tfjs's LeakyRelu alone is ~17x slower there
     expect(await tf.setBackend('wasm')).toBe(true);
     const p = new Params(5);
     const w = p.add('w', [3, 3, 6, 7], 54);
@@ -91,7 +91,7 @@ describe('a leaky-ReLU conv layer on wasm', () => {
     const y = conv(x, w, b, 1, 'lrelu');
     const ref = tf.fused.conv2d({ x, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'leakyrelu', leakyreluAlpha: LRELU_SLOPE });
     const yv = await y.data();
-    expect(Array.from(yv)).toEqual(Array.from(await ref.data()));
+    expect(relError(yv, await ref.data())).toBeLessThan(1e-6); // the sums in another order
     expect(yv.some((v) => v < 0) && yv.some((v) => v > 0)).toBe(true);
     const ours = tf.variableGrads(() => tf.sum(tf.mul(conv(x, w, b, 1, 'lrelu'), R)) as tf.Scalar, [w, b]);
     const [gw, gb] = [await ours.grads[w.name].data(), await ours.grads[b.name].data()];

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { acceleratedOps, LRELU_SLOPE } from '../core/accelerated';
 import { convFilterGradPadded, convInputGrad } from '../core/convGrad';
 import { fusedConvAct } from '../core/fusedConv';
-import { filterBiasGradNative, inputGradNative, nativeKernels } from '../core/wasmNative';
+import { convForwardNative, filterBiasGradNative, inputGradNative, nativeKernels } from '../core/wasmNative';
 
 export { conv2dFilterGrad, conv2dInputGrad } from '../core/convGrad';
 
@@ -101,13 +101,15 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
     if (fused) return fused(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad);
     if (CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend())) {
       // one fused kernel forward (conv, bias, activation); gradients as plain convolutions
-      // wasm: the weight, bias and input gradients by our own SIMD loops where they load (src/core/wasmNative.ts)
+      // wasm: the forward pass and the weight, bias and input gradients by our own SIMD loops where they load
+      // (src/core/wasmNative.ts)
       const native = nativeKernels() !== null;
       return fusedConvAct(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad, {
         filterGrad: convFilterGradPadded,
         filterBiasGrad: native ? filterBiasGradNative : undefined,
         inputGrad: convInputGrad,
         inputGradUnpadded: native ? inputGradNative : undefined,
+        forwardUnpadded: native ? convForwardNative : undefined,
         leakyReluApart: tf.getBackend() === 'wasm',
       });
     }

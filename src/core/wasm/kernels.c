@@ -294,3 +294,135 @@ void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int 
     }
   }
 }
+
+// The activation of the forward pass: 0 linear, 1 relu, 2 leaky relu max(z, slope z).
+static inline v128_t activate(v128_t z, int act, v128_t slope) {
+  if (act == 1) return wasm_f32x4_pmax(z, wasm_f32x4_const_splat(0));
+  if (act == 2) return wasm_f32x4_pmax(z, wasm_f32x4_mul(z, slope));
+  return z;
+}
+static inline float activate1(float z, int act, float slope) {
+  if (act == 1) return z > 0 ? z : 0.0f;
+  if (act == 2) return z > 0 ? z : z * slope;
+  return z;
+}
+
+// One pixel's 8 output channels += X[xp, 0..Cin) x W[wp + ci * Cout, 8 wide], over ci.
+#define FWD8(a0, a1, xp, wp)                                                          \
+  for (int ci = 0; ci < Cin; ci++) {                                                  \
+    v128_t xv = wasm_v128_load32_splat((xp) + ci);                                    \
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(xv, wasm_v128_load((wp) + ci * Cout)));     \
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(xv, wasm_v128_load((wp) + ci * Cout + 4))); \
+  }
+
+// Y[b, yo, xo, co] = act(bias[co] + sum over kh, kw, ci of X[b, yo*s + kh - pad, xo*s + kw - pad, ci] W[kh, kw, ci, co])
+// (zero outside X), for the rows r = b * Ho + yo in [row_begin, row_end). X [B, Hi, Wi, Cin], W [k, k, Cin, Cout],
+// Y [B, Ho, Wo, Cout]. slope_bits: the leaky ReLU's slope as the bits of a float32 (the helper thread passes int32s).
+__attribute__((export_name("conv_forward")))
+void conv_forward(const float* X, const float* W, const float* bias, float* Y, int B, int Hi, int Wi, int Cin, int Ho,
+                  int Wo, int Cout, int k, int s, int pad, int act, int slope_bits, int row_begin, int row_end) {
+  union { int i; float f; } sl;
+  sl.i = slope_bits;
+  const float slope = sl.f;
+  const v128_t vslope = wasm_f32x4_splat(slope);
+  for (int r = row_begin; r < row_end; r++) {
+    int b = r / Ho, yo = r % Ho;
+    float* rowY = Y + r * Wo * Cout;
+    int co = 0;
+    for (; co + 8 <= Cout; co += 8) {
+      v128_t b0 = wasm_v128_load(bias + co), b1 = wasm_v128_load(bias + co + 4);
+      int xo = 0;
+      for (; xo + 4 <= Wo; xo += 4) {
+        v128_t a0 = b0, a1 = b1, a2 = b0, a3 = b1, a4 = b0, a5 = b1, a6 = b0, a7 = b1;
+        for (int kh = 0; kh < k; kh++) {
+          int yi = yo * s + kh - pad;
+          if (yi < 0 || yi >= Hi) continue;
+          const float* rowX = X + (b * Hi + yi) * Wi * Cin;
+          for (int kw = 0; kw < k; kw++) {
+            const float* wp = W + (kh * k + kw) * Cin * Cout + co;
+            int xi0 = xo * s + kw - pad;
+            int xi3 = (xo + 3) * s + kw - pad;
+            if (xi0 >= 0 && xi3 < Wi) {
+              const float* x0 = rowX + xi0 * Cin;
+              int xs = s * Cin;
+              for (int ci = 0; ci < Cin; ci++) {
+                v128_t w0 = wasm_v128_load(wp + ci * Cout), w1 = wasm_v128_load(wp + ci * Cout + 4);
+                v128_t xv = wasm_v128_load32_splat(x0 + ci);
+                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(xv, w0));
+                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(xv, w1));
+                xv = wasm_v128_load32_splat(x0 + xs + ci);
+                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(xv, w0));
+                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(xv, w1));
+                xv = wasm_v128_load32_splat(x0 + 2 * xs + ci);
+                a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(xv, w0));
+                a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(xv, w1));
+                xv = wasm_v128_load32_splat(x0 + 3 * xs + ci);
+                a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(xv, w0));
+                a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(xv, w1));
+              }
+            } else {
+              // a tile at the edge: each pixel whose input is inside
+              int xi;
+              xi = xi0;
+              if (xi >= 0 && xi < Wi) { FWD8(a0, a1, rowX + xi * Cin, wp) }
+              xi = xi0 + s;
+              if (xi >= 0 && xi < Wi) { FWD8(a2, a3, rowX + xi * Cin, wp) }
+              xi = xi0 + 2 * s;
+              if (xi >= 0 && xi < Wi) { FWD8(a4, a5, rowX + xi * Cin, wp) }
+              xi = xi3;
+              if (xi >= 0 && xi < Wi) { FWD8(a6, a7, rowX + xi * Cin, wp) }
+            }
+          }
+        }
+        float* y = rowY + xo * Cout + co;
+        wasm_v128_store(y, activate(a0, act, vslope)); wasm_v128_store(y + 4, activate(a1, act, vslope));
+        wasm_v128_store(y + Cout, activate(a2, act, vslope)); wasm_v128_store(y + Cout + 4, activate(a3, act, vslope));
+        wasm_v128_store(y + 2 * Cout, activate(a4, act, vslope)); wasm_v128_store(y + 2 * Cout + 4, activate(a5, act, vslope));
+        wasm_v128_store(y + 3 * Cout, activate(a6, act, vslope)); wasm_v128_store(y + 3 * Cout + 4, activate(a7, act, vslope));
+      }
+      for (; xo < Wo; xo++) {
+        v128_t a0 = b0, a1 = b1;
+        for (int kh = 0; kh < k; kh++) {
+          int yi = yo * s + kh - pad;
+          if (yi < 0 || yi >= Hi) continue;
+          const float* rowX = X + (b * Hi + yi) * Wi * Cin;
+          for (int kw = 0; kw < k; kw++) {
+            int xi = xo * s + kw - pad;
+            if (xi < 0 || xi >= Wi) continue;
+            const float* wp = W + (kh * k + kw) * Cin * Cout + co;
+            FWD8(a0, a1, rowX + xi * Cin, wp)
+          }
+        }
+        float* y = rowY + xo * Cout + co;
+        wasm_v128_store(y, activate(a0, act, vslope));
+        wasm_v128_store(y + 4, activate(a1, act, vslope));
+      }
+    }
+    // the last output channels (an output layer's one): per pixel and channel, vectors over the input channels
+    for (; co < Cout; co++) {
+      for (int xo = 0; xo < Wo; xo++) {
+        v128_t acc = wasm_f32x4_const_splat(0);
+        float tail = 0.0f;
+        for (int kh = 0; kh < k; kh++) {
+          int yi = yo * s + kh - pad;
+          if (yi < 0 || yi >= Hi) continue;
+          const float* rowX = X + (b * Hi + yi) * Wi * Cin;
+          for (int kw = 0; kw < k; kw++) {
+            int xi = xo * s + kw - pad;
+            if (xi < 0 || xi >= Wi) continue;
+            const float* xp = rowX + xi * Cin;
+            const float* wp = W + (kh * k + kw) * Cin * Cout + co;
+            int ci = 0;
+            if (Cout == 1) {
+              for (; ci + 4 <= Cin; ci += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xp + ci), wasm_v128_load(wp + ci)));
+            }
+            for (; ci < Cin; ci++) tail += xp[ci] * wp[ci * Cout];
+          }
+        }
+        float z = bias[co] + tail + wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
+                  wasm_f32x4_extract_lane(acc, 3);
+        rowY[xo * Cout + co] = activate1(z, act, slope);
+      }
+    }
+  }
+}

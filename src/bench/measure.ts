@@ -148,7 +148,16 @@ async function benchStage(p: BenchParams, stage: StageName, size: [number, numbe
     const n0 = { ...nativeStats };
     for (let i = 0; i < p.steps; i++) times.push(await timed(`step ${i + 1}/${p.steps}`, 2 * p.budgetMs));
     const after = memory();
-    const nativeMacs = (nativeStats.macs - n0.macs) / p.steps;
+    // per timed step (taken before the profiled step adds its own)
+    const per = (now: number, then: number, scale = 1) => (now - then) / p.steps / scale;
+    const native = {
+      gmacs: per(nativeStats.macs, n0.macs, 1e9),
+      ms: per(nativeStats.ms, n0.ms),
+      inputGmacs: per(nativeStats.inputMacs, n0.inputMacs, 1e9),
+      inputMs: per(nativeStats.inputMs, n0.inputMs),
+      forwardGmacs: per(nativeStats.forwardMacs, n0.forwardMacs, 1e9),
+      forwardMs: per(nativeStats.forwardMs, n0.forwardMs),
+    };
     report({ type: 'progress', phase: `${tag}: profiled step`, expectMs: 4 * p.budgetMs });
     const prof = await tf.profile(step);
     const agg = new Map<string, KernelTotal>();
@@ -186,9 +195,7 @@ async function benchStage(p: BenchParams, stage: StageName, size: [number, numbe
       ...(kernelTimes ? {} : { kernelTimeNote: timerError ?? 'the backend reported 0 ms for every kernel (no timer queries)' }),
       topKernels: top,
       memory: { before, after },
-      ...(nativeMacs > 0
-        ? { native: { gmacs: nativeMacs / 1e9, ms: (nativeStats.ms - n0.ms) / p.steps, inputGmacs: (nativeStats.inputMacs - n0.inputMacs) / p.steps / 1e9, inputMs: (nativeStats.inputMs - n0.inputMs) / p.steps, forwardGmacs: (nativeStats.forwardMacs - n0.forwardMacs) / p.steps / 1e9, forwardMs: (nativeStats.forwardMs - n0.forwardMs) / p.steps } }
-        : {}),
+      ...(native.gmacs > 0 ? { native } : {}),
       ...(lastLoss !== undefined ? { lastLoss } : {}),
     };
   } finally {

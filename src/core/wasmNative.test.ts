@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTensor, relError } from '../testing/gradcheck';
+import { convPartsActNative } from './convParts';
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';
 import { convForwardNative, filterBiasGradNative, inputGradNative, nativeKernels, type NativeKernels } from './wasmNative';
 
@@ -47,6 +50,12 @@ function inputReference(d: Float32Array, [B, Ho, Wo, Cout]: number[], w: Float32
 }
 
 describe('the wasm SIMD convolution and its weight, bias and input gradients (src/core/wasm/kernels.c)', () => {
+  it('are built from the kernels.c in the repository (scripts/build-wasm-kernels.sh after every change to it)', () => {
+    const dir = new URL('./wasm/', import.meta.url);
+    const sha = createHash('sha256').update(readFileSync(new URL('kernels.c', dir))).digest('hex');
+    expect(readFileSync(new URL('kernelsWasm.ts', dir), 'utf8')).toContain(`sha256 of kernels.c: ${sha}`);
+  });
+
   it('load on the wasm backend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(nativeKernels()).not.toBeNull();
@@ -148,6 +157,35 @@ describe('the wasm SIMD convolution and its weight, bias and input gradients (sr
     });
   }
 
+  for (const [stride, act] of [[1, 'lrelu'], [2, 'linear']] as const) {
+    it(`a conv of three inputs without their concatenation equals the conv of the concatenation (stride ${stride}, ${act}), gradients too`, async () => {
+      const shapes = [[2, 8, 10, 5], [2, 8, 10, 16], [2, 8, 10, 1]];
+      const xs = shapes.map((sh, i) => randomTensor(sh, 51 + i, -1, 1) as tf.Tensor4D);
+      const w = randomTensor([3, 3, 22, 16], 55, -0.5, 0.5) as tf.Tensor4D;
+      const b = randomTensor([16], 56, -0.5, 0.5) as tf.Tensor1D;
+      const R = randomTensor([2, 8 / stride, 10 / stride, 16], 57, -1, 1);
+      const loss = (f: (...t: tf.Tensor[]) => tf.Tensor) => (...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), R)) as tf.Scalar;
+      const parts = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => convPartsActNative([a, c, d] as tf.Tensor4D[], ww as tf.Tensor4D, bb as tf.Tensor1D, stride, act);
+      // the reference: tfjs's own conv on the concatenation (pad 1, the activation after), on cpu's autodiff below
+      const ours = tf.grads(loss(parts))([...xs, w, b]);
+      const y = parts(xs[0], xs[1], xs[2], w, b);
+      const oursV = [await y.data(), ...(await Promise.all(ours.map((g) => g.data())))];
+      tf.dispose([y, ...ours]);
+      expect(await tf.setBackend('cpu')).toBe(true);
+      const ref = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+        const z = tf.add(tf.conv2d(tf.pad(tf.concat([a, c, d], 3), [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, ww as tf.Tensor4D, stride, 'valid'), bb);
+        return act === 'lrelu' ? tf.leakyRelu(z, 0.1) : z;
+      };
+      const refG = tf.grads(loss(ref))([...xs, w, b]);
+      const yr = ref(xs[0], xs[1], xs[2], w, b);
+      const refV = [await yr.data(), ...(await Promise.all(refG.map((g) => g.data())))];
+      tf.dispose([yr, ...refG]);
+      expect(await tf.setBackend('wasm')).toBe(true);
+      ['value', 'd part 1', 'd part 2', 'd part 3', 'd filter', 'd bias'].forEach((name, i) => expect(relError(oursV[i], refV[i]), name).toBeLessThan(1e-5));
+      tf.dispose([...xs, w, b, R]);
+    });
+  }
+
   it('write their outputs and nothing else on the heap', async () => {
     const guard = () => tf.fill([4096], 7);
     const g1 = guard();
@@ -195,7 +233,7 @@ describe('the wasm SIMD convolution and its weight, bias and input gradients (sr
       for (let i = 0; i < n(xs); i++) heap[ox + i] = Math.sin(i * 1.3);
       for (let i = 0; i < n(ds); i++) heap[od + i] = Math.cos(i * 0.7);
       heap.fill(123, ow, ob + 9); // the kernel zeroes its output first
-      k.filter_grad(ox * 4, od * 4, ow * 4, 2, 6, 7, 5, 6, 7, 9, 3, 1, 1, 0, 9);
+      k.filter_grad(ox * 4, od * 4, ow * 4, 2, 6, 7, 5, 6, 7, 9, 5, 3, 1, 1, 0, 9);
       k.bias_grad(od * 4, ob * 4, 2 * 6 * 7, 9, 0, 9);
       const ref = reference(heap.slice(ox, ox + n(xs)), xs, heap.slice(od, od + n(ds)), ds, 3, 1, 1);
       expect(relError(heap.slice(ow, ow + 9 * 5 * 9), ref.dw)).toBeLessThan(1e-5);

@@ -12,16 +12,16 @@ import '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';
 
 export interface NativeKernels {
-  filter_grad(x: number, dy: number, dw: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, coBegin: number, coEnd: number): void;
+  filter_grad(x: number, dy: number, dw: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, ldw: number, k: number, s: number, pad: number, coBegin: number, coEnd: number): void;
   bias_grad(dy: number, db: number, P: number, Cout: number, coBegin: number, coEnd: number): void;
-  input_grad(dy: number, wT: number, dx: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, rowBegin: number, rowEnd: number): void;
-  conv_forward(x: number, w: number, bias: number, y: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, k: number, s: number, pad: number, act: number, slopeBits: number, rowBegin: number, rowEnd: number): void;
+  input_grad(dy: number, wT: number, dx: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, ldw: number, k: number, s: number, pad: number, rowBegin: number, rowEnd: number): void;
+  conv_forward(x: number, w: number, bias: number, y: number, B: number, Hi: number, Wi: number, Cin: number, Ho: number, Wo: number, Cout: number, ldw: number, k: number, s: number, pad: number, act: number, slopeBits: number, first: number, last: number, rowBegin: number, rowEnd: number): void;
 }
 
 /** The kernels the helper thread can run, by the number it is sent (each takes its arguments, then a range). */
 const KINDS = ['filter_grad', 'input_grad', 'conv_forward'] as const;
 /** The most arguments a kernel takes, its range included. */
-const MAX_ARGS = 18;
+const MAX_ARGS = 21;
 type Kind = (typeof KINDS)[number];
 
 interface WasmTensorInfo { dataId: object; shape: number[]; dtype: tf.DataType }
@@ -234,33 +234,97 @@ function splitRun(kernels: NativeKernels, kind: Kind, args: number[], split: num
   }
 }
 
-/**
- * d(loss)/d(filter) and d(loss)/d(bias) of a k x k convolution of `xin` zero-padded by `pad` on each side
- * at `stride`: xin [B, Hi, Wi, Cin], dz [B, Ho, Wo, Cout] (the gradient of the output before the bias)
- * -> [k, k, Cin, Cout] and [Cout]. Needs `nativeKernels()`.
- */
-export function filterBiasGradNative(xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number): [tf.Tensor4D, tf.Tensor1D] {
+type Shape4 = [number, number, number, number];
+const ACTS = { linear: 0, relu: 1, lrelu: 2 } as const;
+export type NativeActivation = keyof typeof ACTS;
+
+function loadedKernels(op: string): NativeKernels {
   const kernels = nativeKernels();
-  if (!kernels) throw new Error('filterBiasGradNative: the wasm kernels are not loaded on this backend');
-  const [B, Hi, Wi, Cin] = xin.shape;
+  if (!kernels) throw new Error(`${op}: the wasm kernels are not loaded on this backend`);
+  return kernels;
+}
+
+const outSize = (n: number, k: number, stride: number, pad: number) => Math.floor((n + 2 * pad - k) / stride) + 1;
+
+/** Byte offset of a tensor's data on the wasm heap (after any allocation: one may grow the heap). */
+function heapOffset(t: tf.Tensor | WasmTensorInfo): number {
+  return (tf.backend() as unknown as WasmBackendLike).typedArrayFromHeap(t as unknown as WasmTensorInfo).byteOffset;
+}
+
+/** The inputs of a conv whose input is `xs` concatenated on the channels: same batch and size, float32, channels adding up to w's. */
+function checkParts(op: string, xs: readonly Shape4[], w: tf.Tensor4D): void {
+  const [B, Hi, Wi] = xs[0];
+  const total = xs.reduce((a, x) => a + x[3], 0);
+  if (xs.some((x) => x[0] !== B || x[1] !== Hi || x[2] !== Wi) || total !== w.shape[2] || w.shape[0] !== w.shape[1] || w.dtype !== 'float32') {
+    throw new Error(`${op}: inputs ${xs.map((x) => `[${x}]`).join(' + ')} do not fit the filter [${w.shape}]`);
+  }
+}
+
+/**
+ * A k x k convolution of `xs` concatenated on the channels (without the concatenation), zero-padded by `pad` on each
+ * side at `stride`, plus bias, then the activation (leaky ReLU: max(z, slope z), what tfjs's LeakyRelu computes):
+ * xs [B, Hi, Wi, C_i], w [k, k, sum C_i, Cout], b [Cout] -> [B, Ho, Wo, Cout]. Needs `nativeKernels()`.
+ */
+export function convForwardPartsNative(xs: tf.Tensor4D[], w: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: number, act: NativeActivation, slope: number): tf.Tensor4D {
+  const kernels = loadedKernels('convForwardNative');
+  checkParts('convForwardNative', xs.map((x) => x.shape), w);
+  if (xs.some((x) => x.dtype !== 'float32') || bias.dtype !== 'float32' || bias.shape[0] !== w.shape[3]) throw new Error(`convForwardNative: bias [${bias.shape}] does not fit the filter [${w.shape}]`);
+  const [B, Hi, Wi] = xs[0].shape;
+  const [k, , ldw, Cout] = w.shape;
+  const Ho = outSize(Hi, k, stride, pad);
+  const Wo = outSize(Wi, k, stride, pad);
+  const yInfo = (tf.backend() as unknown as WasmBackendLike).makeOutput([B, Ho, Wo, Cout], 'float32');
+  const slopeBits = new Int32Array(Float32Array.of(slope).buffer)[0];
+  const rows = B * Ho;
+  const t0 = performance.now();
+  let macs = 0;
+  let off = 0;
+  xs.forEach((x, i) => {
+    const Cin = x.shape[3];
+    const m = B * Ho * Wo * k * k * Cin * Cout;
+    const args = [heapOffset(x), heapOffset(w) + 4 * off * Cout, heapOffset(bias), heapOffset(yInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad, ACTS[act], slopeBits, i === 0 ? 1 : 0, i === xs.length - 1 ? 1 : 0];
+    splitRun(kernels, 'conv_forward', args, Math.floor(rows / 2), rows, m);
+    macs += m;
+    off += Cin;
+  });
+  nativeStats.forwardMs += performance.now() - t0;
+  nativeStats.forwardMacs += macs;
+  return tf.engine().makeTensorFromTensorInfo(yInfo as unknown as tf.TensorInfo) as tf.Tensor4D;
+}
+
+/** convForwardPartsNative of one input. */
+export function convForwardNative(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: number, act: NativeActivation, slope: number): tf.Tensor4D {
+  return convForwardPartsNative([x], w, bias, stride, pad, act, slope);
+}
+
+/**
+ * d(loss)/d(filter) and d(loss)/d(bias) of a k x k convolution of `xs` concatenated on the channels, zero-padded by
+ * `pad` on each side at `stride`: xs [B, Hi, Wi, C_i], dz [B, Ho, Wo, Cout] (the gradient of the output before the
+ * activation) -> [k, k, sum C_i, Cout] and [Cout]. Needs `nativeKernels()`.
+ */
+export function filterBiasGradPartsNative(xs: tf.Tensor4D[], dz: tf.Tensor4D, k: number, stride: number, pad: number): [tf.Tensor4D, tf.Tensor1D] {
+  const kernels = loadedKernels('filterBiasGradNative');
+  const [B, Hi, Wi] = xs[0].shape;
   const [Bz, Ho, Wo, Cout] = dz.shape;
-  if (xin.dtype !== 'float32' || dz.dtype !== 'float32') throw new Error(`filterBiasGradNative: expected float32, got ${xin.dtype} and ${dz.dtype}`);
-  const expect = (n: number) => Math.floor((n + 2 * pad - k) / stride) + 1;
-  if (Bz !== B || Ho !== expect(Hi) || Wo !== expect(Wi)) {
-    throw new Error(`filterBiasGradNative: output gradient [${dz.shape}] does not fit a ${k}x${k} stride-${stride} conv of [${xin.shape}] padded by ${pad}`);
+  const ldw = xs.reduce((a, x) => a + x.shape[3], 0);
+  if (xs.some((x) => x.dtype !== 'float32' || x.shape[0] !== B || x.shape[1] !== Hi || x.shape[2] !== Wi) || dz.dtype !== 'float32' || Bz !== B || Ho !== outSize(Hi, k, stride, pad) || Wo !== outSize(Wi, k, stride, pad)) {
+    throw new Error(`filterBiasGradNative: output gradient [${dz.shape}] does not fit a ${k}x${k} stride-${stride} conv of ${xs.map((x) => `[${x.shape}]`).join(' + ')} padded by ${pad}`);
   }
   const b = tf.backend() as unknown as WasmBackendLike;
-  const dwInfo = b.makeOutput([k, k, Cin, Cout], 'float32');
+  const dwInfo = b.makeOutput([k, k, ldw, Cout], 'float32');
   const dbInfo = b.makeOutput([Cout], 'float32');
-  // byte offsets on the heap, taken after the allocations (which may grow it)
-  const at = (t: WasmTensorInfo) => b.typedArrayFromHeap(t).byteOffset;
-  const x = at(xin as unknown as WasmTensorInfo);
-  const dy = at(dz as unknown as WasmTensorInfo);
-  const macs = B * Ho * Wo * k * k * Cin * Cout;
   const t0 = performance.now();
-  // split on a multiple of 8 output channels (the loop's widest tile)
-  splitRun(kernels, 'filter_grad', [x, dy, at(dwInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad], Math.floor(Cout / 16) * 8, Cout, macs);
-  kernels.bias_grad(dy, at(dbInfo), B * Ho * Wo, Cout, 0, Cout);
+  let macs = 0;
+  let off = 0;
+  for (const x of xs) {
+    const Cin = x.shape[3];
+    const m = B * Ho * Wo * k * k * Cin * Cout;
+    // split on a multiple of 8 output channels (the loop's widest tile)
+    splitRun(kernels, 'filter_grad', [heapOffset(x), heapOffset(dz), heapOffset(dwInfo) + 4 * off * Cout, B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad], Math.floor(Cout / 16) * 8, Cout, m);
+    macs += m;
+    off += Cin;
+  }
+  kernels.bias_grad(heapOffset(dz), heapOffset(dbInfo), B * Ho * Wo, Cout, 0, Cout);
   nativeStats.ms += performance.now() - t0;
   nativeStats.calls++;
   nativeStats.macs += macs;
@@ -268,63 +332,47 @@ export function filterBiasGradNative(xin: tf.Tensor4D, dz: tf.Tensor4D, k: numbe
   return [engine.makeTensorFromTensorInfo(dwInfo as unknown as tf.TensorInfo) as tf.Tensor4D, engine.makeTensorFromTensorInfo(dbInfo as unknown as tf.TensorInfo) as tf.Tensor1D];
 }
 
+/** filterBiasGradPartsNative of one input. */
+export function filterBiasGradNative(xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number): [tf.Tensor4D, tf.Tensor1D] {
+  return filterBiasGradPartsNative([xin], dz, k, stride, pad);
+}
+
 /**
- * d(loss)/d(input) of a k x k convolution of x zero-padded by `pad` on each side at `stride`: dz [B, Ho, Wo, Cout],
- * w [k, k, Cin, Cout], xShape [B, Hi, Wi, Cin] (unpadded) -> [B, Hi, Wi, Cin]. At stride 2 it skips the zeros a
- * dilated output gradient would have (a quarter of the multiply-adds of that form). Needs `nativeKernels()`.
+ * d(loss)/d(input) of each of `xShapes`, the inputs of a k x k convolution of their concatenation on the channels,
+ * zero-padded by `pad` on each side at `stride`: dz [B, Ho, Wo, Cout], w [k, k, sum C_i, Cout] -> [B, Hi, Wi, C_i] each.
+ * At stride 2 it skips the zeros a dilated output gradient would have (a quarter of the multiply-adds of that form).
+ * Needs `nativeKernels()`.
  */
-export function inputGradNative(dz: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], stride: number, pad: number): tf.Tensor4D {
-  const kernels = nativeKernels();
-  if (!kernels) throw new Error('inputGradNative: the wasm kernels are not loaded on this backend');
-  const [B, Hi, Wi, Cin] = xShape;
+export function inputGradPartsNative(dz: tf.Tensor4D, w: tf.Tensor4D, xShapes: Shape4[], stride: number, pad: number): tf.Tensor4D[] {
+  const kernels = loadedKernels('inputGradNative');
+  checkParts('inputGradNative', xShapes, w);
+  const [B, Hi, Wi] = xShapes[0];
   const [Bz, Ho, Wo, Cout] = dz.shape;
-  const [k, k2, wCin, wCout] = w.shape;
-  const expect = (n: number) => Math.floor((n + 2 * pad - k) / stride) + 1;
-  if (k !== k2 || wCin !== Cin || wCout !== Cout || Bz !== B || Ho !== expect(Hi) || Wo !== expect(Wi) || dz.dtype !== 'float32' || w.dtype !== 'float32') {
-    throw new Error(`inputGradNative: output gradient [${dz.shape}] and filter [${w.shape}] do not fit a stride-${stride} conv of [${xShape}] padded by ${pad}`);
+  const [k, , ldw] = w.shape;
+  if (w.shape[3] !== Cout || Bz !== B || Ho !== outSize(Hi, k, stride, pad) || Wo !== outSize(Wi, k, stride, pad) || dz.dtype !== 'float32') {
+    throw new Error(`inputGradNative: output gradient [${dz.shape}] and filter [${w.shape}] do not fit a stride-${stride} conv of ${xShapes.map((x) => `[${x}]`).join(' + ')} padded by ${pad}`);
   }
   return tf.tidy(() => {
-    const wT = tf.transpose(w, [0, 1, 3, 2]); // [k, k, Cout, Cin]: input channels contiguous
+    const wT = tf.transpose(w, [0, 1, 3, 2]); // [k, k, Cout, sum C_i]: input channels contiguous
     const b = tf.backend() as unknown as WasmBackendLike;
-    const dxInfo = b.makeOutput(xShape, 'float32');
-    const at = (t: WasmTensorInfo) => b.typedArrayFromHeap(t).byteOffset;
-    const t0 = performance.now();
-    // each tap reaches about 1 / stride^2 of the input pixels
-    const macs = (B * Hi * Wi * k * k * Cin * Cout) / (stride * stride);
+    const infos = xShapes.map((shape) => b.makeOutput(shape, 'float32'));
     const rows = B * Hi;
-    splitRun(kernels, 'input_grad', [at(dz as unknown as WasmTensorInfo), at(wT as unknown as WasmTensorInfo), at(dxInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad], Math.floor(rows / 2), rows, macs);
+    const t0 = performance.now();
+    let off = 0;
+    xShapes.forEach((shape, i) => {
+      const Cin = shape[3];
+      // each tap reaches about 1 / stride^2 of the input pixels
+      const macs = (B * Hi * Wi * k * k * Cin * Cout) / (stride * stride);
+      splitRun(kernels, 'input_grad', [heapOffset(dz), heapOffset(wT) + 4 * off, heapOffset(infos[i]), B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad], Math.floor(rows / 2), rows, macs);
+      nativeStats.inputMacs += macs;
+      off += Cin;
+    });
     nativeStats.inputMs += performance.now() - t0;
-    nativeStats.inputMacs += macs;
-    return tf.engine().makeTensorFromTensorInfo(dxInfo as unknown as tf.TensorInfo) as tf.Tensor4D;
+    return infos.map((info) => tf.engine().makeTensorFromTensorInfo(info as unknown as tf.TensorInfo) as tf.Tensor4D);
   });
 }
 
-const ACTS = { linear: 0, relu: 1, lrelu: 2 } as const;
-
-/**
- * A k x k convolution of x zero-padded by `pad` on each side at `stride`, plus bias, then the activation (leaky ReLU:
- * max(z, slope z), what tfjs's LeakyRelu computes): x [B, Hi, Wi, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, Ho, Wo, Cout].
- * Needs `nativeKernels()`.
- */
-export function convForwardNative(x: tf.Tensor4D, w: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: number, act: keyof typeof ACTS, slope: number): tf.Tensor4D {
-  const kernels = nativeKernels();
-  if (!kernels) throw new Error('convForwardNative: the wasm kernels are not loaded on this backend');
-  const [B, Hi, Wi, Cin] = x.shape;
-  const [k, k2, wCin, Cout] = w.shape;
-  if (k !== k2 || wCin !== Cin || bias.shape[0] !== Cout || x.dtype !== 'float32' || w.dtype !== 'float32' || bias.dtype !== 'float32') {
-    throw new Error(`convForwardNative: input [${x.shape}], filter [${w.shape}] and bias [${bias.shape}] do not fit`);
-  }
-  const Ho = Math.floor((Hi + 2 * pad - k) / stride) + 1;
-  const Wo = Math.floor((Wi + 2 * pad - k) / stride) + 1;
-  const b = tf.backend() as unknown as WasmBackendLike;
-  const yInfo = b.makeOutput([B, Ho, Wo, Cout], 'float32');
-  const at = (t: WasmTensorInfo) => b.typedArrayFromHeap(t).byteOffset;
-  const slopeBits = new Int32Array(Float32Array.of(slope).buffer)[0];
-  const macs = B * Ho * Wo * k * k * Cin * Cout;
-  const rows = B * Ho;
-  const t0 = performance.now();
-  splitRun(kernels, 'conv_forward', [at(x as unknown as WasmTensorInfo), at(w as unknown as WasmTensorInfo), at(bias as unknown as WasmTensorInfo), at(yInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, k, stride, pad, ACTS[act], slopeBits], Math.floor(rows / 2), rows, macs);
-  nativeStats.forwardMs += performance.now() - t0;
-  nativeStats.forwardMacs += macs;
-  return tf.engine().makeTensorFromTensorInfo(yInfo as unknown as tf.TensorInfo) as tf.Tensor4D;
+/** inputGradPartsNative of one input. */
+export function inputGradNative(dz: tf.Tensor4D, w: tf.Tensor4D, xShape: Shape4, stride: number, pad: number): tf.Tensor4D {
+  return inputGradPartsNative(dz, w, [xShape], stride, pad)[0];
 }

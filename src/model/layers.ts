@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { acceleratedOps, LRELU_SLOPE } from '../core/accelerated';
 import { convFilterGradPadded, convInputGrad } from '../core/convGrad';
+import { convPartsActNative } from '../core/convParts';
 import { fusedConvAct } from '../core/fusedConv';
 import { convForwardNative, filterBiasGradNative, inputGradNative, nativeKernels } from '../core/wasmNative';
 
@@ -124,8 +125,15 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
 /** A convolution layer bound to its weights in `params`. */
 export interface ConvLayer {
   (x: tf.Tensor4D): tf.Tensor4D;
+  /** The layer on `xs` concatenated on the channels (on wasm without the concatenation, src/core/convParts.ts). */
+  parts(xs: tf.Tensor4D[]): tf.Tensor4D;
   readonly cin: number;
   readonly cout: number;
+}
+
+/** Whether `conv` runs on our own wasm kernels here (tfjs's wasm backend, where they load). */
+function onNativeKernels(): boolean {
+  return tf.getBackend() === 'wasm' && !acceleratedOps('wasm')?.convAct && nativeKernels() !== null;
 }
 
 export function convLayer(params: Params, name: string, cin: number, cout: number, opts: { k?: number; stride?: 1 | 2; act?: Activation } & ConvOptions = {}): ConvLayer {
@@ -138,7 +146,15 @@ export function convLayer(params: Params, name: string, cin: number, cout: numbe
     if (x.shape[3] !== cin) throw new Error(`conv ${name}: expected ${cin} input channels, got ${x.shape[3]} (input [${x.shape}])`);
     return conv(x, w, b, stride, act, { inputGrad: opts.inputGrad });
   };
-  return Object.assign(layer, { cin, cout });
+  const parts = (xs: tf.Tensor4D[]) => {
+    const channels = xs.reduce((a, x) => a + x.shape[3], 0);
+    if (channels !== cin) throw new Error(`conv ${name}: expected ${cin} input channels, got ${xs.map((x) => x.shape[3]).join(' + ')}`);
+    // (only where every part has 8 channels or more: a kernel pass per part re-reads the output and its gradient, which
+    // costs more than copying a 1- or 7-channel part; measured on the decoders, session 14)
+    if (xs.length > 1 && xs.every((x) => x.shape[3] >= 8) && onNativeKernels() && (opts.inputGrad ?? true)) return tf.tidy(() => convPartsActNative(xs, w as tf.Tensor4D, b as tf.Tensor1D, stride, act));
+    return tf.tidy(() => layer(xs.length === 1 ? xs[0] : (tf.concat(xs, 3) as tf.Tensor4D)));
+  };
+  return Object.assign(layer, { parts, cin, cout });
 }
 
 /** Maps an RGB image in [0, 1] to roughly zero mean and unit spread. */

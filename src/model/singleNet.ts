@@ -72,7 +72,7 @@ export function buildSingleNet(config: SingleNetConfig): SingleNet {
       const out: DispT[] = [];
       for (let l = 4; l >= 0; l--) {
         const x = upsampleNearest2x(decA[l](h));
-        h = decB[l](l > 0 ? (tf.concat([x, skips[l]], 3) as tf.Tensor4D) : x);
+        h = l > 0 ? decB[l].parts([x, skips[l]]) : decB[l](x);
         if (heads[l]) out[l] = tf.mul(tf.sigmoid(heads[l](h)), config.maxDisp / 2 ** l) as DispT;
       }
       return HEAD_LEVELS.map((l) => out[l]);

@@ -80,7 +80,8 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
   coarseBias.assign(bias);
   bias.dispose();
 
-  const run = (layers: ConvLayer[], x: tf.Tensor4D) => layers.reduce((h, layer) => layer(h), x);
+  /** A stack of layers on `xs` concatenated on the channels. */
+  const run = (layers: ConvLayer[], xs: tf.Tensor4D[]) => layers.slice(1).reduce((h, layer) => layer(h), layers[0].parts(xs));
 
   /** Shared feature pyramid on a batch: features by level (finest..coarsest used). */
   function features(img: ImageT): tf.Tensor4D[] {
@@ -93,7 +94,7 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
     const f: tf.Tensor4D[] = [];
     f[COARSEST] = e[COARSEST];
     for (let l = COARSEST - 1; l >= config.finestLevel; l--) {
-      f[l] = up[l](tf.concat([upsampleNearest2x(f[l + 1]), e[l]], 3) as tf.Tensor4D);
+      f[l] = up[l].parts([upsampleNearest2x(f[l + 1]), e[l]]);
     }
     return f;
   }
@@ -119,21 +120,21 @@ export function buildStereoNet(config: StereoNetConfig): StereoNet {
         const maxD = config.maxDisp / 2 ** l;
         if (disp === null) {
           const corr = correlation1d(fL[l], fR[l], 0, config.coarseRange);
-          const o = run(dec[l], tf.concat([corr, fL[l]], 3) as tf.Tensor4D);
+          const o = run(dec[l], [corr, fL[l]]);
           disp = tf.mul(tf.sigmoid(o), maxD) as DispT;
         } else {
           const upD = upsampleDisparity(disp, 1);
           const warped = warpH(fR[l], upD, -1, { imageGrad: true });
           const corr = correlation1d(fL[l], warped, -config.fineRange, config.fineRange);
           // The residual is bounded by the search range: a level refines, it does not jump.
-          const res = tf.mul(tf.tanh(run(dec[l], tf.concat([corr, fL[l], tf.div(upD, maxD)], 3) as tf.Tensor4D)), config.fineRange);
+          const res = tf.mul(tf.tanh(run(dec[l], [corr, fL[l], tf.div(upD, maxD) as tf.Tensor4D])), config.fineRange);
           disp = tf.add(upD, res) as DispT;
         }
         disps.push(disp);
       }
       const lf = config.finestLevel;
       const finest = disp as DispT;
-      const refineIn = tf.concat([fL[lf], tf.div(finest, config.maxDisp / 2 ** lf)], 3) as tf.Tensor4D;
+      const refineIn = [fL[lf], tf.div(finest, config.maxDisp / 2 ** lf) as tf.Tensor4D];
       const refined = tf.add(finest, tf.mul(tf.tanh(run(refine, refineIn)), REFINE_RANGE)) as DispT;
       const full = upsampleDisparity(refined, lf);
       // fine -> coarse after the full-resolution map

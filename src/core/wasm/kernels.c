@@ -17,12 +17,14 @@ static inline void add_lanes(float* w, int stride, v128_t a) {
 }
 
 // dW[kh, kw, ci, co] = sum over b, yo, xo of X[b, yo*s + kh - pad, xo*s + kw - pad, ci] * dY[b, yo, xo, co]
-// (zero outside X), for co in [co_begin, co_end). X [B, Hi, Wi, Cin], dY [B, Ho, Wo, Cout], dW [k, k, Cin, Cout].
+// (zero outside X), for co in [co_begin, co_end). X [B, Hi, Wi, Cin], dY [B, Ho, Wo, Cout], dW [k, k, ldw, Cout], of which
+// this writes the Cin input channels dW points at (ldw > Cin: X is one part of a conv's concatenated input).
 __attribute__((export_name("filter_grad")))
 void filter_grad(const float* X, const float* dY, float* dW, int B, int Hi, int Wi, int Cin, int Ho, int Wo, int Cout,
-                 int k, int s, int pad, int co_begin, int co_end) {
-  for (int t = 0; t < k * k * Cin; t++)
-    for (int co = co_begin; co < co_end; co++) dW[t * Cout + co] = 0.0f;
+                 int ldw, int k, int s, int pad, int co_begin, int co_end) {
+  for (int t = 0; t < k * k; t++)
+    for (int ci = 0; ci < Cin; ci++)
+      for (int co = co_begin; co < co_end; co++) dW[(t * ldw + ci) * Cout + co] = 0.0f;
   for (int b = 0; b < B; b++) for (int yo = 0; yo < Ho; yo++) {
     const float* rowD = dY + (b * Ho + yo) * Wo * Cout;
     for (int kh = 0; kh < k; kh++) {
@@ -36,7 +38,7 @@ void filter_grad(const float* X, const float* dY, float* dW, int B, int Hi, int 
         int hi = Wo;
         while (hi > lo && (hi - 1) * s + off >= Wi) hi--;
         if (hi <= lo) continue;
-        float* Wt = dW + (kh * k + kw) * Cin * Cout;
+        float* Wt = dW + (kh * k + kw) * ldw * Cout;
         const float* x0p = rowX + (lo * s + off) * Cin;
         const float* d0p = rowD + lo * Cout;
         int xstep = s * Cin;
@@ -197,21 +199,22 @@ void bias_grad(const float* dY, float* db, int P, int Cout, int co_begin, int co
   }
 }
 
-// One pixel's 8 input channels (two vectors) += dY[d, 0..Cout) x WT[w + co * Cin, 8 wide], over co.
+// One pixel's 8 input channels (two vectors) += dY[d, 0..Cout) x WT[w + co * ldw, 8 wide], over co.
 #define ACC8(a0, a1, dp, wp)                                            \
   for (int co = 0; co < Cout; co++) {                                   \
     v128_t g = wasm_v128_load32_splat((dp) + co);                       \
-    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, wasm_v128_load((wp) + co * Cin)));     \
-    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, wasm_v128_load((wp) + co * Cin + 4))); \
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, wasm_v128_load((wp) + co * ldw)));     \
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, wasm_v128_load((wp) + co * ldw + 4))); \
   }
 
 // dX[b, yi, xi, ci] = sum over kh, kw, co of dY[b, yo, xo, co] * W[kh, kw, ci, co], where yi = yo*s + kh - pad and
 // xi = xo*s + kw - pad, for the rows r = b * Hi + yi in [row_begin, row_end). WT is W with its last two axes swapped
-// ([k, k, Cout, Cin]: a run of input channels is contiguous). dY [B, Ho, Wo, Cout], dX [B, Hi, Wi, Cin]. At stride 2 the
+// ([k, k, Cout, ldw]: a run of input channels is contiguous; WT points at this input's first channel, ldw > Cin
+// where it is one part of a conv's concatenated input). dY [B, Ho, Wo, Cout], dX [B, Hi, Wi, Cin]. At stride 2 the
 // output gradient is not dilated with zeros: each input pixel meets only the taps that reach it.
 __attribute__((export_name("input_grad")))
 void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int Wi, int Cin, int Ho, int Wo, int Cout,
-                int k, int s, int pad, int row_begin, int row_end) {
+                int ldw, int k, int s, int pad, int row_begin, int row_end) {
   for (int r = row_begin; r < row_end; r++) {
     int b = r / Hi, yi = r % Hi;
     float* rowX = dX + r * Wi * Cin;
@@ -223,7 +226,7 @@ void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int 
       if (yo >= Ho) continue;
       const float* rowD = dY + (b * Ho + yo) * Wo * Cout;
       for (int kw = 0; kw < k; kw++) {
-        const float* Wk = WT + (kh * k + kw) * Cout * Cin;
+        const float* Wk = WT + (kh * k + kw) * Cout * ldw;
         // the input pixels this tap reaches: xi = xo*s + kw - pad for xo in [0, Wo), inside [0, Wi)
         int xo_lo = 0;
         while (xo_lo < Wo && xo_lo * s + kw - pad < 0) xo_lo++;
@@ -243,7 +246,7 @@ void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int 
             v128_t a4 = wasm_v128_load(x0 + 2 * xs), a5 = wasm_v128_load(x0 + 2 * xs + 4);
             v128_t a6 = wasm_v128_load(x0 + 3 * xs), a7 = wasm_v128_load(x0 + 3 * xs + 4);
             for (int co = 0; co < Cout; co++) {
-              v128_t w0 = wasm_v128_load(wp + co * Cin), w1 = wasm_v128_load(wp + co * Cin + 4);
+              v128_t w0 = wasm_v128_load(wp + co * ldw), w1 = wasm_v128_load(wp + co * ldw + 4);
               v128_t g = wasm_v128_load32_splat(d0 + co);
               a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, w0));
               a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, w1));
@@ -276,7 +279,7 @@ void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int 
             float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
             const float* d0 = rowD + xo * Cout;
             v128_t a0 = wasm_v128_load(x0);
-            for (int co = 0; co < Cout; co++) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(d0 + co), wasm_v128_load(wp + co * Cin)));
+            for (int co = 0; co < Cout; co++) a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load32_splat(d0 + co), wasm_v128_load(wp + co * ldw)));
             wasm_v128_store(x0, a0);
           }
         }
@@ -286,7 +289,7 @@ void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int 
             float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
             const float* d0 = rowD + xo * Cout;
             float acc = *x0;
-            for (int co = 0; co < Cout; co++) acc += d0[co] * wp[co * Cin];
+            for (int co = 0; co < Cout; co++) acc += d0[co] * wp[co * ldw];
             *x0 = acc;
           }
         }
@@ -316,11 +319,15 @@ static inline float activate1(float z, int act, float slope) {
   }
 
 // Y[b, yo, xo, co] = act(bias[co] + sum over kh, kw, ci of X[b, yo*s + kh - pad, xo*s + kw - pad, ci] W[kh, kw, ci, co])
-// (zero outside X), for the rows r = b * Ho + yo in [row_begin, row_end). X [B, Hi, Wi, Cin], W [k, k, Cin, Cout],
-// Y [B, Ho, Wo, Cout]. slope_bits: the leaky ReLU's slope as the bits of a float32 (the helper thread passes int32s).
+// (zero outside X), for the rows r = b * Ho + yo in [row_begin, row_end). X [B, Hi, Wi, Cin], W [k, k, ldw, Cout] from the
+// input channel W points at, Y [B, Ho, Wo, Cout]. A conv of several inputs concatenated on the channels is one call per
+// input (ldw > Cin): `first` starts from the bias (else from what Y holds), `last` applies the activation (else stores
+// the sum). slope_bits: the leaky ReLU's slope as the bits of a float32 (the helper thread passes int32s).
 __attribute__((export_name("conv_forward")))
 void conv_forward(const float* X, const float* W, const float* bias, float* Y, int B, int Hi, int Wi, int Cin, int Ho,
-                  int Wo, int Cout, int k, int s, int pad, int act, int slope_bits, int row_begin, int row_end) {
+                  int Wo, int Cout, int ldw, int k, int s, int pad, int act, int slope_bits, int first, int last,
+                  int row_begin, int row_end) {
+  if (!last) act = 0;
   union { int i; float f; } sl;
   sl.i = slope_bits;
   const float slope = sl.f;
@@ -334,12 +341,19 @@ void conv_forward(const float* X, const float* W, const float* bias, float* Y, i
       int xo = 0;
       for (; xo + 4 <= Wo; xo += 4) {
         v128_t a0 = b0, a1 = b1, a2 = b0, a3 = b1, a4 = b0, a5 = b1, a6 = b0, a7 = b1;
+        if (!first) {
+          const float* y = rowY + xo * Cout + co;
+          a0 = wasm_v128_load(y); a1 = wasm_v128_load(y + 4);
+          a2 = wasm_v128_load(y + Cout); a3 = wasm_v128_load(y + Cout + 4);
+          a4 = wasm_v128_load(y + 2 * Cout); a5 = wasm_v128_load(y + 2 * Cout + 4);
+          a6 = wasm_v128_load(y + 3 * Cout); a7 = wasm_v128_load(y + 3 * Cout + 4);
+        }
         for (int kh = 0; kh < k; kh++) {
           int yi = yo * s + kh - pad;
           if (yi < 0 || yi >= Hi) continue;
           const float* rowX = X + (b * Hi + yi) * Wi * Cin;
           for (int kw = 0; kw < k; kw++) {
-            const float* wp = W + (kh * k + kw) * Cin * Cout + co;
+            const float* wp = W + (kh * k + kw) * ldw * Cout + co;
             int xi0 = xo * s + kw - pad;
             int xi3 = (xo + 3) * s + kw - pad;
             if (xi0 >= 0 && xi3 < Wi) {
@@ -382,6 +396,10 @@ void conv_forward(const float* X, const float* W, const float* bias, float* Y, i
       }
       for (; xo < Wo; xo++) {
         v128_t a0 = b0, a1 = b1;
+        if (!first) {
+          a0 = wasm_v128_load(rowY + xo * Cout + co);
+          a1 = wasm_v128_load(rowY + xo * Cout + co + 4);
+        }
         for (int kh = 0; kh < k; kh++) {
           int yi = yo * s + kh - pad;
           if (yi < 0 || yi >= Hi) continue;
@@ -389,7 +407,7 @@ void conv_forward(const float* X, const float* W, const float* bias, float* Y, i
           for (int kw = 0; kw < k; kw++) {
             int xi = xo * s + kw - pad;
             if (xi < 0 || xi >= Wi) continue;
-            const float* wp = W + (kh * k + kw) * Cin * Cout + co;
+            const float* wp = W + (kh * k + kw) * ldw * Cout + co;
             FWD8(a0, a1, rowX + xi * Cin, wp)
           }
         }
@@ -411,7 +429,7 @@ void conv_forward(const float* X, const float* W, const float* bias, float* Y, i
             int xi = xo * s + kw - pad;
             if (xi < 0 || xi >= Wi) continue;
             const float* xp = rowX + xi * Cin;
-            const float* wp = W + (kh * k + kw) * Cin * Cout + co;
+            const float* wp = W + (kh * k + kw) * ldw * Cout + co;
             int ci = 0;
             if (Cout == 1) {
               for (; ci + 4 <= Cin; ci += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(xp + ci), wasm_v128_load(wp + ci)));
@@ -419,7 +437,7 @@ void conv_forward(const float* X, const float* W, const float* bias, float* Y, i
             for (; ci < Cin; ci++) tail += xp[ci] * wp[ci * Cout];
           }
         }
-        float z = bias[co] + tail + wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
+        float z = (first ? bias[co] : rowY[xo * Cout + co]) + tail + wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
                   wasm_f32x4_extract_lane(acc, 3);
         rowY[xo * Cout + co] = activate1(z, act, slope);
       }

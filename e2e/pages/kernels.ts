@@ -127,6 +127,8 @@ declare global {
       backend: string; ours: number; stock: number; top: [string, number][];
       /** real GPU dispatches of the loss and its gradients, and of the whole step (gradients + Adam update) */
       dispatches: { ours: number; stock: number; stepOurs: number; stepStock: number };
+      /** the whole step's dispatches with ours, by program (our WGSL keys; 'tfjs' for the rest) */
+      byProgram: [string, number][];
     }>;
     __adamCheck?: () => Promise<{ backend: string; maxErr: number; moved: number; dispatches: { ours: number; stock: number }; leaked: number }>;
   }
@@ -136,15 +138,52 @@ declare global {
  * Counts the compute passes' real dispatches (`dispatchWorkgroups` calls): tf.profile counts kernel
  * calls, and Identity, Reshape and same-type Cast calls are not GPU work on WebGPU.
  */
-function countDispatches(): { readonly n: number; restore: () => void } {
+function countDispatches(): { readonly n: number; readonly byProgram: Map<string, number>; restore: () => void } {
   const proto = GPUComputePassEncoder.prototype;
   const original = proto.dispatchWorkgroups;
-  const c = { n: 0, restore: () => { proto.dispatchWorkgroups = original; } };
+  const c = { n: 0, byProgram: new Map<string, number>(), restore: () => { proto.dispatchWorkgroups = original; } };
   proto.dispatchWorkgroups = function (this: GPUComputePassEncoder, ...args: Parameters<typeof original>) {
     c.n += 1;
+    const name = programOf.get(this) ?? 'tfjs';
+    c.byProgram.set(name, (c.byProgram.get(name) ?? 0) + 1);
     return original.apply(this, args);
   };
   return c;
+}
+
+// Which program each dispatch runs: our WGSL programs carry their key as a comment (src/core/webgpuKernels.ts);
+// shader module -> key, pipeline -> key, pass encoder -> the key of the pipeline it last set. Installed before any
+// pipeline exists (tfjs makes them on first use and caches them).
+const moduleKey = new WeakMap<GPUShaderModule, string>();
+const pipelineKey = new WeakMap<GPUComputePipeline, string>();
+const programOf = new WeakMap<GPUComputePassEncoder, string>();
+{
+  const dev = GPUDevice.prototype;
+  const createModule = dev.createShaderModule;
+  dev.createShaderModule = function (this: GPUDevice, d: GPUShaderModuleDescriptor) {
+    const m = createModule.call(this, d);
+    const key = /\/\/ (rd_\w+)/.exec(d.code)?.[1];
+    if (key) moduleKey.set(m, key);
+    return m;
+  };
+  const keyOf = (d: GPUComputePipelineDescriptor) => moduleKey.get(d.compute.module) ?? 'tfjs';
+  const createPipeline = dev.createComputePipeline;
+  dev.createComputePipeline = function (this: GPUDevice, d: GPUComputePipelineDescriptor) {
+    const p = createPipeline.call(this, d);
+    pipelineKey.set(p, keyOf(d));
+    return p;
+  };
+  const createPipelineAsync = dev.createComputePipelineAsync;
+  dev.createComputePipelineAsync = async function (this: GPUDevice, d: GPUComputePipelineDescriptor) {
+    const p = await createPipelineAsync.call(this, d);
+    pipelineKey.set(p, keyOf(d));
+    return p;
+  };
+  const setPipeline = GPUComputePassEncoder.prototype.setPipeline;
+  GPUComputePassEncoder.prototype.setPipeline = function (this: GPUComputePassEncoder, p: GPUComputePipeline) {
+    programOf.set(this, pipelineKey.get(p) ?? 'tfjs');
+    return setPipeline.call(this, p);
+  };
 }
 
 /** Adam's WGSL update (three dispatches a variable) against the stock-op update, over a few steps. */
@@ -219,6 +258,7 @@ window.__stepKernels = async () => {
         tf.dispose([value, ...Object.values(grads)]);
       });
       const before = counter.n;
+      counter.byProgram.clear();
       const { value, grads } = tf.variableGrads(() => stereoLoss(net, l, r, 1e-3).total, net.params.list());
       await value.data();
       dispatches[accel ? 'ours' : 'stock'] = counter.n - before;
@@ -227,6 +267,7 @@ window.__stepKernels = async () => {
       dispatches[accel ? 'stepOurs' : 'stepStock'] = counter.n - before;
       tf.dispose([value, ...Object.values(grads)]);
       if (accel) {
+        byProgram.push(...[...counter.byProgram.entries()].sort((a, b) => b[1] - a[1]));
         const byName = new Map<string, number>();
         for (const k of p.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
         top.push(...[...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15));
@@ -236,7 +277,8 @@ window.__stepKernels = async () => {
       setAccelerated(true);
     }
   };
-  const res = { backend: tf.getBackend(), ours: await count(true), stock: await count(false), top, dispatches };
+  const byProgram: [string, number][] = [];
+  const res = { backend: tf.getBackend(), ours: await count(true), stock: await count(false), top, dispatches, byProgram };
   counter.restore();
   opt.dispose();
   tf.dispose([l, r]);

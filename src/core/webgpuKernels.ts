@@ -33,7 +33,9 @@ function program(key: string, variableNames: string[], outputShape: number[], un
     workgroupSize,
     dispatchLayout,
     dispatch: webgpu_util.computeDispatch(dispatchLayout, outputShape, workgroupSize),
+    // the key as a comment: tools that see only the WGSL (e2e/pages/kernels.ts counts dispatches by program) can name it
     getUserCode: () => `
+      // ${key}
       fn main(index : i32) {
         if (index < uniforms.size) {
           ${flat ? '' : 'let coords = getCoordsFromIndex(index);'}

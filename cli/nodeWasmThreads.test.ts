@@ -12,9 +12,19 @@ describe('threaded wasm in Node', () => {
     expect([one.wasmThreads, two.wasmThreads]).toEqual([1, 2]);
     // our weight-gradient kernel: one thread on the plain heap, split with its helper on the shared one
     expect([one.nativeHelper, two.nativeHelper]).toEqual([false, true]);
+    expect(two.nativeHelpers).toBe(1);
     expect(one.nativeSplitCalls).toBe(0);
     expect(two.nativeSplitCalls).toBeGreaterThan(0);
     expectSameStep(two, one, { loss: 1e-6, grads: 1e-5, adam: 1e-6 });
+  }, 300_000);
+
+  it('on three threads our convolution kernels share their calls with two helpers: the same step', () => {
+    const three = runStepCheck(['wasm', '3']);
+    const one = runStepCheck(['wasm', '1']);
+    expect(three.wasmThreads).toBe(3);
+    expect(three.nativeHelpers).toBe(2);
+    expect(three.nativeSplitCalls).toBeGreaterThan(0);
+    expectSameStep(three, one, { loss: 1e-6, grads: 1e-5, adam: 1e-6 });
   }, 300_000);
 
   it('a helper thread that stops answering is dropped and its half computed on the caller: the step is the same', () => {

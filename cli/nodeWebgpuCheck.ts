@@ -14,7 +14,7 @@ import type { ImageT } from '../src/core/types';
 import { buildStereoNet, stereoNetConfig } from '../src/model';
 import { layeredScene } from '../src/testing/scenes';
 import { stereoLoss } from '../src/train/stages/losses';
-import { killNativeHelperForTest, nativeHelperReady, nativeStats, setNativeSplitMin, waitForNativeHelper } from '../src/core/wasmNative';
+import { killNativeHelperForTest, nativeHelperReady, nativeHelpersReady, nativeStats, setNativeSplitMin, waitForNativeHelper } from '../src/core/wasmNative';
 import { nodeWasmThreads, useNodeBackend } from './common';
 import { nodeAdapterInfo } from './nodeWebgpu';
 
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const backend = await useNodeBackend(process.argv[2] ?? 'wasm', { threads: process.argv[3] !== undefined ? Number(process.argv[3]) : 1 });
   // on threaded wasm: our weight-gradient kernel's helper thread up, and every gradient it can split split
   const nativeHelper = backend === 'wasm' ? await waitForNativeHelper() : false;
+  const nativeHelpers = nativeHelpersReady();
   setNativeSplitMin(0);
   // RD_CHECK_KILL_HELPER: the helper's thread stopped under it; the step must still come out whole
   if (process.env.RD_CHECK_KILL_HELPER) killNativeHelperForTest(300);
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     adapter: nodeAdapterInfo() ?? null,
     wasmThreads: backend === 'wasm' ? (nodeWasmThreads()?.threads ?? null) : null,
     nativeHelper,
+    nativeHelpers,
     loss: (await value.data())[0],
     grads: {} as Record<string, number[]>,
     afterAdam: {} as Record<string, number[]>,

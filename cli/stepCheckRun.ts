@@ -13,6 +13,7 @@ export interface StepCheck {
   wasmThreads: number | null;
   /** wasm: whether the weight-gradient kernel's helper thread was up (src/core/wasmNative.ts), and how many gradients it shared */
   nativeHelper: boolean;
+  nativeHelpers: number;
   nativeSplitCalls: number;
   nativeHelperAfter: boolean;
   loss: number;

@@ -31,15 +31,16 @@ interface WasmBackendLike {
   typedArrayFromHeap(t: WasmTensorInfo): tf.TypedArray;
 }
 
-let loaded: { memory: WebAssembly.Memory; kernels: NativeKernels | null; module: WebAssembly.Module | null; helper: Helper | null } | null = null;
+let loaded: { memory: WebAssembly.Memory; kernels: NativeKernels | null; module: WebAssembly.Module | null; helpers: Helper[] } | null = null;
 
-// ---- a second thread ---------------------------------------------------------------------------
-// tfjs's threaded build runs its kernels on a pool of its own (2 threads on a 2-core machine); ours would
-// run on one. Where tfjs has 2 or more threads (shared heap), one helper worker instantiates the same
-// module on the same heap and computes half of the output channels of each weight gradient while the
-// calling thread computes the other half. They meet through Atomics on a small shared control block.
-// The helper's answer is awaited with a timeout: a helper that fails or hangs is dropped and its half is
-// computed here, so a step never waits forever and never loses its result.
+// ---- more threads ------------------------------------------------------------------------------
+// tfjs's threaded build runs its kernels on a pool of its own (2 threads on a 2-core machine, at most 4: see
+// src/train/wasmThreads.ts); ours would run on one. Where tfjs has N >= 2 threads (shared heap), N - 1 helper
+// workers instantiate the same module on the same heap, and each call is cut into N parts (output channels of a
+// weight gradient, rows otherwise): the calling thread computes the first, each helper one of the others. They
+// meet through Atomics on a small shared control block each. A helper's answer is awaited with a timeout: a
+// helper that fails or hangs is dropped and its part computed here, so a step never waits forever and never
+// loses its result.
 
 /**
  * Control block: [JOB] the job number (-1: quit), [DONE] the last job finished, [ERR] 1 if it threw, [READY] 1 once the
@@ -51,20 +52,20 @@ const DONE = 1;
 const ERR = 2;
 const READY = 3;
 const ARGS = 4;
-/** Below this many multiply-adds one thread is faster than waking the helper (tiny layers). */
+/** Below this many multiply-adds one thread is faster than waking the helpers (tiny layers). */
 let splitMinMacs = 2e6;
 
-/** For tests: split even the smallest weight gradients between the two threads. */
+/** For tests: split even the smallest convolutions between the threads. */
 export function setNativeSplitMin(macs: number): void {
   splitMinMacs = macs;
 }
 
-/** For tests: stops the helper's thread without telling this side, which then finds out by the timeout it is given. */
+/** For tests: stops the first helper's thread without telling this side, which then finds out by the timeout it is given. */
 export function killNativeHelperForTest(timeoutMs: number): void {
   helperTimeoutMs = timeoutMs;
-  loaded?.helper?.stop();
+  loaded?.helpers[0]?.stop();
 }
-/** How long a step waits for the helper before it gives up on it. */
+/** How long a step waits for a helper before it gives up on it. */
 let helperTimeoutMs = 10_000;
 
 interface Helper { ctrl: Int32Array; dead: boolean; job: number; stop: () => void }
@@ -141,7 +142,7 @@ function startHelper(module: WebAssembly.Module, memory: WebAssembly.Memory): He
   return helper;
 }
 
-/** Stops the helper of a heap no longer in use (tfjs made a new backend). */
+/** Stops a helper (its heap is no longer in use, or it failed). */
 function dropHelper(helper: Helper | null): void {
   if (!helper) return;
   helper.dead = true;
@@ -153,16 +154,22 @@ function dropHelper(helper: Helper | null): void {
 /** What the weight gradients (calls, macs, ms), the input gradients (inputMacs, inputMs) and the forward convolutions (forwardMacs, forwardMs) cost so far (for the benchmark: tf.profile does not see these calls). */
 export const nativeStats = { calls: 0, macs: 0, ms: 0, splitCalls: 0, inputMacs: 0, inputMs: 0, forwardMacs: 0, forwardMs: 0 };
 
-/** Whether a helper thread is up (for tests and the benchmark). */
-export function nativeHelperReady(): boolean {
-  return Boolean(loaded?.helper && helperReady(loaded.helper));
+/** How many helper threads are up (for tests and the benchmark). */
+export function nativeHelpersReady(): number {
+  return loaded ? loaded.helpers.filter(helperReady).length : 0;
 }
 
-/** Resolves when the helper has started, or after `timeoutMs` (false then, or where there is none). */
+/** Whether at least one helper thread is up. */
+export function nativeHelperReady(): boolean {
+  return nativeHelpersReady() > 0;
+}
+
+/** Resolves when every helper has started (or is dead), or after `timeoutMs`; true where at least one is up. */
 export async function waitForNativeHelper(timeoutMs = 5000): Promise<boolean> {
   nativeKernels();
   const t0 = Date.now();
-  while (loaded?.helper && !loaded.helper.dead && !helperReady(loaded.helper) && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 10));
+  const pending = () => (loaded?.helpers ?? []).some((h) => !h.dead && !helperReady(h));
+  while (pending() && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 10));
   return nativeHelperReady();
 }
 
@@ -181,56 +188,71 @@ export function nativeKernels(): NativeKernels | null {
   const memory = wasm?.wasmMemory ?? wasm?.asm?.memory;
   if (!memory) return null;
   if (loaded?.memory === memory) return loaded.kernels;
-  dropHelper(loaded?.helper ?? null);
+  for (const h of loaded?.helpers ?? []) dropHelper(h);
   let kernels: NativeKernels | null = null;
   let module: WebAssembly.Module | null = null;
-  let helper: Helper | null = null;
+  const helpers: Helper[] = [];
   try {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     module = new WebAssembly.Module(decode(shared ? KERNELS_WASM_SHARED : KERNELS_WASM));
     kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as NativeKernels;
-    if (shared && (wasm.tfjs?.getThreadsCount?.() ?? 1) >= 2) helper = startHelper(module, memory);
+    const threads = shared ? (wasm.tfjs?.getThreadsCount?.() ?? 1) : 1;
+    for (let i = 1; i < threads; i++) {
+      const h = startHelper(module, memory);
+      if (!h) break;
+      helpers.push(h);
+    }
   } catch {
     kernels = null; // no wasm SIMD (tfjs then runs its plain build too): the convolution form it is
   }
-  loaded = { memory, kernels, module, helper };
+  loaded = { memory, kernels, module, helpers };
   return kernels;
 }
 
 /**
- * Runs `kind` over [0, end) of its range (output channels, or rows): [0, split) here and [split, end) on the helper
- * where it is up, the job is worth waking it for and split > 0; all of it here otherwise.
+ * Runs `kind` over [0, end) of its range (output channels, or rows), cut at multiples of `align` into one part for
+ * this thread and one for each helper that is up, where the job is worth waking them for; all of it here otherwise.
  */
-function splitRun(kernels: NativeKernels, kind: Kind, args: number[], split: number, end: number, macs: number): void {
+function splitRun(kernels: NativeKernels, kind: Kind, args: number[], end: number, align: number, macs: number): void {
   const run = kernels[kind] as (...a: number[]) => void;
-  const helper = loaded?.helper;
-  if (!helper || !helperReady(helper) || split <= 0 || split >= end || macs < splitMinMacs) {
+  const ready = macs < splitMinMacs ? [] : (loaded?.helpers ?? []).filter(helperReady);
+  const parts = Math.min(ready.length + 1, Math.floor(end / align));
+  if (parts < 2) {
     run(...args, 0, end);
     return;
   }
-  const c = helper.ctrl;
-  const job = helper.job + 1;
-  helper.job = job;
+  // part i is [cut(i), cut(i + 1)); cut(0) = 0, cut(parts) = end
+  const cut = (i: number) => (i === parts ? end : Math.round((i * end) / parts / align) * align);
+  const jobs = ready.slice(0, parts - 1).map((h, i) => {
+    const c = h.ctrl;
+    const job = h.job + 1;
+    h.job = job;
+    c[ARGS] = KINDS.indexOf(kind);
+    c.fill(0, ARGS + 1);
+    c.set(args, ARGS + 1);
+    c[ARGS + 1 + args.length] = cut(i + 1);
+    c[ARGS + 2 + args.length] = cut(i + 2);
+    Atomics.store(c, ERR, 0);
+    Atomics.store(c, JOB, job);
+    Atomics.notify(c, JOB);
+    return { h, job, from: cut(i + 1), to: cut(i + 2) };
+  });
   nativeStats.splitCalls++;
-  c[ARGS] = KINDS.indexOf(kind);
-  c.fill(0, ARGS + 1);
-  c.set(args, ARGS + 1);
-  c[ARGS + 1 + args.length] = split;
-  c[ARGS + 2 + args.length] = end;
-  Atomics.store(c, ERR, 0);
-  Atomics.store(c, JOB, job);
-  Atomics.notify(c, JOB);
-  run(...args, 0, split);
+  run(...args, 0, cut(1));
   const deadline = Date.now() + helperTimeoutMs;
-  while (Atomics.load(c, DONE) !== job) {
-    const left = deadline - Date.now();
-    if (left <= 0) break;
-    Atomics.wait(c, DONE, job - 1, left);
-  }
-  if (Atomics.load(c, DONE) !== job || Atomics.load(c, ERR) !== 0) {
-    // the helper failed or hangs: its part here, and no helper from now on
-    dropHelper(helper);
-    run(...args, split, end);
+  for (const { h, job, from, to } of jobs) {
+    const c = h.ctrl;
+    while (Atomics.load(c, DONE) !== job) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(c, DONE, job - 1, left);
+    }
+    if (Atomics.load(c, DONE) !== job || Atomics.load(c, ERR) !== 0) {
+      // the helper failed or hangs: its part here, and that helper no more
+      dropHelper(h);
+      if (loaded) loaded.helpers = loaded.helpers.filter((x) => x !== h);
+      run(...args, from, to);
+    }
   }
 }
 
@@ -283,7 +305,7 @@ export function convForwardPartsNative(xs: tf.Tensor4D[], w: tf.Tensor4D, bias: 
     const Cin = x.shape[3];
     const m = B * Ho * Wo * k * k * Cin * Cout;
     const args = [heapOffset(x), heapOffset(w) + 4 * off * Cout, heapOffset(bias), heapOffset(yInfo), B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad, ACTS[act], slopeBits, i === 0 ? 1 : 0, i === xs.length - 1 ? 1 : 0];
-    splitRun(kernels, 'conv_forward', args, Math.floor(rows / 2), rows, m);
+    splitRun(kernels, 'conv_forward', args, rows, 1, m);
     macs += m;
     off += Cin;
   });
@@ -319,8 +341,8 @@ export function filterBiasGradPartsNative(xs: tf.Tensor4D[], dz: tf.Tensor4D, k:
   for (const x of xs) {
     const Cin = x.shape[3];
     const m = B * Ho * Wo * k * k * Cin * Cout;
-    // split on a multiple of 8 output channels (the loop's widest tile)
-    splitRun(kernels, 'filter_grad', [heapOffset(x), heapOffset(dz), heapOffset(dwInfo) + 4 * off * Cout, B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad], Math.floor(Cout / 16) * 8, Cout, m);
+    // cut at multiples of 8 output channels (the loop's widest tile)
+    splitRun(kernels, 'filter_grad', [heapOffset(x), heapOffset(dz), heapOffset(dwInfo) + 4 * off * Cout, B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad], Cout, 8, m);
     macs += m;
     off += Cin;
   }
@@ -363,7 +385,7 @@ export function inputGradPartsNative(dz: tf.Tensor4D, w: tf.Tensor4D, xShapes: S
       const Cin = shape[3];
       // each tap reaches about 1 / stride^2 of the input pixels
       const macs = (B * Hi * Wi * k * k * Cin * Cout) / (stride * stride);
-      splitRun(kernels, 'input_grad', [heapOffset(dz), heapOffset(wT) + 4 * off, heapOffset(infos[i]), B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad], Math.floor(rows / 2), rows, macs);
+      splitRun(kernels, 'input_grad', [heapOffset(dz), heapOffset(wT) + 4 * off, heapOffset(infos[i]), B, Hi, Wi, Cin, Ho, Wo, Cout, ldw, k, stride, pad], rows, 1, macs);
       nativeStats.inputMacs += macs;
       off += Cin;
     });

@@ -62,6 +62,8 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
       await expect(page.getByTestId('wasm-threads')).toHaveText(
         'WebAssembly threads: 2 (both logical cores, for the default network on crops of 256x128x2 pixels or more; ?wasmThreads=1 for one; the page is cross-origin isolated).',
       );
+      // our own convolution kernels, with a helper thread beside the worker's (src/core/wasmNative.ts)
+      await expect(page.getByTestId('wasm-conv')).toHaveText("Convolutions: the app's own WebAssembly SIMD kernels, on 2 threads.");
     }
     console.log(`wasm threads: ${runtime.wasmThreads} of ${cores} logical cores (cross-origin isolated)`);
   } else {
@@ -107,6 +109,7 @@ test('?wasmThreads=1: the worker runs wasm on one thread and the backend panel s
   await expect(page.getByTestId('wasm-threads')).toHaveText(
     `WebAssembly threads: 1 (as asked with ?wasmThreads=1, on ${cores} logical cores; the page is cross-origin isolated).`,
   );
+  await expect(page.getByTestId('wasm-conv')).toHaveText("Convolutions: the app's own WebAssembly SIMD kernels, on 1 thread.");
   const st = await runSelftestFromUi(page);
   expectHealthySelftest(st, W, H);
   expect(errors).toEqual([]);

@@ -154,6 +154,11 @@ function dropHelper(helper: Helper | null): void {
 /** What the weight gradients (calls, macs, ms), the input gradients (inputMacs, inputMs) and the forward convolutions (forwardMacs, forwardMs) cost so far (for the benchmark: tf.profile does not see these calls). */
 export const nativeStats = { calls: 0, macs: 0, ms: 0, splitCalls: 0, inputMacs: 0, inputMs: 0, forwardMacs: 0, forwardMs: 0 };
 
+/** Threads our kernels run on: this one and the helpers started (some may still be starting); 0 where they do not load. */
+export function nativeThreads(): number {
+  return nativeKernels() ? 1 + (loaded?.helpers.filter((h) => !h.dead).length ?? 0) : 0;
+}
+
 /** How many helper threads are up (for tests and the benchmark). */
 export function nativeHelpersReady(): number {
   return loaded ? loaded.helpers.filter(helperReady).length : 0;

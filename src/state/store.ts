@@ -38,6 +38,8 @@ export interface RuntimeSlice {
   wasmThreads?: number;
   /** How that thread count was chosen. */
   wasmThreadsNote?: string;
+  /** On wasm: threads of our own convolution kernels (0: they did not load, tfjs's run). */
+  wasmConvThreads?: number;
   /** Last error from init or from the worker itself. */
   error?: string;
   /** What happened to the backend during this run (a lost GPU device and the recovery), oldest first. */
@@ -152,6 +154,7 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
               crossOriginIsolated: r.crossOriginIsolated,
               wasmThreads: r.wasmThreads,
               wasmThreadsNote: r.wasmThreadsNote,
+              wasmConvThreads: r.wasmConvThreads,
             },
           }));
         } catch (err) {

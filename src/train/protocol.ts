@@ -182,6 +182,8 @@ export interface ReadyReply {
   wasmThreads?: number;
   /** How the thread count was chosen (src/train/wasmThreads.ts); only when it runs on wasm. */
   wasmThreadsNote?: string;
+  /** On wasm: the threads our own convolution kernels run on (src/core/wasmNative.ts); 0 where they cannot load. */
+  wasmConvThreads?: number;
 }
 
 export interface SelftestReply {

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs'; // core + layers + the cpu and webgl bac
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { applyWasmThreads, planWasmThreads, type WasmThreadPlan } from './wasmThreads';
+import { nativeThreads } from '../core/wasmNative';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
 import { gpuResource } from '../config/backends';
@@ -332,7 +333,7 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
       watchDeviceLoss(onDeviceLost);
       ready = true;
       const wasmThreads = choice.backend === 'wasm' ? getThreadsCount() : undefined;
-      const threads = wasmThreads !== undefined ? { wasmThreads, wasmThreadsNote: wasmPlan.note } : {};
+      const threads = wasmThreads !== undefined ? { wasmThreads, wasmThreadsNote: wasmPlan.note, wasmConvThreads: nativeThreads() } : {};
       return { type: 'ready', ...ids, ...choice, warmupMs, crossOriginIsolated: scope.crossOriginIsolated, ...threads };
     }
     case 'selftest': {

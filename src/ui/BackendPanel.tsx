@@ -13,6 +13,7 @@ export function BackendPanel() {
   const isolated = useApp((s) => s.runtime.crossOriginIsolated);
   const wasmThreads = useApp((s) => s.runtime.wasmThreads);
   const wasmThreadsNote = useApp((s) => s.runtime.wasmThreadsNote);
+  const wasmConvThreads = useApp((s) => s.runtime.wasmConvThreads);
   const pageHasWebGpu = useApp((s) => s.runtime.pageHasWebGpu);
   const ignoredParam = useApp((s) => s.runtime.ignoredBackendParam);
   const incidents = useApp((s) => s.runtime.incidents);
@@ -46,6 +47,13 @@ export function BackendPanel() {
           {isolated
             ? ` (${wasmThreadsNote ?? 'as tfjs chose'}; the page is cross-origin isolated).`
             : ' (single-threaded: the page is not cross-origin isolated; serve it with the COOP and COEP headers, see the README).'}
+        </p>
+      )}
+      {ready && backend === 'wasm' && wasmConvThreads !== undefined && (
+        <p data-testid="wasm-conv">
+          {wasmConvThreads > 0
+            ? `Convolutions: the app's own WebAssembly SIMD kernels, on ${wasmConvThreads} thread${wasmConvThreads > 1 ? 's' : ''}.`
+            : "Convolutions: tfjs's kernels (the app's own need WebAssembly SIMD, which did not load here): training is slower."}
         </p>
       )}
       {ready && reasons.length > 0 && (

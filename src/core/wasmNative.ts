@@ -1,12 +1,14 @@
-// Our own wasm SIMD kernels (src/core/wasm/kernels.c), run on tfjs's wasm heap in place: the weight and
-// bias gradients of a convolution. tfjs 4.22's wasm backend has no Conv2DBackpropFilter; written as a
-// Conv2D (see convGrad.ts) each call transposes its operands and makes XNNPACK pack the fresh output
-// gradient, and that costs more than the multiply-adds (BENCHMARKS, sessions 13 and 14).
+// Our own wasm SIMD kernels (src/core/wasm/kernels.c), run on tfjs's wasm heap in place: a convolution's forward pass
+// (bias and activation included), its weight and bias gradients and its input gradient, for a conv of one input or of
+// several concatenated on the channels (src/core/convParts.ts). Why: tfjs 4.22's wasm backend has no
+// Conv2DBackpropFilter, and written as a Conv2D each call transposes its operands and makes XNNPACK pack the fresh
+// output gradient, which costs more than the multiply-adds; its LeakyRelu runs at ~4.4 ns a value; and its forward
+// convolution ran at 39-41 G multiply-adds/s on 2 threads where these run at 40-55 (BENCHMARKS, sessions 13 and 14).
 //
-// The module imports tfjs's own WebAssembly.Memory, so it reads the tensors where they are and writes
-// its outputs into tensors tfjs allocated. It has no stack and no data of its own (the build checks),
-// so it touches nothing else on that heap. Where it cannot load (a browser without wasm SIMD, where tfjs
-// runs its plain build), `nativeKernels()` is null and the convolution form is used.
+// The module imports tfjs's own WebAssembly.Memory, so it reads the tensors where they are and writes its outputs
+// into tensors tfjs allocated. It has no stack and no data of its own (the build checks), so it touches nothing else
+// on that heap. Where it cannot load (a browser without wasm SIMD, where tfjs runs its plain build), `nativeKernels()`
+// is null and the layers use tfjs's FusedConv2D and the convolution-form gradients (src/core/convGrad.ts).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';

@@ -297,7 +297,9 @@ function checkParts(op: string, xs: readonly Shape4[], w: tf.Tensor4D): void {
 export function convForwardPartsNative(xs: tf.Tensor4D[], w: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: number, act: NativeActivation, slope: number): tf.Tensor4D {
   const kernels = loadedKernels('convForwardNative');
   checkParts('convForwardNative', xs.map((x) => x.shape), w);
-  if (xs.some((x) => x.dtype !== 'float32') || bias.dtype !== 'float32' || bias.shape[0] !== w.shape[3]) throw new Error(`convForwardNative: bias [${bias.shape}] does not fit the filter [${w.shape}]`);
+  if (xs.some((x) => x.dtype !== 'float32') || bias.dtype !== 'float32' || bias.shape[0] !== w.shape[3]) {
+    throw new Error(`convForwardNative: expected float32 inputs and a bias of ${w.shape[3]} values for the filter [${w.shape}], got bias [${bias.shape}]`);
+  }
   const [B, Hi, Wi] = xs[0].shape;
   const [k, , ldw, Cout] = w.shape;
   const Ho = outSize(Hi, k, stride, pad);

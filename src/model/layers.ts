@@ -78,6 +78,11 @@ export class Params {
 
 export type Activation = 'lrelu' | 'relu' | 'linear';
 
+/** Whether `conv` runs on our own wasm kernels here (tfjs's wasm backend, where they load). */
+function onNativeKernels(): boolean {
+  return tf.getBackend() === 'wasm' && !acceleratedOps('wasm')?.convAct && nativeKernels() !== null;
+}
+
 /** Backends without a usable Conv2DBackpropFilter kernel (wasm has none; cpu's is ~10x slower than ours). */
 const CUSTOM_FILTER_GRAD_BACKENDS = new Set(['cpu', 'wasm']);
 
@@ -104,7 +109,7 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
       // one fused kernel forward (conv, bias, activation); gradients as plain convolutions
       // wasm: the forward pass and the weight, bias and input gradients by our own SIMD loops where they load
       // (src/core/wasmNative.ts)
-      const native = nativeKernels() !== null;
+      const native = onNativeKernels();
       return fusedConvAct(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad, {
         filterGrad: convFilterGradPadded,
         filterBiasGrad: native ? filterBiasGradNative : undefined,
@@ -129,11 +134,6 @@ export interface ConvLayer {
   parts(xs: tf.Tensor4D[]): tf.Tensor4D;
   readonly cin: number;
   readonly cout: number;
-}
-
-/** Whether `conv` runs on our own wasm kernels here (tfjs's wasm backend, where they load). */
-function onNativeKernels(): boolean {
-  return tf.getBackend() === 'wasm' && !acceleratedOps('wasm')?.convAct && nativeKernels() !== null;
 }
 
 export function convLayer(params: Params, name: string, cin: number, cout: number, opts: { k?: number; stride?: 1 | 2; act?: Activation } & ConvOptions = {}): ConvLayer {

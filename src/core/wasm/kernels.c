@@ -8,6 +8,37 @@
 // they are, in NHWC, and runs at ~31 G multiply-adds/s on one thread here (session 14).
 #include <wasm_simd128.h>
 
+// The 4 x 8 tile all three kernels use: eight accumulators a0..a7, two vectors (8 channels) for each of four rows of
+// the tile, the rows `st` floats apart in memory.
+#define TILE_LOAD(p, st)                                                                       \
+  v128_t a0 = wasm_v128_load(p), a1 = wasm_v128_load((p) + 4);                                 \
+  v128_t a2 = wasm_v128_load((p) + (st)), a3 = wasm_v128_load((p) + (st) + 4);                 \
+  v128_t a4 = wasm_v128_load((p) + 2 * (st)), a5 = wasm_v128_load((p) + 2 * (st) + 4);         \
+  v128_t a6 = wasm_v128_load((p) + 3 * (st)), a7 = wasm_v128_load((p) + 3 * (st) + 4)
+// a0..a7 += the splat of p[j * st] times (v0, v1), for rows j = 0..3
+#define TILE_MAC(p, st, v0, v1)                                                                \
+  do {                                                                                         \
+    v128_t g_ = wasm_v128_load32_splat(p);                                                     \
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g_, v0));                                           \
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g_, v1));                                           \
+    g_ = wasm_v128_load32_splat((p) + (st));                                                   \
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(g_, v0));                                           \
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(g_, v1));                                           \
+    g_ = wasm_v128_load32_splat((p) + 2 * (st));                                               \
+    a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(g_, v0));                                           \
+    a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(g_, v1));                                           \
+    g_ = wasm_v128_load32_splat((p) + 3 * (st));                                               \
+    a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(g_, v0));                                           \
+    a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(g_, v1));                                           \
+  } while (0)
+#define TILE_STORE(p, st)                                                                      \
+  do {                                                                                         \
+    wasm_v128_store(p, a0); wasm_v128_store((p) + 4, a1);                                      \
+    wasm_v128_store((p) + (st), a2); wasm_v128_store((p) + (st) + 4, a3);                      \
+    wasm_v128_store((p) + 2 * (st), a4); wasm_v128_store((p) + 2 * (st) + 4, a5);              \
+    wasm_v128_store((p) + 3 * (st), a6); wasm_v128_store((p) + 3 * (st) + 4, a7);              \
+  } while (0)
+
 // w[0], w[stride], w[2 stride], w[3 stride] += the lanes of a (no stack: this module has none, see below)
 static inline void add_lanes(float* w, int stride, v128_t a) {
   w[0] += wasm_f32x4_extract_lane(a, 0);
@@ -49,33 +80,16 @@ void filter_grad(const float* X, const float* dY, float* dW, int B, int Hi, int 
           int ci = 0;
           for (; ci + 4 <= Cin; ci += 4) {
             float* w = Wt + ci * Cout + co;
-            v128_t a0 = wasm_v128_load(w), a1 = wasm_v128_load(w + 4);
-            v128_t a2 = wasm_v128_load(w + Cout), a3 = wasm_v128_load(w + Cout + 4);
-            v128_t a4 = wasm_v128_load(w + 2 * Cout), a5 = wasm_v128_load(w + 2 * Cout + 4);
-            v128_t a6 = wasm_v128_load(w + 3 * Cout), a7 = wasm_v128_load(w + 3 * Cout + 4);
+            TILE_LOAD(w, Cout);
             const float* xp = x0p + ci;
             const float* dp = d0p + co;
             for (int i = 0; i < n; i++) {
               v128_t d0 = wasm_v128_load(dp), d1 = wasm_v128_load(dp + 4);
-              v128_t x = wasm_v128_load32_splat(xp);
-              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(x, d0));
-              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(x, d1));
-              x = wasm_v128_load32_splat(xp + 1);
-              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(x, d0));
-              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(x, d1));
-              x = wasm_v128_load32_splat(xp + 2);
-              a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(x, d0));
-              a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(x, d1));
-              x = wasm_v128_load32_splat(xp + 3);
-              a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(x, d0));
-              a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(x, d1));
+              TILE_MAC(xp, 1, d0, d1);
               xp += xstep;
               dp += Cout;
             }
-            wasm_v128_store(w, a0); wasm_v128_store(w + 4, a1);
-            wasm_v128_store(w + Cout, a2); wasm_v128_store(w + Cout + 4, a3);
-            wasm_v128_store(w + 2 * Cout, a4); wasm_v128_store(w + 2 * Cout + 4, a5);
-            wasm_v128_store(w + 3 * Cout, a6); wasm_v128_store(w + 3 * Cout + 4, a7);
+            TILE_STORE(w, Cout);
           }
           for (; ci < Cin; ci++) {
             float* w = Wt + ci * Cout + co;
@@ -241,29 +255,12 @@ void input_grad(const float* dY, const float* WT, float* dX, int B, int Hi, int 
             float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
             int xs = s * Cin;
             const float* d0 = rowD + xo * Cout;
-            v128_t a0 = wasm_v128_load(x0), a1 = wasm_v128_load(x0 + 4);
-            v128_t a2 = wasm_v128_load(x0 + xs), a3 = wasm_v128_load(x0 + xs + 4);
-            v128_t a4 = wasm_v128_load(x0 + 2 * xs), a5 = wasm_v128_load(x0 + 2 * xs + 4);
-            v128_t a6 = wasm_v128_load(x0 + 3 * xs), a7 = wasm_v128_load(x0 + 3 * xs + 4);
+            TILE_LOAD(x0, xs);
             for (int co = 0; co < Cout; co++) {
               v128_t w0 = wasm_v128_load(wp + co * ldw), w1 = wasm_v128_load(wp + co * ldw + 4);
-              v128_t g = wasm_v128_load32_splat(d0 + co);
-              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, w0));
-              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, w1));
-              g = wasm_v128_load32_splat(d0 + Cout + co);
-              a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(g, w0));
-              a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(g, w1));
-              g = wasm_v128_load32_splat(d0 + 2 * Cout + co);
-              a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(g, w0));
-              a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(g, w1));
-              g = wasm_v128_load32_splat(d0 + 3 * Cout + co);
-              a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(g, w0));
-              a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(g, w1));
+              TILE_MAC(d0 + co, Cout, w0, w1);
             }
-            wasm_v128_store(x0, a0); wasm_v128_store(x0 + 4, a1);
-            wasm_v128_store(x0 + xs, a2); wasm_v128_store(x0 + xs + 4, a3);
-            wasm_v128_store(x0 + 2 * xs, a4); wasm_v128_store(x0 + 2 * xs + 4, a5);
-            wasm_v128_store(x0 + 3 * xs, a6); wasm_v128_store(x0 + 3 * xs + 4, a7);
+            TILE_STORE(x0, xs);
           }
           for (; xo < xo_hi; xo++) {
             float* x0 = rowX + (xo * s + kw - pad) * Cin + ci;
@@ -361,18 +358,7 @@ void conv_forward(const float* X, const float* W, const float* bias, float* Y, i
               int xs = s * Cin;
               for (int ci = 0; ci < Cin; ci++) {
                 v128_t w0 = wasm_v128_load(wp + ci * Cout), w1 = wasm_v128_load(wp + ci * Cout + 4);
-                v128_t xv = wasm_v128_load32_splat(x0 + ci);
-                a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(xv, w0));
-                a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(xv, w1));
-                xv = wasm_v128_load32_splat(x0 + xs + ci);
-                a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(xv, w0));
-                a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(xv, w1));
-                xv = wasm_v128_load32_splat(x0 + 2 * xs + ci);
-                a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(xv, w0));
-                a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(xv, w1));
-                xv = wasm_v128_load32_splat(x0 + 3 * xs + ci);
-                a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(xv, w0));
-                a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(xv, w1));
+                TILE_MAC(x0 + ci, xs, w0, w1);
               }
             } else {
               // a tile at the edge: each pixel whose input is inside

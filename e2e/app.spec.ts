@@ -10,8 +10,8 @@ import { expect, test, type Page } from '@playwright/test';
 import { collectErrors, dropFiles, waitForRuntime } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** The shared test data beside the checkout (CI has ../shared there too). */
-const STEREO = path.resolve(here, '../../shared/data/stereo');
+/** Real scenes to add through the file input: the bundled samples, so that a clone without the shared data folder runs this too. */
+const STEREO = path.resolve(here, '../public/samples');
 const TRAIN_URL = '/?backend=webgpu&preset=tiny&width=64&height=32&batch=1&stepsStereo=3&stepsDistill=2&stepsFuse=2&previewEvery=1';
 const SAMPLES = ['tsukuba', 'venus', 'teddy', 'cones'];
 const PANELS = ['Left image', 'Right image', 'StereoNet disparity', 'SingleNet disparity', 'Occlusion map', 'Fused disparity'];

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { samplesDir } from '../testing/shared';
 import { decodeImage, type RgbImage } from './image';
 import {
   decodeGtFor,
@@ -16,15 +17,15 @@ import {
   type Decoders,
   type IntakeFile,
 } from './intake';
-import { sharedStereoRoot } from './node';
 import { planPairs, type PlannedPair } from './pairing';
 import { grayPng, solidRgbPng } from './testUtil';
 
 /** Node has no createImageBitmap: decode with the JavaScript readers. */
 const nodeDecoders: Decoders = { image: async (blob, name) => decodeImage(new Uint8Array(await blob.arrayBuffer()), name) };
 
-async function sharedFile(scene: string, file: string, as = `${scene}/${file}`): Promise<IntakeFile> {
-  const bytes = await readFile(join(sharedStereoRoot(), scene, file));
+/** A file of a bundled sample scene (public/samples: in every checkout, unlike the shared data folder). */
+async function sampleFile(scene: string, file: string, as = `${scene}/${file}`): Promise<IntakeFile> {
+  const bytes = await readFile(join(samplesDir, scene, file));
   return { path: as, blob: new Blob([bytes]) };
 }
 
@@ -33,7 +34,7 @@ const mapOf = (files: IntakeFile[]) => new Map(files.map((f) => [f.path, f.blob]
 
 describe('screenFiles', () => {
   it('expands a zip under the archive name and keeps the entries', async () => {
-    const left = await readFile(join(sharedStereoRoot(), 'tsukuba/left.png'));
+    const left = await readFile(join(samplesDir, 'tsukuba/left.png'));
     const zip = zipSync({ 'left.png': new Uint8Array(left), 'sub/': new Uint8Array(0), 'notes.txt': new TextEncoder().encode('hi') });
     const { files, notices } = await screenFiles([{ path: 'tsukuba.zip', blob: blobOf(zip) }]);
     expect(notices).toEqual([]);
@@ -59,7 +60,7 @@ describe('screenFiles', () => {
 
 describe('loadPair', () => {
   it('tsukuba from bare file names: decodes both views; asks for the GT scale (the names do not tell it)', async () => {
-    const files = [await sharedFile('tsukuba', 'left.png', 'left.png'), await sharedFile('tsukuba', 'right.png', 'right.png'), await sharedFile('tsukuba', 'disp_left.pgm', 'disp_left.pgm')];
+    const files = [await sampleFile('tsukuba', 'left.png', 'left.png'), await sampleFile('tsukuba', 'right.png', 'right.png'), await sampleFile('tsukuba', 'disp_left.pgm', 'disp_left.pgm')];
     const pair = planPairs(files.map((f) => f.path)).pairs[0];
     const r = await loadPair(pair, mapOf(files), nodeDecoders);
     if (!r.ok) throw new Error(r.notices[0].text);
@@ -73,7 +74,7 @@ describe('loadPair', () => {
   });
 
   it('teddy in its folder: GT scale from the name (4) and the mask', async () => {
-    const files = await Promise.all(['left.png', 'right.png', 'disp_left.png', 'mask_nonocc.png'].map((f) => sharedFile('teddy', f)));
+    const files = await Promise.all(['left.png', 'right.png', 'disp_left.png', 'mask_nonocc.png'].map((f) => sampleFile('teddy', f)));
     const pair = planPairs(files.map((f) => f.path)).pairs[0];
     const r = await loadPair(pair, mapOf(files), nodeDecoders);
     if (!r.ok) throw new Error(r.notices[0].text);

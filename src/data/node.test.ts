@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { warpH } from '../core/warp';
+import { samplesDir, sharedMissing, sharedStereoDir } from '../testing/shared';
 import { SHARED_STEREO_SCENES } from './datasets';
 import { decodeMaskRaw } from './gt';
 import type { RgbImage } from './image';
@@ -11,11 +13,20 @@ import { listSceneDirs, loadSceneDir, sharedStereoRoot } from './node';
 import type { StereoScene } from './scene';
 import { grayPng, solidRgbPng } from './testUtil';
 
+// The Middlebury scenes of the shared set are also bundled with the app (public/samples, the same
+// bytes), so they are read from there and checked on any clone. The KITTI frames are not bundled
+// (non-commercial licence): their checks need the shared folder and skip, saying so, without it.
+const SAMPLE_NAMES: string[] = JSON.parse(readFileSync(join(samplesDir, 'index.json'), 'utf8')).scenes.map((s: { name: string }) => s.name);
+const inSamples = (name: string) => SAMPLE_NAMES.includes(name);
+const sceneDir = (name: string) => join(inSamples(name) ? samplesDir : sharedStereoDir, name);
+/** Whether the scene `name` cannot be read here (only the shared folder has it, and it is missing). */
+const unavailable = (name: string) => !inSamples(name) && sharedMissing(`data/stereo/${name}`, `the ${name} checks`);
+
 const scenes = new Map<string, StereoScene>();
 
 beforeAll(async () => {
-  const root = sharedStereoRoot();
-  const loaded = await Promise.all(SHARED_STEREO_SCENES.map((s) => loadSceneDir(join(root, s.name))));
+  const here = SHARED_STEREO_SCENES.filter((s) => !unavailable(s.name));
+  const loaded = await Promise.all(here.map((s) => loadSceneDir(sceneDir(s.name))));
   for (const scene of loaded) scenes.set(scene.name, scene);
 });
 
@@ -28,12 +39,18 @@ function gray255(img: RgbImage): Float32Array {
 }
 
 describe('shared stereo scenes', () => {
-  it('lists the six scene folders', async () => {
+  it('public/samples holds the four Middlebury scenes of the shared set', async () => {
+    const dirs = await listSceneDirs(samplesDir);
+    expect(dirs.map((d) => d.split(/[/\\]/).pop()).sort()).toEqual(['cones', 'teddy', 'tsukuba', 'venus']);
+    expect([...SAMPLE_NAMES].sort()).toEqual(['cones', 'teddy', 'tsukuba', 'venus']);
+  });
+
+  it.skipIf(sharedMissing('data/stereo', 'listing the six shared scene folders'))('lists the six scene folders', async () => {
     const dirs = await listSceneDirs(sharedStereoRoot());
     expect(dirs.map((d) => d.split(/[/\\]/).pop()).sort()).toEqual(SHARED_STEREO_SCENES.map((s) => s.name).sort());
   });
 
-  it.each(SHARED_STEREO_SCENES.map((s) => [s.name, s] as const))('%s: sizes and GT range / density match SOURCES.md', (_, info) => {
+  for (const info of SHARED_STEREO_SCENES) it.skipIf(unavailable(info.name))(`${info.name}: sizes and GT range / density match SOURCES.md`, () => {
     const scene = scenes.get(info.name);
     if (!scene?.gtDisp) throw new Error(`${info.name} has no GT`);
     expect([scene.width, scene.height]).toEqual([info.width, info.height]);
@@ -58,7 +75,7 @@ describe('shared stereo scenes', () => {
     expect(scene.nonOccMask !== undefined).toBe(info.hasMasks);
   });
 
-  it.each(['teddy', 'cones'])('%s: non-occlusion mask is plausible and never marks a pixel without GT', async (name) => {
+  it.each(['teddy', 'cones'])('%s: non-occlusion mask is plausible and never marks a pixel without GT', (name) => {
     const scene = scenes.get(name);
     if (!scene?.nonOccMask || !scene.gtDisp) throw new Error(`${name} lacks mask or GT`);
     const mask = scene.nonOccMask;
@@ -71,8 +88,14 @@ describe('shared stereo scenes', () => {
     expect(on / mask.length).toBeGreaterThan(0.8);
     expect(on / mask.length).toBeLessThan(0.97);
     expect(onWithoutGt).toBe(0);
+  });
+
+  // mask_occ_and_discont.png is in the shared folder only (the app does not use it).
+  for (const name of ['teddy', 'cones']) it.skipIf(sharedMissing(`data/stereo/${name}/mask_occ_and_discont.png`, `the ${name} occ_and_discont check`))(`${name}: non-occlusion mask agrees with mask_occ_and_discont.png`, async () => {
+    const mask = scenes.get(name)?.nonOccMask;
+    if (!mask) throw new Error(`${name} lacks its mask`);
     // occ_and_discont: 0 occluded / unknown, 1 non-occluded, 2 discontinuity (also non-occluded).
-    const file = join(sharedStereoRoot(), name, 'mask_occ_and_discont.png');
+    const file = join(sharedStereoDir, name, 'mask_occ_and_discont.png');
     const disc = decodeMaskRaw(new Uint8Array(await readFile(file)), file);
     let disagree = 0;
     for (let i = 0; i < mask.length; i++) if ((disc.data[i] > 0 ? 1 : 0) !== mask[i]) disagree++;
@@ -100,7 +123,7 @@ describe('disparity convention: left (x, y) matches right (x - d, y)', () => {
     return out;
   }
 
-  it.each(SHARED_STEREO_SCENES.map((s) => s.name))('%s: GT warp explains the right image', (name) => {
+  for (const name of SHARED_STEREO_SCENES.map((s) => s.name)) it.skipIf(unavailable(name))(`${name}: GT warp explains the right image`, () => {
     const scene = scenes.get(name);
     const gt = scene?.gtDisp?.data;
     if (!scene || !gt) throw new Error(`${name} not loaded`);
@@ -167,6 +190,8 @@ describe('node helpers', () => {
       if (saved === undefined) delete process.env.RD_SHARED;
       else process.env.RD_SHARED = saved;
     }
+    // the tests' own idea of the shared folder (src/testing/shared.ts) is the same one
+    expect(sharedStereoRoot()).toBe(sharedStereoDir);
   });
 
   it('loads a scene folder, needs a scale for unknown names, and reports a missing view', async () => {
@@ -185,5 +210,17 @@ describe('node helpers', () => {
     await writeFile(join(lonely, 'left.png'), solidRgbPng(3, 2));
     await expect(loadSceneDir(lonely)).rejects.toThrow(/no right image/);
     expect(await listSceneDirs(tmp)).toEqual([dir]);
+  });
+
+  // The KITTI frames themselves are in the shared folder only; their format is checked here on a
+  // 16-bit GT written by the test: a KITTI-named folder gets scale 256 and keeps 16-bit precision.
+  it('loads a KITTI-style 16-bit disparity PNG with scale 256', async () => {
+    const dir = join(tmp, 'kitti-set', 'kitti2015_fixture');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'left.png'), solidRgbPng(3, 2));
+    await writeFile(join(dir, 'right.png'), solidRgbPng(3, 2));
+    await writeFile(join(dir, 'disp_left.png'), grayPng([0, 256, 1183, 12800, 65535, 1], 3, 2, 16));
+    const scene = await loadSceneDir(dir);
+    expect(Array.from(scene.gtDisp?.data ?? [])).toEqual([0, 1, 1183 / 256, 50, 65535 / 256, 1 / 256]);
   });
 });

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultSettings, type TrainSettings } from '../config/settings';
 import { decodeImage } from '../data/image';
 import type { Decoders, IntakeFile } from '../data/intake';
-import { sharedStereoRoot } from '../data/node';
 import { solidRgbPng } from '../data/testUtil';
+import { samplesDir } from '../testing/shared';
 import { TrainClient } from '../train/client';
 import { statusText } from '../ui/status';
 import { FakeWorker } from './fakeWorker';
@@ -21,11 +21,12 @@ function setup(settings = tiny): { store: AppStore; worker: FakeWorker } {
   return { store, worker };
 }
 
-async function shared(scene: string, file: string, as = file): Promise<IntakeFile> {
-  return { path: as, blob: new Blob([await readFile(join(sharedStereoRoot(), scene, file))]) };
+/** A file of a bundled sample scene (public/samples: in every checkout, unlike the shared data folder). */
+async function sample(scene: string, file: string, as = file): Promise<IntakeFile> {
+  return { path: as, blob: new Blob([await readFile(join(samplesDir, scene, file))]) };
 }
 
-const tsukubaBare = () => Promise.all([shared('tsukuba', 'left.png'), shared('tsukuba', 'right.png'), shared('tsukuba', 'disp_left.pgm')]);
+const tsukubaBare = () => Promise.all([sample('tsukuba', 'left.png'), sample('tsukuba', 'right.png'), sample('tsukuba', 'disp_left.pgm')]);
 const until = async (store: AppStore, cond: (s: AppState) => boolean) => {
   for (let i = 0; i < 2000 && !cond(store.getState()); i++) await new Promise((r) => setTimeout(r, 2));
   expect(cond(store.getState())).toBe(true);
@@ -54,7 +55,7 @@ describe('dataset', () => {
 
   it('a folder of a Middlebury scene gets its name and GT scale; the same name again gets a suffix', async () => {
     const { store } = setup();
-    const files = () => Promise.all(['left.png', 'right.png', 'disp_left.png', 'mask_nonocc.png'].map((f) => shared('cones', f, `cones/${f}`)));
+    const files = () => Promise.all(['left.png', 'right.png', 'disp_left.png', 'mask_nonocc.png'].map((f) => sample('cones', f, `cones/${f}`)));
     await store.getState().addFiles(await files());
     await store.getState().addFiles(await files());
     expect(store.getState().dataset.pairs.map((p) => [p.name, p.hasGt, p.hasMask])).toEqual([
@@ -236,7 +237,7 @@ describe('training through the client and a fake worker', () => {
     const { store, worker } = setup({ ...tiny, stepsStereo: 2, stepsDistill: 1, stepsFuse: 1 });
     await store.getState().init();
     await store.getState().addFiles(await tsukubaBare());
-    await store.getState().addFiles([await shared('venus', 'left.png', 'venus/left.png'), await shared('venus', 'right.png', 'venus/right.png')]);
+    await store.getState().addFiles([await sample('venus', 'left.png', 'venus/left.png'), await sample('venus', 'right.png', 'venus/right.png')]);
     await store.getState().train();
     const [a, b] = store.getState().dataset.pairs.map((p) => p.id);
     worker.predicted.length = 0;
@@ -278,7 +279,7 @@ describe('training through the client and a fake worker', () => {
     const { store, worker } = setup({ ...tiny, stepsStereo: 50 });
     await store.getState().init();
     await store.getState().addFiles(await tsukubaBare());
-    await store.getState().addFiles([await shared('venus', 'left.png', 'venus/left.png'), await shared('venus', 'right.png', 'venus/right.png')]);
+    await store.getState().addFiles([await sample('venus', 'left.png', 'venus/left.png'), await sample('venus', 'right.png', 'venus/right.png')]);
     const done = store.getState().train();
     await until(store, (s) => s.training.phase === 'running');
     store.getState().selectPair('p2');

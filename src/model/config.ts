@@ -23,9 +23,18 @@ export interface StereoNetConfig {
    * not relative to the width, so a network trained on crops predicts the same on whole images.
    */
   maxDisp: number;
+  /**
+   * 'match': every level is a matcher from the first step (soft-argmax of a cosine cost volume, the
+   * decoders only correct it; see stereoNet.ts). 'regress': the coarsest disparity is regressed through a
+   * sigmoid and the finer ones through tanh residuals (models saved before 'match' existed: absent = regress).
+   */
+  design?: StereoDesign;
   /** Seed of the weight initialisation. */
   seed: number;
 }
+
+export type StereoDesign = 'match' | 'regress';
+export const STEREO_DESIGNS: readonly StereoDesign[] = ['match', 'regress'];
 
 /** SingleNet (monocular U-Net) configuration. */
 export interface SingleNetConfig {
@@ -43,8 +52,9 @@ export interface SingleNetConfig {
 export type NetConfig = StereoNetConfig | SingleNetConfig;
 
 const STEREO_PRESETS: Record<PresetName, Omit<StereoNetConfig, 'seed'>> = {
-  tiny: { kind: 'stereo', preset: 'tiny', channels: [8, 12, 16, 24], decoder: 12, refine: 12, finestLevel: 2, coarseRange: 4, fineRange: 2, maxDisp: 96 },
-  default: { kind: 'stereo', preset: 'default', channels: [16, 32, 48, 64], decoder: 32, refine: 32, finestLevel: 1, coarseRange: 6, fineRange: 3, maxDisp: 96 },
+  // maxDisp = 16 * coarseRange: the coarsest level's cost volume spans the whole range
+  tiny: { kind: 'stereo', preset: 'tiny', channels: [8, 12, 16, 24], decoder: 12, refine: 12, finestLevel: 2, coarseRange: 6, fineRange: 2, maxDisp: 96, design: 'match' },
+  default: { kind: 'stereo', preset: 'default', channels: [16, 32, 48, 64], decoder: 32, refine: 32, finestLevel: 2, coarseRange: 8, fineRange: 3, maxDisp: 128, design: 'match' },
 };
 
 const SINGLE_PRESETS: Record<PresetName, Omit<SingleNetConfig, 'seed'>> = {

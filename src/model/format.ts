@@ -2,8 +2,8 @@
 // weights take. The page checks a model.json with this before it downloads any weights (and
 // without loading tfjs); the worker then checks the weights themselves (./io.ts).
 import type { io } from '@tensorflow/tfjs';
-import type { SingleNetConfig, StereoNetConfig } from './config';
-import { singleNetConfig, stereoNetConfig } from './config';
+import type { SingleNetConfig, StereoDesign, StereoNetConfig } from './config';
+import { singleNetConfig, STEREO_DESIGNS, stereoNetConfig } from './config';
 
 /** Identifies our model.json files; bump FORMAT_VERSION on any incompatible change. */
 export const MODEL_FORMAT = 'reciprocal-depth';
@@ -83,6 +83,11 @@ function checkConfig<T extends StereoNetConfig | SingleNetConfig>(raw: unknown, 
   const template = (kind === 'stereo' ? stereoNetConfig(preset) : singleNetConfig(preset)) as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(template)) {
     const got = raw[key];
+    if (key === 'design') {
+      // absent in models saved before the matching design: those regress (StereoNetConfig.design)
+      if (got !== undefined && !STEREO_DESIGNS.includes(got as StereoDesign)) throw new ModelFormatError(`model.json: networks.${kind}.design must be ${STEREO_DESIGNS.join(' or ')} (got ${JSON.stringify(got)})`);
+      continue;
+    }
     const ok = Array.isArray(value)
       ? Array.isArray(got) && got.length === value.length && got.every((v) => Number.isInteger(v) && v > 0 && v <= MAX_CHANNELS)
       : typeof got === typeof value && (typeof got !== 'number' || (Number.isFinite(got) && inRange(got, CONFIG_RANGES[key])));

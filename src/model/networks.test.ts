@@ -27,19 +27,53 @@ describe('StereoNet', () => {
     // tiny: finest level 1/4, then 1/8 and 1/16
     expect(out.map((t) => t.shape)).toEqual([[B, H, W, 1], [B, H / 4, W / 4, 1], [B, H / 8, W / 8, 1], [B, H / 16, W / 16, 1]]);
     expect(await allFinite(out)).toBe(true);
-    // the coarsest estimate is sigmoid * maxDisp / 16: inside (0, maxDisp / 16)
+    // the coarsest estimate is a soft-argmax over the bins 0..coarseRange (= maxDisp / 16): strictly inside them
     const coarse = await out[3].data();
     expect(Math.min(...coarse)).toBeGreaterThan(0);
-    expect(Math.max(...coarse)).toBeLessThan(net.config.maxDisp / 16);
+    expect(Math.max(...coarse)).toBeLessThan(net.config.coarseRange);
+    expect(net.config.coarseRange * 16).toBe(net.config.maxDisp);
     tf.dispose(out);
     net.dispose();
   });
 
-  it('default preset goes down to 1/2 resolution', () => {
+  it('default preset: finest level 1/4 (as the PyTorch reference; 2.4x faster a step than 1/2), a regressing config still builds', () => {
     const net = buildStereoNet(stereoNetConfig('default'));
     const out = net.forward(leftImg, rightImg);
-    expect(out.map((t) => t.shape[2])).toEqual([W, W / 2, W / 4, W / 8, W / 16]);
+    expect(out.map((t) => t.shape[2])).toEqual([W, W / 4, W / 8, W / 16]);
     tf.dispose(out);
+    net.dispose();
+    // models saved before the matching design have no `design` field and regress
+    const old = buildStereoNet({ ...stereoNetConfig('default', { finestLevel: 1, coarseRange: 6, maxDisp: 96 }), design: undefined });
+    const o = old.forward(leftImg, rightImg);
+    expect(o.map((t) => t.shape[2])).toEqual([W, W / 2, W / 4, W / 8, W / 16]);
+    expect([...old.params.vars.keys()].some((k) => k.startsWith('match/'))).toBe(false);
+    tf.dispose(o);
+    old.dispose();
+  });
+
+  it('matches by construction: with a sharp softmax, the untrained coarsest level finds a shift of two bins', async () => {
+    // a texture with structure at several scales, the right view shifted so that left x matches right x - 32
+    const Hs = 64, Ws = 256, shift = 32;
+    const net = buildStereoNet(stereoNetConfig('tiny', { seed: 3 }));
+    const [l, r] = tf.tidy(() => {
+      let img = tf.zeros([1, Hs, Ws + shift, 3]) as tf.Tensor4D;
+      for (const k of [1, 4, 16]) {
+        const n = tf.randomUniform([1, Math.ceil(Hs / k), Math.ceil((Ws + shift) / k), 3], 0, 1, 'float32', k) as tf.Tensor4D;
+        img = tf.add(img, tf.image.resizeBilinear(n, [Hs, Ws + shift])) as tf.Tensor4D;
+      }
+      img = tf.div(img, 3) as tf.Tensor4D;
+      return [img.slice([0, 0, 0, 0], [1, Hs, Ws, 3]), img.slice([0, 0, shift, 0], [1, Hs, Ws, 3])] as tf.Tensor4D[];
+    });
+    const beta = net.params.get('match/beta');
+    beta.assign(tf.fill(beta.shape, 200));
+    const out = net.forward(l, r);
+    const coarse = await out[out.length - 1].data(); // [1, 4, 16, 1]
+    // columns away from the borders (the padding changes the features there)
+    const inner: number[] = [];
+    for (let y = 1; y < 3; y++) for (let x = 2; x < 12; x++) inner.push(coarse[y * 16 + x]);
+    const near = inner.filter((d) => Math.abs(d - shift / 16) < 0.25).length;
+    expect(near / inner.length).toBeGreaterThan(0.8);
+    tf.dispose([l, r, ...out]);
     net.dispose();
   });
 

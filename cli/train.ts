@@ -15,18 +15,30 @@
  * --out, saves the weights so far into that stage's folder and the log, then exits; a second
  * signal exits at once. A stopped stage is not marked completed in the checkpoint.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { STAGE_NAMES, stageSteps, type StageName } from '../src/config/settings';
+import { STAGE_NAMES, stageBudgets, stageSteps, type StageName } from '../src/config/settings';
+import * as tf from '@tensorflow/tfjs';
+import type { TrainSettings } from '../src/config/settings';
+import { disparityMetrics } from '../src/core/metrics';
+import { singleNetConfig, stereoNetConfig } from '../src/model/config';
+import { exportModel } from '../src/model/io';
+import { buildSingleNet } from '../src/model/singleNet';
+import { buildStereoNet } from '../src/model/stereoNet';
+import { uploadScene } from '../src/train/pipeline';
+import { predictMaps } from '../src/train/predict';
 import { Runner } from '../src/train/runner';
+import { CORPUS_VAL, trainCorpus } from './corpus';
 import type { StepReport } from '../src/train/types';
 import { loadModel, loadScenes, logWasmThreads, parseArgs, Progress, runCli, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo } from './nodeWebgpu';
 
-const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend', 'threads'];
+const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend', 'threads', 'corpus', 'resume', 'checkpoint-every', 'hold-out'];
 const CHECKPOINT_DIR: Record<StageName, string> = { stereo: 'after-stereo', distill: 'after-distill', fuse: 'final' };
 
 async function main(): Promise<void> {
+  const started = Date.now();
   const { flags } = parseArgs(process.argv.slice(2), []);
   const scenesDir = flags.get('scenes');
   if (!scenesDir) throw new Error('--scenes <dir> is required (a scene folder or a folder of scene folders)');
@@ -38,6 +50,10 @@ async function main(): Promise<void> {
   const evalEvery = Number(flags.get('eval-every') ?? 0);
 
   const backend = await useNodeBackend(flags.get('backend'), { threads: threadsFlag(flags), step: settings });
+  if (flags.get('corpus') === '1' || (flags.get('corpus') !== '0' && existsSync(join(scenesDir, 'index.json')))) {
+    await corpusMain(flags, scenesDir, stages, settings, backend, out, evalEvery);
+    return;
+  }
   const scenes = await loadScenes(scenesDir);
   const loaded = flags.get('weights') ? await loadModel(flags.get('weights')!) : undefined;
   const adapter = nodeAdapterInfo();
@@ -67,8 +83,12 @@ async function main(): Promise<void> {
       progress!.update(r.step, r.etaSec, `${r.stepsPerSec.toFixed(2)} it/s ${parts}`);
       if (evalEvery > 0 && r.stage === 'stereo' && r.step % evalEvery === 0) await evaluate(r.stage, r.step);
     },
-    onStageEnd: (e) => {
+    onStageEnd: async (e) => {
       log.seconds[e.stage] = (Date.now() - stageStart) / 1000;
+      const budget = stageBudgets(settings, stages)?.[e.stage];
+      console.log(`stage ${e.stage}: ${e.steps} ${budget !== undefined ? `steps in its ${budget.toFixed(0)} s of the budget` : `of ${stageSteps(settings, e.stage)} steps`}; ${(log.seconds[e.stage] ?? 0).toFixed(1)} s from its first step (${e.reason})`);
+      // each stage's weights into its own folder, before the next stage starts
+      if (out && (e.reason === 'done' || e.steps > 0)) await saveModel(join(out, CHECKPOINT_DIR[e.stage]), await runner.checkpoint());
     },
   }, loaded?.nets ?? {});
   if (loaded) {
@@ -87,18 +107,20 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   if (evalEvery > 0 && stages.includes('stereo')) await evaluate('stereo', 0);
+  // what a budgeted run costs besides its budget: start-up (backend, reading the pairs, the weights) before
+  // the stages, and the saving after them
+  const setupSec = (Date.now() - started) / 1000;
+  const stagesStart = Date.now();
 
-  for (const stage of stages) {
-    if (stopping) break;
-    const [end] = await runner.run([stage]);
-    console.log(`stage ${stage}: ${end.steps} of ${stageSteps(settings, stage)} steps in ${(log.seconds[stage] ?? 0).toFixed(0)} s (${end.reason})`);
-    if (out && (end.reason === 'done' || end.steps > 0)) await saveModel(join(out, CHECKPOINT_DIR[stage]), await runner.checkpoint());
-  }
+  // one run of all the stages, so a time budget is shared between them (settings.ts, stageBudgets)
+  await runner.run(stages);
+  const stagesSec = (Date.now() - stagesStart) / 1000;
+  console.log(`run: ${setupSec.toFixed(1)} s set-up, ${stagesSec.toFixed(1)} s in the stages${settings.budgetSeconds > 0 ? ` (budget ${settings.budgetSeconds} s)` : ''}`);
   if (out) {
     // Stages run one by one into the same folder (--stage) add to its log instead of replacing it.
     const file = join(out, 'train-log.json');
     const before = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Partial<typeof log> & { runs?: unknown[] }, () => undefined);
-    const run = { settings, backend, scenes: scenes.map((s) => s.name), stages };
+    const run = { settings, backend, scenes: scenes.map((s) => s.name), stages, setupSec, stagesSec };
     const merged = before?.steps && before.evals && before.seconds
       ? { ...run, runs: [...(before.runs ?? []), run], steps: [...before.steps, ...log.steps], evals: [...before.evals, ...log.evals], seconds: { ...before.seconds, ...log.seconds } }
       : { ...run, runs: [run], ...log };
@@ -106,6 +128,63 @@ async function main(): Promise<void> {
     console.log(`wrote ${out}`);
   }
   runner.dispose();
+}
+
+/**
+ * Corpus training (a folder with index.json, or --corpus 1): the pairs stay 8-bit, crops are cut
+ * per step (cli/corpus.ts), CORPUS_VAL (or --hold-out a,b) is kept out and scored every --eval-every
+ * steps, and `<out>/checkpoint` is written every --checkpoint-every seconds (120) and at the end;
+ * --resume 1 continues from it (weights, Adam moments, step and schedules).
+ */
+async function corpusMain(flags: Map<string, string>, dir: string, stages: StageName[], settings: TrainSettings, backend: string, out: string | undefined, evalEvery: number): Promise<void> {
+  const resume = flags.get('resume') === '1';
+  const ckpt = out ? join(out, 'checkpoint') : undefined;
+  const fromCkpt = resume && ckpt && existsSync(join(ckpt, 'model.json'));
+  const weights = fromCkpt ? ckpt : flags.get('weights');
+  const loaded = weights ? await loadModel(weights) : undefined;
+  const stereo = loaded?.nets.stereo ?? buildStereoNet(stereoNetConfig(settings.preset, { seed: settings.seed }));
+  const single = loaded?.nets.single ?? buildSingleNet(singleNetConfig(settings.preset, { seed: settings.seed + 1 }));
+  const completed: StageName[] = [...new Set((loaded?.modelJson.userDefinedMetadata.completedStages as StageName[] | undefined) ?? [])];
+  const holdOut = flags.has('hold-out') ? flags.get('hold-out')!.split(',').filter(Boolean) : CORPUS_VAL;
+  logWasmThreads(backend);
+  console.log(`backend ${backend}; stereo ${stereo.paramCount()} parameters (${stereo.config.design ?? 'regress'}), single ${single.paramCount()}${weights ? `; from ${weights}` : ''}`);
+  console.log(`settings ${JSON.stringify(settings)}`);
+  const valScenes = evalEvery > 0 ? (await Promise.all(holdOut.map((n) => loadScenes(join(dir, n)).then((s) => s[0], () => undefined)))).filter((s) => s?.gtDisp) : [];
+  const evaluate = async (stage: StageName) => {
+    const m: Record<string, number> = {};
+    for (const sc of valScenes) {
+      const st = uploadScene(sc!);
+      try {
+        const maps = await predictMaps({ stereo, single: stage === 'stereo' ? undefined : single }, st);
+        const r = disparityMetrics(stage === 'distill' ? maps.singleDisp! : maps.stereoDisp!, sc!.gtDisp!);
+        m[sc!.name.replace(/^[a-z]+-/, "")] = r.all.epe;
+      } finally {
+        tf.dispose([st.leftImg, st.rightImg]);
+      }
+    }
+    return m;
+  };
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log(`\n${sig}: stopping after this step${out ? ' and saving a checkpoint' : ''} (again to quit at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const save = async (d: string, done: StageName[], progress?: { stage: StageName; step: number }) => {
+    const nets = { stereo, single };
+    await saveModel(d, await exportModel(nets, { settings, completedStages: [...done], ...(progress ? { progress } : {}) }));
+  };
+  const log = await trainCorpus({ dir, stages, settings, stereo, single, out, resume, checkpointEvery: Number(flags.get('checkpoint-every') ?? 120), evalEvery, exclude: holdOut, saveModel: save, evaluate: valScenes.length ? evaluate : undefined, completed, shouldStop: () => stopping });
+  if (out) {
+    const file = join(out, 'train-log.json');
+    const before = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { runs: unknown[] }, () => ({ runs: [] as unknown[] }));
+    await writeFile(file, JSON.stringify({ runs: [...before.runs, { settings, backend, stages, holdOut, weights: weights ?? null, ...log }] }));
+    console.log(`wrote ${out}`);
+  }
+  stereo.dispose();
+  single.dispose();
 }
 
 runCli('train', main);

@@ -27,6 +27,12 @@ export function adamUpdateOps(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Te
   });
 }
 
+/** Adam's state for a checkpoint: the step count and each variable's moments. */
+export interface AdamState {
+  t: number;
+  moments: Record<string, { m: Float32Array; v: Float32Array }>;
+}
+
 /**
  * Adam with the same update and defaults as tf.train.adam (beta1 0.9, beta2 0.999, the backend's
  * epsilon), taking each variable's update from the active backend's accelerated op when it has one.
@@ -73,6 +79,27 @@ export class Adam {
       mv.m.assign(m1);
       mv.v.assign(v1);
       tf.dispose([w1, m1, v1]);
+    }
+  }
+
+  /**
+   * The optimiser's state (step count and both moments of every variable it has updated), keyed by
+   * `nameOf(variable name)` (a network's logical weight names, so a checkpoint survives a rebuild).
+   */
+  async exportState(nameOf: (varName: string) => string): Promise<AdamState> {
+    const moments: AdamState['moments'] = {};
+    for (const [name, { m, v }] of this.moments) moments[nameOf(name)] = { m: (await m.data()) as Float32Array, v: (await v.data()) as Float32Array };
+    return { t: this.t, moments };
+  }
+
+  /** Restores exportState's result; `varOf(key)` gives the variable a key belongs to. Shapes must match. */
+  importState(state: AdamState, varOf: (key: string) => tf.Variable): void {
+    this.dispose();
+    this.t = state.t;
+    for (const [key, { m, v }] of Object.entries(state.moments)) {
+      const w = varOf(key);
+      if (m.length !== w.size || v.length !== w.size) throw new Error(`Adam state: "${key}" has ${m.length} values, the variable ${w.size}`);
+      this.moments.set(w.name, { m: tf.variable(tf.tensor(m, w.shape), false), v: tf.variable(tf.tensor(v, w.shape), false) });
     }
   }
 

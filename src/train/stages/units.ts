@@ -20,7 +20,13 @@ export interface StageUnit {
   readonly name: StageName;
   /** One-off work before the first step (the teachers' labels of these scenes), done when it resolves. */
   prepare?(scenes: SceneTensors[]): Promise<void>;
-  step(batch: Batch): Promise<Record<string, number>>;
+  /**
+   * One step. `progress` in [0, 1]: the share of the stage's time budget used so far, which then
+   * drives the schedules instead of the step count (TrainSettings.budgetSeconds).
+   */
+  step(batch: Batch, progress?: number): Promise<Record<string, number>>;
+  /** The stage's optimiser (a checkpoint saves and restores its moments). */
+  readonly optimizer: Adam;
   dispose(): void;
 }
 
@@ -40,10 +46,29 @@ export function learningRateAt(schedule: LrSchedule, base: number, step: number,
   return base * (LR_FLOOR + (1 - LR_FLOOR) * 0.5 * (1 + Math.cos(Math.PI * t)));
 }
 
+/**
+ * A time-budgeted stage's schedules run on this many virtual steps: progress p stands at step
+ * floor(p * BUDGET_STEPS) of BUDGET_STEPS, so the warm-up and decay have the same shape over time as
+ * over steps.
+ */
+export const BUDGET_STEPS = 1000;
+
+/** Where the schedules stand: the step and the stage's length, real or (with `progress`) virtual. */
+export function schedulePosition(step: number, total: number, progress?: number): { step: number; total: number } {
+  if (progress === undefined) return { step, total };
+  return { step: Math.min(BUDGET_STEPS - 1, Math.floor(Math.max(0, progress) * BUDGET_STEPS)), total: BUDGET_STEPS };
+}
+
 /** Adam whose learning rate follows the stage's schedule (tfjs reads it at every update). */
-function scheduledAdam(schedule: LrSchedule, base: number, total: number): { opt: Adam; at: (step: number) => void } {
+function scheduledAdam(schedule: LrSchedule, base: number, total: number): { opt: Adam; at: (step: number, progress?: number) => void } {
   const opt = new Adam(base);
-  return { opt, at: (step) => { opt.learningRate = learningRateAt(schedule, base, step, total); } };
+  return {
+    opt,
+    at: (step, progress) => {
+      const p = schedulePosition(step, total, progress);
+      opt.learningRate = learningRateAt(schedule, base, p.step, p.total);
+    },
+  };
 }
 
 /**
@@ -57,7 +82,7 @@ export function toleranceAt(start: number, end: number, step: number, warmup: nu
 }
 
 /** One optimiser step on `vars` for the loss `f`; returns every loss term read back (await data, never dataSync). */
-async function optimise(opt: Adam, vars: tf.Variable[], f: () => LossParts): Promise<Record<string, number>> {
+export async function optimise(opt: Adam, vars: tf.Variable[], f: () => LossParts): Promise<Record<string, number>> {
   let kept: Record<string, tf.Scalar> = {};
   const { value, grads } = tf.variableGrads(() => {
     const r = f();
@@ -76,14 +101,16 @@ async function optimise(opt: Adam, vars: tf.Variable[], f: () => LossParts): Pro
 export function stereoStage(stereo: StereoNet, s: TrainSettings, startStep = 0): StageUnit {
   const { opt, at } = scheduledAdam(s.lrSchedule, s.lrStereo, s.stepsStereo);
   const vars = stereo.params.list();
-  const warmup = Math.round(s.maskWarmup * s.stepsStereo);
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'stereo',
-    step: (b) => {
-      at(step);
-      const tolerance = toleranceAt(s.lrToleranceStart, s.lrTolerance, step, warmup, s.stepsStereo);
-      const visibility = step++ < warmup ? 'all' : 'lr';
+    optimizer: opt,
+    step: (b, progress) => {
+      at(step, progress);
+      const p = schedulePosition(step++, s.stepsStereo, progress);
+      const warmup = Math.round(s.maskWarmup * p.total);
+      const tolerance = toleranceAt(s.lrToleranceStart, s.lrTolerance, p.step, warmup, p.total);
+      const visibility = p.step < warmup ? 'all' : 'lr';
       return optimise(opt, vars, () => stereoLoss(stereo, b.leftImg, b.rightImg, s.smoothWeight, visibility, tolerance, s.censusWeight));
     },
     dispose: () => opt.dispose(),
@@ -102,9 +129,10 @@ export function distillStage(stereo: StereoNet, single: SingleNet, s: TrainSetti
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'distill',
+    optimizer: opt,
     ...(stageMakesLabels('distill', s) ? { prepare: (scenes: SceneTensors[]) => labels.prepare(scenes) } : {}),
-    step: async (b) => {
-      at(step++);
+    step: async (b, progress) => {
+      at(step++, progress);
       let t: { dL: DispT; M: MapT } | null = null;
       if (s.distillMode !== 'photometric') {
         const [, h, w] = b.leftImg.shape;
@@ -140,9 +168,10 @@ export function fuseStage(stereo: StereoNet, single: SingleNet, s: TrainSettings
   let step = startStep; // a resumed run continues its schedules where it stood
   return {
     name: 'fuse',
+    optimizer: opt,
     prepare: (scenes) => labels.prepare(scenes),
-    step: async (b) => {
-      at(step++);
+    step: async (b, progress) => {
+      at(step++, progress);
       const [, h, w] = b.leftImg.shape;
       const whole = labels.cut(b.scenes, b.plan, h, w) as DispT;
       const dFused = cropFusedLabel(frozenStereo, b.leftImg, b.rightImg, whole, s.lrTolerance);

@@ -24,6 +24,20 @@ export const STAGE_LABELS: Record<StageName, string> = {
 export type DistillMode = 'occlusion' | 'none' | 'photometric';
 export type LrSchedule = 'cosine' | 'constant';
 
+/**
+ * The share of a time budget (`budgetSeconds`) each stage gets, before renormalising over the stages
+ * that run: half to StereoNet, which everything else learns from, then SingleNet, then the short
+ * fine-tuning on the fused map (the PyTorch reference's 300 / 180 / 120 s split, ../shared/reference/torch).
+ */
+export const STAGE_BUDGET_SHARE: Record<StageName, number> = { stereo: 0.5, distill: 0.3, fuse: 0.2 };
+
+/** Seconds of `budgetSeconds` for each of `stages` (STAGE_BUDGET_SHARE renormalised over them); undefined when the budget is 0 (step counts rule). */
+export function stageBudgets(s: Pick<TrainSettings, 'budgetSeconds'>, stages: readonly StageName[]): Partial<Record<StageName, number>> | undefined {
+  if (!(s.budgetSeconds > 0) || stages.length === 0) return undefined;
+  const sum = stages.reduce((a, st) => a + STAGE_BUDGET_SHARE[st], 0);
+  return Object.fromEntries(stages.map((st) => [st, (s.budgetSeconds * STAGE_BUDGET_SHARE[st]) / sum]));
+}
+
 /** The step budget of one stage in `s`. */
 export function stageSteps(s: Pick<TrainSettings, 'stepsStereo' | 'stepsDistill' | 'stepsFuse'>, stage: StageName): number {
   return stage === 'stereo' ? s.stepsStereo : stage === 'distill' ? s.stepsDistill : s.stepsFuse;
@@ -38,6 +52,13 @@ export interface TrainSettings {
   stepsStereo: number;
   stepsDistill: number;
   stepsFuse: number;
+  /**
+   * Wall-clock budget in seconds of a run (0: the step counts rule). When above 0, the stages that
+   * run share it (STAGE_BUDGET_SHARE) and each ends when its share is spent, its one-off label pass
+   * included; every schedule (learning-rate warm-up and decay, mask warm-up, tolerance) follows the
+   * share of its time used instead of its steps.
+   */
+  budgetSeconds: number;
   lrStereo: number;
   lrSingle: number;
   lrFuse: number;
@@ -98,6 +119,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'stepsStereo', label: 'Stage 1 steps', kind: 'int', default: 1500, min: 0, max: 100000, group: 'schedule', help: 'Training steps of StereoNet on the photometric loss.' },
   { key: 'stepsDistill', label: 'Stage 2 steps', kind: 'int', default: 1000, min: 0, max: 100000, group: 'schedule', help: 'Training steps of SingleNet distilled from StereoNet.' },
   { key: 'stepsFuse', label: 'Stage 3 steps', kind: 'int', default: 500, min: 0, max: 100000, group: 'schedule', help: 'Fine-tuning steps of StereoNet on the fused map (StereoNet-D).' },
+  { key: 'budgetSeconds', label: 'Time budget (s)', kind: 'int', default: 0, min: 0, max: 86400, group: 'schedule', help: 'Seconds for the whole run, shared by the ticked stages (half to StereoNet, 30 % to SingleNet, 20 % to the fused fine-tuning); each stage stops when its share is spent and its schedules follow the time used. 0: use the step counts.' },
   { key: 'lrStereo', label: 'Stage 1 learning rate', kind: 'float', default: 1e-3, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of StereoNet in stage 1.' },
   { key: 'lrSingle', label: 'Stage 2 learning rate', kind: 'float', default: 1e-3, min: 1e-6, max: 1e-1, group: 'schedule', help: 'Adam learning rate of SingleNet in stage 2.' },
   { key: 'lrSchedule', label: 'Learning-rate schedule', kind: 'enum', default: 'cosine', options: ['cosine', 'constant'], group: 'schedule', help: 'cosine: warm up over the first 5 % of each stage, then decay to 5 % of the rate by its end (steadier start, settled end); constant: the same rate throughout.' },

@@ -3,7 +3,7 @@
 // Used by the worker and by the CLI alike. It awaits between steps, so a worker can handle
 // messages (pause, cancel) while it trains.
 import * as tf from '@tensorflow/tfjs';
-import { STAGE_NAMES, stageSteps, type StageName, type TrainSettings } from '../config/settings';
+import { STAGE_NAMES, stageBudgets, stageSteps, type StageName, type TrainSettings } from '../config/settings';
 import { disparityMetrics } from '../core/metrics';
 import { exportModel, type Networks } from '../model/io';
 import { singleNetConfig, stereoNetConfig } from '../model/config';
@@ -118,9 +118,17 @@ export class Runner {
     this.cancelled = false;
     const ends: StageEnd[] = [];
     let sampler = new CropSampler(this.scenes, this.settings);
+    // with a time budget each stage runs for its share of it (settings.ts, stageBudgets), the one-off
+    // label pass included, and its schedules follow the share used; paused time does not count
+    const budgets = stageBudgets(this.settings, STAGE_NAMES.filter((n) => stages.includes(n)));
     try {
       for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) {
-        const steps = stageSteps(this.settings, name);
+        const budgetMs = budgets ? budgets[name]! * 1000 : undefined;
+        let active = 0;
+        let since = performance.now();
+        /** Milliseconds of this stage spent running (not paused). */
+        const elapsed = () => active + (this.isPaused() ? 0 : performance.now() - since);
+        const steps = budgetMs !== undefined ? Number.MAX_SAFE_INTEGER : stageSteps(this.settings, name);
         const unit = this.stageUnit(name, name === from?.stage ? Math.max(0, Math.floor(from.step)) : 0);
         this.currentStage = name;
         let step = name === from?.stage ? Math.min(steps, Math.max(0, Math.floor(from.step))) : 0;
@@ -130,8 +138,12 @@ export class Runner {
           const prepare = step < steps ? unit.prepare?.bind(unit) : undefined;
           await this.events.onStageStart?.({ stage: name, labels: prepare !== undefined });
           if (prepare && !this.cancelled) await prepare(this.scenes);
-          while (step < steps && !this.cancelled) {
-            while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
+          while (step < steps && !this.cancelled && (budgetMs === undefined || elapsed() < budgetMs)) {
+            if (this.isPaused()) {
+              active += performance.now() - since;
+              while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
+              since = performance.now();
+            }
             if (this.cancelled) break;
             if (this.pendingScenes && this.pendingScenes.length > 0) {
               this.swapScenes(this.pendingScenes);
@@ -142,7 +154,7 @@ export class Runner {
             const batch = sampler.batch();
             let losses: Record<string, number>;
             try {
-              losses = await unit.step(batch);
+              losses = await unit.step(batch, budgetMs !== undefined ? elapsed() / budgetMs : undefined);
             } finally {
               tf.dispose([batch.leftImg, batch.rightImg]);
             }
@@ -150,8 +162,12 @@ export class Runner {
             const sps = 1000 / Math.max(1e-3, performance.now() - t0);
             rate = rate === 0 ? sps : 0.8 * rate + 0.2 * sps;
             const mem = tf.memory();
-            await this.events.onStep?.({ stage: name, step, steps, losses, stepsPerSec: rate, etaSec: (steps - step) / rate, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes } });
-            if (this.events.onPreview && previews.due(step, steps)) {
+            // with a budget: the steps it will take at this rate, and the time it has left
+            const used = elapsed();
+            const planned = budgetMs !== undefined ? Math.max(step, Math.round((step * budgetMs) / Math.max(1, used))) : steps;
+            const etaSec = budgetMs !== undefined ? Math.max(0, budgetMs - used) / 1000 : (steps - step) / rate;
+            await this.events.onStep?.({ stage: name, step, steps: planned, losses, stepsPerSec: rate, etaSec, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes }, ...(budgetMs !== undefined ? { budgetSec: budgetMs / 1000 } : {}) });
+            if (this.events.onPreview && previews.due(step, planned)) {
               this.events.onPreview(await previews.timed(() => this.predict(this.previewSceneId ?? this.scenes[0].scene.id, this.settings.width * 2)));
             }
             await yieldToEvents();
@@ -159,7 +175,7 @@ export class Runner {
         } finally {
           unit.dispose();
         }
-        const end: StageEnd = { stage: name, steps: step, reason: step < steps ? 'cancelled' : 'done' };
+        const end: StageEnd = { stage: name, steps: step, reason: this.cancelled || (budgetMs === undefined && step < steps) ? 'cancelled' : 'done' };
         ends.push(end);
         if (end.reason === 'done' && !this.completed.includes(name)) this.completed.push(name);
         await this.events.onStageEnd?.(end);

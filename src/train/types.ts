@@ -27,8 +27,10 @@ export interface StepReport {
   losses: Record<string, number>;
   /** Smoothed steps per second in this stage. */
   stepsPerSec: number;
-  /** Seconds left in this stage at the current rate. */
+  /** Seconds left in this stage at the current rate (with a time budget: of its share). */
   etaSec: number;
+  /** The stage's share of the time budget in seconds, when the run has one (`steps` is then an estimate). */
+  budgetSec?: number;
   memory: { numTensors: number; numBytes: number };
 }
 

@@ -86,7 +86,8 @@ async function main(): Promise<void> {
     onStageEnd: async (e) => {
       log.seconds[e.stage] = (Date.now() - stageStart) / 1000;
       const budget = stageBudgets(settings, stages)?.[e.stage];
-      console.log(`stage ${e.stage}: ${e.steps} ${budget !== undefined ? `steps in its ${budget.toFixed(0)} s of the budget` : `of ${stageSteps(settings, e.stage)} steps`}; ${(log.seconds[e.stage] ?? 0).toFixed(1)} s from its first step (${e.reason})`);
+      const took = `${(log.seconds[e.stage] ?? 0).toFixed(0)} s`;
+      console.log(`stage ${e.stage}: ${budget !== undefined ? `${e.steps} steps in ${took} (its ${budget.toFixed(0)} s of the budget)` : `${e.steps} of ${stageSteps(settings, e.stage)} steps in ${took}`} (${e.reason})`);
       // each stage's weights into its own folder, before the next stage starts
       if (out && (e.reason === 'done' || e.steps > 0)) await saveModel(join(out, CHECKPOINT_DIR[e.stage]), await runner.checkpoint());
     },

@@ -50,6 +50,13 @@ describe('model save / load (tfjs weights manifest + config)', () => {
     const wrongShape = clone(modelJson);
     wrongShape.userDefinedMetadata.networks.stereo!.decoder = 16;
     await expectError(wrongShape, weightData, /has shape .* the config needs/);
+    const badDesign = clone(modelJson);
+    (badDesign.userDefinedMetadata.networks.stereo as unknown as Record<string, unknown>).design = 'guess';
+    await expectError(badDesign, weightData, /networks\.stereo\.design must be match or regress/);
+    // a matching network's weights under a config without `design` (an older model: it regresses) do not fit
+    const noDesign = clone(modelJson);
+    delete (noDesign.userDefinedMetadata.networks.stereo as unknown as Record<string, unknown>).design;
+    await expectError(noDesign, weightData, /match\/beta" is not part of the configured networks|has shape .* the config needs/);
     const missing = clone(modelJson);
     missing.userDefinedMetadata.networks.single = undefined;
     await expectError(missing, weightData, /is not part of the configured networks/);

@@ -86,6 +86,43 @@ describe('Runner', () => {
     r.dispose();
   });
 
+  it('with a time budget, the stages share it (50/30/20, label passes included) and ignore the step counts; paused time does not count', async () => {
+    const scene = await syntheticScene('t', 4);
+    const budget = 6;
+    const reports: StepReport[] = [];
+    const ends: { stage: string; at: number; reason: string; steps: number }[] = [];
+    let paused = false;
+    const r = new Runner([scene], tiny({ stepsStereo: 1, stepsDistill: 1, stepsFuse: 1, budgetSeconds: budget }), {
+      onStep: (s) => {
+        reports.push(s);
+        // one pause of 1.5 s in stage 2: wall time grows, the budget's clock does not
+        if (s.stage === 'distill' && !paused) {
+          paused = true;
+          r.pause();
+          setTimeout(() => r.resume(), 1500);
+        }
+      },
+      onStageEnd: (e) => void ends.push({ stage: e.stage, at: performance.now(), reason: e.reason, steps: e.steps }),
+    });
+    const t0 = performance.now();
+    await r.run();
+    expect(ends.map((e) => `${e.stage}:${e.reason}`)).toEqual(['stereo:done', 'distill:done', 'fuse:done']);
+    // far more steps than the step counts (1 each): the budget rules
+    for (const e of ends) expect(e.steps).toBeGreaterThan(1);
+    // each stage's share is reached, and overrun by at most one step (steps here take well under 1 s)
+    const durations = ends.map((e, i) => (e.at - (i === 0 ? t0 : ends[i - 1].at)) / 1000);
+    const shares = [0.5, 0.3, 0.2].map((f) => f * budget);
+    expect(durations[0]).toBeGreaterThanOrEqual(shares[0] - 0.05);
+    expect(durations[0]).toBeLessThan(shares[0] + 1);
+    expect(durations[1]).toBeGreaterThanOrEqual(shares[1] + 1.5 - 0.05); // its pause came on top
+    expect(durations[2]).toBeLessThan(shares[2] + 1);
+    // reports carry the share and the time left of it
+    const last = reports.filter((x) => x.stage === 'stereo').at(-1)!;
+    expect(last.budgetSec).toBeCloseTo(shares[0], 6);
+    expect(last.etaSec).toBeLessThan(1);
+    r.dispose();
+  }, 60_000);
+
   it('on wasm, refuses a crop too large for its heap before the first step, and can run again with one that fits', async () => {
     const scene = await syntheticScene('m', 5);
     const seen: number[] = [];

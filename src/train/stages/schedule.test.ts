@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { learningRateAt, toleranceAt } from './units';
+import { stageBudgets } from '../../config/settings';
+import { BUDGET_STEPS, learningRateAt, schedulePosition, toleranceAt } from './units';
 
 describe('learningRateAt', () => {
   it('warms up linearly, peaks at the base rate, then decays monotonically to 5 % of it', () => {
@@ -26,5 +27,27 @@ describe('toleranceAt', () => {
     const mid = toleranceAt(4, 0.5, 80 + 319 / 2, 80, 400);
     expect(mid).toBeCloseTo(Math.sqrt(4 * 0.5), 6);
     expect(toleranceAt(0.5, 0.5, 200, 80, 400)).toBe(0.5);
+  });
+});
+
+describe('time-budgeted schedules', () => {
+  it('split the budget 50/30/20 over the stages that run, renormalised', () => {
+    expect(stageBudgets({ budgetSeconds: 0 }, ['stereo'])).toBeUndefined();
+    expect(stageBudgets({ budgetSeconds: 100 }, ['stereo', 'distill', 'fuse'])).toEqual({ stereo: 50, distill: 30, fuse: 20 });
+    const two = stageBudgets({ budgetSeconds: 80 }, ['stereo', 'fuse'])!;
+    expect(two.stereo).toBeCloseTo((80 * 0.5) / 0.7, 9);
+    expect(two.fuse).toBeCloseTo((80 * 0.2) / 0.7, 9);
+    expect(stageBudgets({ budgetSeconds: 60 }, ['distill'])).toEqual({ distill: 60 });
+  });
+
+  it('follow the share of time used: the same warm-up and decay over time as over steps', () => {
+    expect(schedulePosition(7, 300)).toEqual({ step: 7, total: 300 });
+    expect(schedulePosition(7, 300, 0)).toEqual({ step: 0, total: BUDGET_STEPS });
+    expect(schedulePosition(3, 300, 0.5)).toEqual({ step: BUDGET_STEPS / 2, total: BUDGET_STEPS });
+    expect(schedulePosition(3, 300, 1.2).step).toBe(BUDGET_STEPS - 1);
+    const lr = (p: number) => { const q = schedulePosition(0, 0, p); return learningRateAt('cosine', 1e-3, q.step, q.total); };
+    expect(lr(0.0)).toBeCloseTo(1e-3 / 50, 12); // the first 5 % of the time warms up
+    expect(lr(0.06)).toBeCloseTo(1e-3, 5);
+    expect(lr(0.999)).toBeCloseTo(5e-5, 6);
   });
 });

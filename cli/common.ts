@@ -112,9 +112,23 @@ export function parseArgs(argv: string[], booleans: readonly string[]): ParsedAr
   return { flags, bools };
 }
 
-/** Settings from the table's own keys (--lrStereo 1e-3 ...) plus the short forms the README lists. */
-export function settingsFromArgs(flags: Map<string, string>, known: readonly string[]): TrainSettings {
-  const partial: Record<string, unknown> = {};
+/**
+ * The training settings saved in `<dir>/model.json` (a model brings the settings it was trained with,
+ * as in the app), only the keys the settings table still has; {} when there are none.
+ */
+export async function modelSettings(dir: string): Promise<Record<string, unknown>> {
+  const path = join(dir, 'model.json');
+  if (!existsSync(path)) throw new Error(`no model.json in "${dir}"`);
+  const saved = (JSON.parse(await readFile(path, 'utf8')) as { userDefinedMetadata?: { settings?: Record<string, unknown> } }).userDefinedMetadata?.settings ?? {};
+  return Object.fromEntries(SETTINGS.filter((s) => s.key in saved).map((s) => [s.key, saved[s.key]]));
+}
+
+/**
+ * Settings from the table's own keys (--lrStereo 1e-3 ...) plus the short forms the README lists,
+ * over `base` (a loaded model's settings), over the defaults.
+ */
+export function settingsFromArgs(flags: Map<string, string>, known: readonly string[], base: Record<string, unknown> = {}): TrainSettings {
+  const partial: Record<string, unknown> = { ...base };
   const errors: string[] = [];
   for (const [k, text] of flags) {
     if (known.includes(k)) continue;

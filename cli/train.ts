@@ -31,7 +31,7 @@ import { predictMaps } from '../src/train/predict';
 import { Runner } from '../src/train/runner';
 import { CORPUS_VAL, trainCorpus } from './corpus';
 import type { StepReport } from '../src/train/types';
-import { loadModel, loadScenes, logWasmThreads, parseArgs, Progress, runCli, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
+import { loadModel, loadScenes, logWasmThreads, modelSettings, parseArgs, Progress, runCli, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo } from './nodeWebgpu';
 
 const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend', 'threads', 'corpus', 'resume', 'checkpoint-every', 'hold-out'];
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   const stageArg = flags.get('stage') ?? 'all';
   if (stageArg !== 'all' && !STAGE_NAMES.includes(stageArg as StageName)) throw new Error(`--stage must be all, ${STAGE_NAMES.join(', ')}; got "${stageArg}"`);
   const stages: StageName[] = stageArg === 'all' ? [...STAGE_NAMES] : [stageArg as StageName];
-  const settings = settingsFromArgs(flags, OWN);
+  // with --weights, the model's own training settings (as the app does when it loads one), then the flags
+  const fromModel = flags.get('weights') && flags.get('resume') !== '1' ? await modelSettings(flags.get('weights')!) : {};
+  const settings = settingsFromArgs(flags, OWN, fromModel);
   const out = flags.get('out');
   const evalEvery = Number(flags.get('eval-every') ?? 0);
 

@@ -4,8 +4,9 @@
 // Why: tfjs 4.22's wasm backend has no Conv2DBackpropFilter. Written as a Conv2D (the input as the
 // batch, the output gradient as the filter), every call builds a new XNNPACK operator: tfjs
 // transposes the fresh "filter" and XNNPACK packs it, ~7 ns a value, ~80 ms of a 600 ms stage-1
-// step (BENCHMARKS, session 13), on top of three transposes. This loop reads both operands where
-// they are, in NHWC, and runs at ~31 G multiply-adds/s on one thread here (session 14).
+// step (BENCHMARKS.md, "Filter gradients through XNNPACK rebuild an operator every call"), on top of three
+// transposes. This loop reads both operands where they are, in NHWC, and runs at ~31 G multiply-adds/s on one
+// thread here (BENCHMARKS.md, "Our own wasm convolution kernels").
 #include <wasm_simd128.h>
 
 // The 4 x 8 tile all three kernels use: eight accumulators a0..a7, two vectors (8 channels) for each of four rows of

@@ -36,7 +36,7 @@ export function ternaryCensus(img: tf.Tensor4D): tf.Tensor4D {
  * distance q^2 / (0.1 + q^2), q the difference of their ternary census transforms (Meister et al.,
  * UnFlow, AAAI 2018), in [0, 1). It compares the order of neighbouring grey levels, not the
  * levels, so it holds where the views differ in exposure or the texture is dark and faint, where
- * the SSIM + L1 error can prefer a wrong match (RESULTS.md, session 13). `a` is a constant unless
+ * the SSIM + L1 error can prefer a wrong match (RESULTS.md, "The census term"). `a` is a constant unless
  * `gradA`, as in photometricError. [B, H, W, C] x 2 -> [B, H, W, 1].
  */
 export function censusError(a: tf.Tensor4D, b: tf.Tensor4D, opts: { gradA?: boolean } = {}): MapT {

@@ -1,7 +1,7 @@
 // A conv layer whose input is several tensors concatenated on the channels, on wasm without the concatenation: our
 // kernels (src/core/wasmNative.ts) read each part where it is, forward and backward, so neither the concat nor its
 // gradient (a split) copies anything. At 512x256 the concats and splits of a stage-1 step took 113 ms of 1,344
-// (bench:browser, session 14). Values and gradients equal the concat + conv layer's (src/core/wasmNative.test.ts).
+// (bench:browser; BENCHMARKS.md, "A conv of several inputs without a concat"). Values and gradients equal the concat + conv layer's (src/core/wasmNative.test.ts).
 import * as tf from '@tensorflow/tfjs';
 import { LRELU_SLOPE } from './accelerated';
 import { customOp } from './customGrad';

@@ -64,7 +64,7 @@ export interface ConvGradKernels {
   /**
    * The leaky ReLU as its own `z * step(z, slope)` after a linear fused conv (bit-identical values). For wasm:
    * tfjs 4.22's wasm LeakyRelu, the one FusedConv2D runs for a fused 'leakyrelu' too, takes ~4.4 ns a value on
-   * this machine; Step and Multiply take ~0.25 together (BENCHMARKS, session 14).
+   * this machine; Step and Multiply take ~0.25 together (BENCHMARKS.md, "tfjs's wasm LeakyRelu costs ~4.4 ns a value").
    */
   leakyReluApart?: boolean;
 }

@@ -14,7 +14,7 @@
 // Values are identical (a copy is a copy); the gradients are the stock ones (Slice's is a pad).
 //
 // PadV2, Reverse and Concat (float32) are plain copies too, written the same way: the stock
-// kernels walk every element with index arithmetic in C++ (measured in BENCHMARKS.md, session 9).
+// kernels walk every element with index arithmetic in C++ (BENCHMARKS.md, "Copies on the wasm heap").
 // Other dtypes go to the stock kernels.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

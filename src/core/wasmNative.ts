@@ -3,7 +3,8 @@
 // several concatenated on the channels (src/core/convParts.ts). Why: tfjs 4.22's wasm backend has no
 // Conv2DBackpropFilter, and written as a Conv2D each call transposes its operands and makes XNNPACK pack the fresh
 // output gradient, which costs more than the multiply-adds; its LeakyRelu runs at ~4.4 ns a value; and its forward
-// convolution ran at 39-41 G multiply-adds/s on 2 threads where these run at 40-55 (BENCHMARKS, sessions 13 and 14).
+// convolution ran at 39-41 G multiply-adds/s on 2 threads where these run at 40-55 (BENCHMARKS.md, "Filter gradients
+// through XNNPACK rebuild an operator every call" and "Our own wasm convolution kernels").
 //
 // The module imports tfjs's own WebAssembly.Memory, so it reads the tensors where they are and writes its outputs
 // into tensors tfjs allocated. It has no stack and no data of its own (the build checks), so it touches nothing else

@@ -1,7 +1,8 @@
 // WGSL kernels for WebGPU, each with its gradient: the 1-D correlation and the horizontal warp
 // (stock tfjs has no single kernel for them: chains of slices, gathers and a scatter), the
 // photometric error, the edge-aware smoothness, the disparity upsampling, the conv layer's backward
-// pass and Adam. On a real GPU the step is bound by encoding dispatches (BENCHMARKS.md, session 10),
+// pass and Adam. On a real GPU the step is bound by encoding dispatches (BENCHMARKS.md, "A real-GPU step is bound by
+// its dispatches, not by the GPU"),
 // so each replaces a chain of stock kernels by one or a few. Registered for the 'webgpu' backend
 // through src/core/accelerated.ts; the stock-op versions stay the reference and run on every other
 // backend (e2e/kernels.spec.ts compares values and gradients of both on random inputs).

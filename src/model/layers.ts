@@ -150,7 +150,7 @@ export function convLayer(params: Params, name: string, cin: number, cout: numbe
     const channels = xs.reduce((a, x) => a + x.shape[3], 0);
     if (channels !== cin) throw new Error(`conv ${name}: expected ${cin} input channels, got ${xs.map((x) => x.shape[3]).join(' + ')}`);
     // (only where every part has 8 channels or more: a kernel pass per part re-reads the output and its gradient, which
-    // costs more than copying a 1- or 7-channel part; measured on the decoders, session 14)
+    // costs more than copying a 1- or 7-channel part; measured on the decoders: BENCHMARKS.md, "A conv of several inputs without a concat")
     if (xs.length > 1 && xs.every((x) => x.shape[3] >= 8) && onNativeKernels() && (opts.inputGrad ?? true)) return tf.tidy(() => convPartsActNative(xs, w as tf.Tensor4D, b as tf.Tensor1D, stride, act));
     return tf.tidy(() => layer(xs.length === 1 ? xs[0] : (tf.concat(xs, 3) as tf.Tensor4D)));
   };

@@ -17,7 +17,7 @@
 // took bad-3 from 22.4 to 25.4 %. Our reading: it learns to give on a crop what it gave on the
 // whole image, and on the whole image at test time that shift is added once more. With crop
 // labels on visible pixels: StereoNet-D 2.34 px / 22.3 % against 2.58 / 25.3 (RESULTS.md,
-// session 5).
+// "Stage 3's label on visible pixels comes from the crop").
 //
 // A scene larger than LABEL_AREA_FACTOR crops is labelled on a copy resized down to that many
 // pixels (labels resized back up), so the one-off cost stays bounded on slow backends: with the

@@ -1,16 +1,19 @@
-// How many threads the wasm backend's convolutions (XNNPACK) get, and how to make tfjs honour it.
+// How many threads the wasm backend gets (tfjs's pool; our kernels add one helper per thread beyond the
+// first: src/core/wasmNative.ts), and how to make tfjs honour it.
 //
 // tfjs' threaded wasm build sizes its pool at half of `navigator.hardwareConcurrency` (at most 4;
 // it assumes two hardware threads per core) and caps an explicit `setThreadsCount` at the same
-// figure, so a 2-core machine trains on one thread whatever is asked. Measured on the 2-core test
-// machine in headless Chromium (BENCHMARKS.md, session 8), two threads against one:
+// figure, so a 2-core machine trains on one thread whatever is asked. Measured at 22b61e1, before the
+// app's own wasm convolution kernels (XNNPACK ran the convolutions then), on the 2-core test machine
+// in headless Chromium (BENCHMARKS.md, "Two wasm threads on a two-core machine"), two threads against one:
 //   - default preset, 256x128, batch 2 (the app's default settings): stage 1 1,362 -> 1,097 ms,
 //     stage 2 361 -> 295, stage 3 1,764 -> 1,216 ms a step: the convolutions run x1.8 faster;
 //   - smaller steps lose: default preset at 128x64 388 -> 480 ms, tiny at 64x32 72 -> 145 ms.
 //     Every XNNPACK op then wakes the second thread, and on two cores it competes with the page.
 // So on a machine with at most 2 logical cores the worker uses both when the settings it starts
 // with (from the URL, or the defaults) train the default preset on at least 256x128x2 pixels a
-// step, else one; with more cores, tfjs' own choice stands (not measured here). The count is
+// step, else one; with more cores, tfjs' own choice stands (not measured here). The rule was not
+// measured again once src/core/wasmNative.ts ran the convolutions, with N - 1 helper threads. The count is
 // fixed when the wasm module starts: settings changed later keep it. `?wasmThreads=N` asks for N.
 //
 // `planWasmThreads` is pure (tested in wasmThreads.test.ts); `applyWasmThreads` must run in the

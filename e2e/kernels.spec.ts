@@ -39,9 +39,10 @@ test('a whole stage-1 step dispatches fewer kernels with the WGSL kernels than w
   // 3,447 with the Adam update).
   expect(r.dispatches.ours).toBeLessThanOrEqual(2747 / 2);
   expect(r.dispatches.stepOurs).toBeLessThanOrEqual(3447 / 2);
-  // With the photometric error and the smoothness as WGSL kernels (session 11: 1,306 -> 742 and
+  // With the photometric error and the smoothness as WGSL kernels (a0c4c19: 1,306 -> 742 and
   // 1,456 -> 892 on this step) it is under a third: on a real GPU the step is bound by one core
-  // encoding dispatches (BENCHMARKS.md, session 10), so this count is the GPU path's speed. Session 12's
+  // encoding dispatches (BENCHMARKS.md, "A real-GPU step is bound by its dispatches"), so this count is the
+  // GPU path's speed (BENCHMARKS.md, "WebGPU dispatches per stage-1 step", has each change). The
   // conv backward (dz in one kernel, the bias sum inside the filter gradient's pass): 742 -> 671, 892 -> 821;
   // the disparity upsampling as one kernel a level each way: -> 575, 725; no zero gradients for the
   // occlusion mask's input and the photometric error's constant image: -> 527, 677; each view's masked
@@ -54,8 +55,8 @@ test('a whole stage-1 step dispatches fewer kernels with the WGSL kernels than w
   expect(r.dispatches.ours).toBeLessThanOrEqual(2747 / 5);
   expect(r.dispatches.stepOurs).toBeLessThanOrEqual(3447 / 5);
   // Issue 6's other WebGPU target: the warp and the correlation under 10 % of a stage-1 step. On a real GPU a step is
-  // bound by the dispatches (one core's JavaScript and Dawn encoding: BENCHMARKS.md, sessions 7 and 10), so their share
-  // of the step's dispatches stands in for their share of its time until a GPU session times it.
+  // bound by the dispatches (one core's JavaScript and Dawn encoding: BENCHMARKS.md, "A real-GPU step is bound by its
+  // dispatches"), so their share of the step's dispatches stands in for their share of its time until a GPU run times it.
   const total = r.byProgram.reduce((a, [, n]) => a + n, 0);
   const warpCorr = r.byProgram.filter(([k]) => /^rd_(warp|corr)_/.test(k)).reduce((a, [, n]) => a + n, 0);
   console.log(`the step's dispatches by program: ${r.byProgram.map(([k, n]) => `${k} ${n}`).join(', ')}; warp + correlation ${warpCorr} of ${total} (${((100 * warpCorr) / total).toFixed(1)} %)`);

@@ -15,7 +15,7 @@
  *
  * `--tf-flags` sets tfjs environment flags before the run (e.g. the WebGPU backend's
  * WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64 or WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false), so that a GPU
- * session can compare them (scripts/gpu/run.sh, GPU_FLAG_SWEEP).
+ * run can compare them (scripts/gpu/run.sh, GPU_FLAG_SWEEP).
  *
  * wasm threads: the app's rule for a run at the first size (src/train/wasmThreads.ts), or
  * --threads N. The browser path is `npm run bench:browser` (cli/bench-browser.ts).

@@ -50,7 +50,7 @@ function inputReference(d: Float32Array, [B, Ho, Wo, Cout]: number[], w: Float32
 }
 
 describe('the wasm SIMD convolution and its weight, bias and input gradients (src/core/wasm/kernels.c)', () => {
-  it('are built from the kernels.c in the repository (scripts/build-wasm-kernels.sh after every change to it)', () => {
+  it('carry the sha256 of the kernels.c they were built from, which must be the kernels.c in the repository (rerun scripts/build-wasm-kernels.sh after every change to it; this does not rebuild them)', () => {
     const dir = new URL('./wasm/', import.meta.url);
     const sha = createHash('sha256').update(readFileSync(new URL('kernels.c', dir))).digest('hex');
     expect(readFileSync(new URL('kernelsWasm.ts', dir), 'utf8')).toContain(`sha256 of kernels.c: ${sha}`);

@@ -9,6 +9,7 @@ import { parseModelJson } from '../model/format';
 import { remainingOf, runProgressOf, stagesOf, type RunProgress } from '../train/runProgress';
 import type { TrainEndReply, TrainEvent } from '../train/protocol';
 import type { SceneData } from './buffers';
+import { budgetLeft } from './adapt';
 import { errorText, patch, when, type SliceDeps } from './slice';
 
 export const AUTOSAVE_MS = 5000;
@@ -25,10 +26,15 @@ export interface SavedRun {
   stages: StageName[];
   /** Pairs saved with it (under their own key, written only when they change). */
   pairCount: number;
+  /**
+   * The run was Adapt with this budget in seconds: resuming it goes on as Adapt (on the user's
+   * own pairs, the stages left with their shares of it), not as a Train of the step counts.
+   */
+  adaptSeconds?: number;
 }
 
-/** A pair as saved: 8-bit RGB views (the files were 8-bit), GT and mask as they are. */
-interface SavedPair extends Omit<LoadedScene, 'leftImg' | 'rightImg'> {
+/** A pair as saved: 8-bit RGB views (the files were 8-bit), GT and mask as they are, and whether it is a bundled sample. */
+interface SavedPair extends Omit<SceneData, 'leftImg' | 'rightImg' | 'id'> {
   left: Uint8Array;
   right: Uint8Array;
 }
@@ -85,7 +91,7 @@ function savePair(s: SceneData): SavedPair {
   return { ...rest, left: toBytes(leftImg.data), right: toBytes(rightImg.data) };
 }
 
-function loadPair(p: SavedPair): LoadedScene {
+function loadPair(p: SavedPair): LoadedScene & { sample?: boolean } {
   const { left, right, ...rest } = p;
   return { ...rest, leftImg: { width: p.width, height: p.height, data: toFloats(left) }, rightImg: { width: p.width, height: p.height, data: toFloats(right) } };
 }
@@ -122,7 +128,9 @@ export function autosaveSlice(d: SliceDeps): AutosaveActions {
       await runStore.put(PAIRS_KEY, { version: 1, pairs, ...(selectedName !== undefined ? { selectedName } : {}) } satisfies SavedPairs);
       savedPairsVersion = ds.version;
     }
-    const rec: SavedRun = { version: 1, savedAt: Date.now(), modelJson: cp.modelJson, weightData: cp.weightData, stages: get().training.runStages, pairCount: ds.pairs.length };
+    // weights of an Adapt run: resuming them goes on as Adapt (a finished run has nothing left to resume)
+    const adapt = get().training.adapt;
+    const rec: SavedRun = { version: 1, savedAt: Date.now(), modelJson: cp.modelJson, weightData: cp.weightData, stages: get().training.runStages, pairCount: ds.pairs.length, ...(adapt ? { adaptSeconds: adapt.budgetSec } : {}) };
     await runStore.put(RUN_KEY, rec);
     setA({ lastSavedAt: rec.savedAt, lastSavedStep: cp.run?.current, error: undefined });
   };
@@ -203,9 +211,14 @@ export function autosaveSlice(d: SliceDeps): AutosaveActions {
         savedPairsVersion = get().dataset.version;
         const run = runProgressOf(modelJson.userDefinedMetadata.run);
         setA({ offer: undefined, resuming: false });
+        const left = run ? remainingOf(run) : { stages: [] };
+        if (rec.adaptSeconds !== undefined && rec.adaptSeconds > 0) {
+          // Adapt runs all three stages whatever is ticked: the ticks stay the user's
+          if (left.stages.length > 0) void get().adapt({ budgetSeconds: budgetLeft(rec.adaptSeconds, run!.stages, left.stages), resume: left });
+          return;
+        }
         const ticks = run?.stages ?? rec.stages;
         for (const s of STAGE_NAMES) get().setStageEnabled(s, ticks.includes(s));
-        const left = run ? remainingOf(run) : { stages: [] };
         if (left.stages.length > 0) void get().train(left);
       } catch (e) {
         setA({ resuming: false, error: `Could not resume the saved run: ${errorText(e)}` });

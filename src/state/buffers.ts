@@ -9,6 +9,8 @@ import type { PreviewMaps, StepReport } from '../train/types';
 /** One pair of the dataset: the decoded scene and its id. */
 export interface SceneData extends LoadedScene {
   id: string;
+  /** One of the bundled sample scenes, not a pair the user added (Adapt leaves these out). */
+  sample?: boolean;
 }
 
 /** Loss terms of one stage, one entry per step received. */

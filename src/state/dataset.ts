@@ -21,6 +21,8 @@ export interface PairMeta {
   /** Downscale factor applied to the files (1 = none). */
   factor: number;
   files: LoadedScene['files'];
+  /** One of the bundled sample scenes (the others are the user's own: Adapt trains on those only). */
+  sample: boolean;
 }
 
 export interface LoneImage {
@@ -73,7 +75,7 @@ export interface DatasetActions {
   /** Adds a large pair downscaled by `factor` (1 = at full size), or drops it. */
   resolveLarge: (offerId: string, choice: 1 | 2 | 4 | 'skip') => void;
   /** Replaces every pair with these (a resumed autosave), selecting the one named `selectedName`. */
-  restorePairs: (scenes: LoadedScene[], selectedName?: string) => void;
+  restorePairs: (scenes: (LoadedScene & { sample?: boolean })[], selectedName?: string) => void;
   notify: (notices: IntakeNotice[]) => void;
   dismissNotice: (id: number) => void;
   clearNotices: () => void;
@@ -116,6 +118,7 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     hasMask: s.nonOccMask !== undefined,
     factor: s.factor,
     files: s.files,
+    sample: s.sample === true,
   });
 
   const changed = () => {
@@ -124,8 +127,8 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     void get().syncScenes();
   };
 
-  const addScene = (scene: LoadedScene): SceneData => {
-    const data: SceneData = { ...scene, name: uniqueName(scene.name), id: `p${nextPair++}` };
+  const addScene = (scene: LoadedScene & { sample?: boolean }): SceneData => {
+    const data: SceneData = { ...scene, name: uniqueName(scene.name), id: `p${nextPair++}`, ...(scene.sample ? { sample: true } : {}) };
     buffers.scenes.set(data.id, data);
     setDs({ pairs: [...ds().pairs, metaOf(data)], selectedId: ds().selectedId ?? data.id });
     return data;
@@ -136,8 +139,8 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     if (s) setDs({ pairs: ds().pairs.map((p) => (p.id === id ? metaOf(s) : p)) });
   };
 
-  /** Decodes and adds planned pairs; returns how many were added. */
-  const addPlanned = async (pairs: PlannedPair[], byPath: ReadonlyMap<string, Blob>, gtScales?: (p: PlannedPair) => number | undefined): Promise<number> => {
+  /** Decodes and adds planned pairs (`sample`: the bundled scenes); returns how many were added. */
+  const addPlanned = async (pairs: PlannedPair[], byPath: ReadonlyMap<string, Blob>, gtScales?: (p: PlannedPair) => number | undefined, sample = false): Promise<number> => {
     let added = 0;
     for (const pair of pairs) {
       const r = await loadPair(pair, byPath, d.decoders, gtScales?.(pair));
@@ -150,7 +153,7 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
         if (r.gtNeedsScale) buffers.pendingFiles.set(`gt:${id}`, r.gtNeedsScale);
         continue;
       }
-      const data = addScene(r.scene);
+      const data = addScene({ ...r.scene, sample });
       added++;
       if (r.gtNeedsScale) askGtScale(data, r.gtNeedsScale);
     }
@@ -194,7 +197,7 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
       pairs.push(pair);
       scales.set(pair, s.gtScale);
     }
-    await addPlanned(pairs, byPath, (p) => scales.get(p));
+    await addPlanned(pairs, byPath, (p) => scales.get(p), true);
   };
 
   return {

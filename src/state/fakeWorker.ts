@@ -1,7 +1,7 @@
 // Test helper: a stand-in for the training worker that speaks the protocol with no tfjs, so the
 // client and the store can be tested in Node. Training "steps" are timer ticks; previews are
 // ramps; pause, resume, cancel and reset behave like the real worker's.
-import { STAGE_NAMES, stageMakesLabels, stageSteps, type StageName, type TrainSettings } from '../config/settings';
+import { STAGE_NAMES, stageBudgets, stageMakesLabels, stageSteps, type StageName, type TrainSettings } from '../config/settings';
 import type { WorkerLike } from '../train/client';
 import type { ModelJson } from '../model/format';
 import type { RunProgress } from '../train/runProgress';
@@ -129,11 +129,12 @@ export class FakeWorker implements WorkerLike {
         }
         return ack();
       case 'train':
-        return this.train(msg.settings, msg.stages, ids, msg.from);
+        return this.train(msg.settings, msg.stages, ids, msg.from, msg.budgetSeconds);
     }
   }
 
-  private async train(settings: TrainSettings, stages: StageName[], ids: { runId: number; reqId: number }, from?: StartPoint): Promise<void> {
+  /** Like the runner: with a time budget (run-only, or the settings') each stage runs for its share of it in wall-clock time. */
+  private async train(settings: TrainSettings, stages: StageName[], ids: { runId: number; reqId: number }, from?: StartPoint, runBudget?: number): Promise<void> {
     const fresh = !this.hasNets;
     this.settings = settings;
     this.hasNets = true;
@@ -144,22 +145,27 @@ export class FakeWorker implements WorkerLike {
     this.run = { stages: run, done: [], ...(from ? { current: { ...from } } : {}) };
     this.emit({ type: 'trainStart', ...ids, freshWeights: fresh, stages: run, ...(from ? { from } : {}) });
     const ends: StageEnd[] = [];
+    const budgets = stageBudgets({ budgetSeconds: runBudget ?? settings.budgetSeconds }, run);
     for (const stage of run) {
-      const steps = stageSteps(settings, stage);
+      const budgetMs = budgets ? budgets[stage]! * 1000 : undefined;
+      const t0 = Date.now();
+      const left = () => (budgetMs !== undefined ? Math.max(0, budgetMs - (Date.now() - t0)) : 0);
+      const steps = budgetMs !== undefined ? Number.MAX_SAFE_INTEGER : stageSteps(settings, stage);
       let step = from?.stage === stage ? from.step : 0;
       // like the runner: stages 2 and 3 first make their teachers' labels
       this.emit({ type: 'stageStart', ...ids, start: { stage, labels: step < steps && stageMakesLabels(stage, settings) } });
-      while (step < steps && !this.cancelled) {
+      while (step < steps && !this.cancelled && (budgetMs === undefined || left() > 0)) {
         while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
         if (this.cancelled) break;
         await new Promise((r) => setTimeout(r, this.stepMs));
         step++;
         this.weightsVersion++;
         this.run.current = { stage, step };
-        this.emit({ type: 'step', ...ids, report: { stage, step, steps, losses: { total: 1 / step, photo: 0.5 / step }, stepsPerSec: 100, etaSec: (steps - step) / 100, memory: { numTensors: 10, numBytes: 100 } } });
+        const budget = budgetMs !== undefined ? { steps: Math.max(step, Math.round((step * budgetMs) / Math.max(1, Date.now() - t0))), etaSec: left() / 1000, budgetSec: budgetMs / 1000 } : { steps, etaSec: (steps - step) / 100 };
+        this.emit({ type: 'step', ...ids, report: { stage, step, losses: { total: 1 / step, photo: 0.5 / step }, stepsPerSec: 100, memory: { numTensors: 10, numBytes: 100 }, ...budget } });
         if (step % settings.previewEvery === 0) this.emit({ type: 'preview', ...ids, maps: this.maps(this.previewSceneId ?? this.scenes[0].id) });
       }
-      const end: StageEnd = { stage, steps: step, reason: step < steps ? 'cancelled' : 'done' };
+      const end: StageEnd = { stage, steps: step, reason: (budgetMs === undefined ? step < steps : this.cancelled) ? 'cancelled' : 'done' };
       ends.push(end);
       if (end.reason === 'done') {
         this.completed.push(stage);

@@ -143,6 +143,7 @@ export function modelSlice(d: SliceDeps): ModelActions {
         note: undefined,
         lastEnd: `Loaded the model from ${origin.label}.`,
         previewVersion: t.previewVersion + 1,
+        adapt: undefined, // its before / after were of the weights now replaced
       });
       const done = reply.trainer.completed.length > 0 ? `trained: ${reply.trainer.completed.map((s: StageName) => `stage ${STAGE_NAMES.indexOf(s) + 1}`).join(', ')}` : 'no stage finished yet';
       setModel({ origin, info: `Loaded ${origin.label} (${settings.preset} networks, seed ${settings.seed}; ${done}).`, workerTensors: reply.numTensors, share: { busy: false } });

@@ -136,7 +136,7 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
           selftest: { running: false },
         }));
         // A new run starts with no networks, and the worker gets the pairs again.
-        patch(deps, 'training', { ...initialTraining(), previewVersion: get().training.previewVersion + 1 });
+        patch(deps, 'training', { ...initialTraining(), previewVersion: get().training.previewVersion + 1, adaptSeconds: get().training.adaptSeconds });
         buffers.clearPreviews();
         buffers.clearLosses();
         try {

@@ -1,10 +1,11 @@
 // The training slice: Train / Pause / Resume / Stop / Reset, per-stage progress, and the bridge
 // that sends the dataset to the worker and brings previews back. Loss history and maps go to the
 // buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
-import { STAGE_NAMES, stageSteps, type StageName } from '../config/settings';
-import type { DeviceEvent, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
+import { STAGE_NAMES, stageBudgets, stageSteps, type StageName } from '../config/settings';
+import type { DeviceEvent, PredictReply, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
 import type { StepReport, TrainScene } from '../train/types';
 import { BACKEND_LABEL, gpuResource } from '../config/backends';
+import { ADAPT_DEFAULT_SECONDS, adaptBudgetProblem, ownPairs, scoreMaps, type AdaptRun, type MapScores } from './adapt';
 import { errorText, patch, type SliceDeps } from './slice';
 
 export interface StageProgress {
@@ -15,7 +16,12 @@ export interface StageProgress {
   /** Total loss of the latest step. */
   loss?: number;
   state: 'waiting' | 'running' | 'done' | 'cancelled';
+  /** The stage's share of a time budget in seconds (then `steps` is an estimate and `etaSec` the time left of the share). */
+  budgetSec?: number;
 }
+
+/** Which pairs the worker trains on: all of them, or the user's own only (Adapt). */
+export type PairScope = 'all' | 'own';
 
 export type TrainPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping';
 
@@ -41,6 +47,14 @@ export interface TrainingSlice {
   previewVersion: number;
   /** Dataset version the worker has (-1: none). */
   sentVersion: number;
+  /** Which of the pairs of that version it has. */
+  sentScope: PairScope;
+  /** The budget typed next to Adapt, in seconds (not a setting: it never goes into the URL or a saved model). */
+  adaptSeconds: number;
+  /** Why the last budget typed there was refused (`adaptSeconds` keeps the last good one). */
+  adaptProblem?: string;
+  /** The Adapt run in progress, or the last one while its weights are the current ones. */
+  adapt?: AdaptRun;
 }
 
 export interface TrainingActions {
@@ -51,6 +65,15 @@ export interface TrainingActions {
    * the run ends. Never rejects: see `training.error`.
    */
   train: (resume?: { stages: StageName[]; from?: StartPoint }) => Promise<void>;
+  /**
+   * Adapt: trains the three stages from the current weights on the user's own pairs only (not
+   * the samples), within `budgetSeconds` (default: `adaptSeconds`) shared 50/30/20 %, and scores
+   * the pairs with GT before and after. `resume`: the stages left of an interrupted Adapt.
+   * Resolves when the run ends. Never rejects: see `training.error`.
+   */
+  adapt: (opts?: { budgetSeconds?: number; resume?: { stages: StageName[]; from?: StartPoint } }) => Promise<void>;
+  /** The budget for Adapt, as typed (checked: a refused value goes to `adaptProblem`). */
+  setAdaptSeconds: (value: unknown) => void;
   pause: () => Promise<void>;
   resume: () => Promise<void>;
   /** Ends the run after the current step, keeping the weights. */
@@ -66,7 +89,7 @@ export interface TrainingActions {
 }
 
 export function initialTraining(): TrainingSlice {
-  return { phase: 'idle', runStages: [], progress: {}, completed: [], hasWeights: false, previewVersion: 0, sentVersion: -1 };
+  return { phase: 'idle', runStages: [], progress: {}, completed: [], hasWeights: false, previewVersion: 0, sentVersion: -1, sentScope: 'all', adaptSeconds: ADAPT_DEFAULT_SECONDS };
 }
 
 const STEP_PATCH_MS = 100;
@@ -79,6 +102,16 @@ function describeEnd(end: TrainEndReply): string {
   return `Training finished: ${done.join(', ')} done.`;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function describeAdapt(end: TrainEndReply, run: AdaptRun): string {
+  const took = run.seconds !== undefined ? ` in ${run.seconds.toFixed(1)} s` : '';
+  const steps = end.ends.map((e) => `stage ${STAGE_NAMES.indexOf(e.stage) + 1} ${plural(e.steps, 'step')}`).join(', ');
+  const cut = end.ends.find((e) => e.reason === 'cancelled');
+  const what = cut ? `Adapt stopped in stage ${STAGE_NAMES.indexOf(cut.stage) + 1}` : `Adapted to ${plural(run.pairIds.length, 'pair')} of yours`;
+  return `${what}${took} (budget ${run.budgetSec} s): ${steps}.`;
+}
+
 export function trainingSlice(d: SliceDeps): TrainingActions {
   const { get, client, buffers } = d;
   const tr = () => get().training;
@@ -86,6 +119,12 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
   let latestStep: StepReport | undefined;
   let lastPatch = 0;
   let trailing: ReturnType<typeof setTimeout> | undefined;
+  /** Which pairs the worker should have now: the user's own while Adapt runs. */
+  let scope: PairScope = 'all';
+  /** The time budget of each stage of the run being started (undefined: step counts), for its progress before the first step. */
+  let runBudgets: Partial<Record<StageName, number>> | undefined;
+  /** When the worker said the current run started (Date.now()). */
+  let runStartedAt = 0;
 
   const flushStep = () => {
     if (trailing !== undefined) clearTimeout(trailing);
@@ -94,7 +133,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     if (!r) return;
     latestStep = undefined;
     lastPatch = Date.now();
-    const progress: StageProgress = { step: r.step, steps: r.steps, stepsPerSec: r.stepsPerSec, etaSec: r.etaSec, loss: r.losses.total, state: 'running' };
+    const progress: StageProgress = { step: r.step, steps: r.steps, stepsPerSec: r.stepsPerSec, etaSec: r.etaSec, loss: r.losses.total, state: 'running', ...(r.budgetSec !== undefined ? { budgetSec: r.budgetSec } : {}) };
     setTr({ current: r.stage, progress: { ...tr().progress, [r.stage]: progress }, memory: r.memory, labelling: undefined });
   };
 
@@ -109,11 +148,38 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
   /** The predict loop of showPair while it runs, and the pair it should predict next. */
   let predicting: Promise<void> | undefined;
   let wantedPair: string | undefined;
+  /** The last predict asked of the worker: the next waits for it (the worker refuses a second as busy). */
+  let lastPredict: Promise<unknown> = Promise.resolve();
+
+  const predictOne = (id: string): Promise<PredictReply> => {
+    const reply = lastPredict.then(() => client.predict(id));
+    lastPredict = reply.catch(() => undefined);
+    return reply;
+  };
+
+  /** Predicts each pair of `ids` that has GT from the current weights, shows its maps and scores them. */
+  const scorePairs = async (ids: readonly string[]): Promise<Record<string, MapScores>> => {
+    const out: Record<string, MapScores> = {};
+    for (const id of ids) {
+      const scene = buffers.scenes.get(id);
+      if (!scene?.gtDisp) continue;
+      const reply = await predictOne(id);
+      buffers.setPreview(reply.maps);
+      out[id] = scoreMaps(reply.maps, buffers.scenes.get(id));
+    }
+    setTr({ previewVersion: tr().previewVersion + 1 });
+    return out;
+  };
+
+  const setAdapt = (fields: Partial<AdaptRun>) => {
+    const a = tr().adapt;
+    if (a) setTr({ adapt: { ...a, ...fields } });
+  };
 
   const clearTrained = () => {
     buffers.clearLosses();
     buffers.clearPreviews();
-    setTr({ progress: {}, completed: [], hasWeights: false, current: undefined, previewVersion: tr().previewVersion + 1 });
+    setTr({ progress: {}, completed: [], hasWeights: false, current: undefined, adapt: undefined, previewVersion: tr().previewVersion + 1 });
   };
 
   const control = async (action: 'pause' | 'resume' | 'cancel' | 'reset') => {
@@ -125,13 +191,110 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     }
   };
 
+  /**
+   * One run of the worker's `train`, for Train and Adapt alike. Train: the given stages on every
+   * pair, with the settings' step counts (or their budget). Adapt (`adaptSec`): the given stages
+   * on the user's own pairs only, within that budget for this run only, with the pairs that have
+   * GT scored from the weights it starts from and from those it ends with (see ./adapt.ts).
+   */
+  const run = async (stages: StageName[], from: StartPoint | undefined, adaptSec?: number): Promise<void> => {
+    const s = get();
+    if (s.training.phase !== 'idle') return;
+    const adapting = adaptSec !== undefined;
+    const own = ownPairs(s.dataset.pairs);
+    const problems = Object.values(s.settings.problems);
+    const refuse =
+      !s.runtime.ready ? 'the compute backend is not ready yet'
+      : s.dataset.pairs.length === 0 ? 'add at least one stereo pair first'
+      : adapting && !s.training.hasWeights ? 'load a model (or train one) first: Adapt starts from the current weights'
+      : adapting && own.length === 0 ? 'add pairs of your own first (Adapt leaves the sample scenes out)'
+      : adapting && !(Number.isFinite(adaptSec) && adaptSec > 0) ? 'give a time budget above 0 s'
+      : problems.length > 0 ? `fix the settings first: ${problems.join('; ')}`
+      : stages.length === 0 ? 'choose at least one stage'
+      : s.model.loading !== undefined ? 'a model is loading'
+      : undefined;
+    if (refuse) {
+      setTr({ error: `Cannot ${adapting ? 'adapt' : 'train'}: ${refuse}.` });
+      return;
+    }
+    const values = s.settings.values;
+    runBudgets = stageBudgets({ budgetSeconds: adaptSec ?? values.budgetSeconds }, STAGE_NAMES.filter((st) => stages.includes(st)));
+    const adapt: AdaptRun | undefined = adapting
+      ? { budgetSec: adaptSec, state: 'before', pairIds: own.map((p) => p.id), ...(s.model.origin ? { from: s.model.origin.label } : {}), before: {}, after: {} }
+      : undefined;
+    // a Train leaves no Adapt record behind: its before / after no longer describe the weights
+    setTr({ phase: 'starting', error: undefined, lastEnd: undefined, note: undefined, adapt });
+    if (adapt) {
+      try {
+        await predicting; // the maps being shown first (the worker predicts one pair at a time)
+        setAdapt({ before: await scorePairs(adapt.pairIds), state: 'running' });
+      } catch (err) {
+        setTr({ phase: 'idle', adapt: undefined, error: `Cannot adapt: scoring the current weights failed: ${errorText(err)}` });
+        return;
+      }
+      scope = 'own';
+    }
+    let end: TrainEndReply | undefined;
+    let failure: unknown;
+    try {
+      await get().syncScenes();
+      const selected = get().dataset.selectedId;
+      if (selected !== undefined) await client.previewScene(selected).catch(() => undefined);
+      runStartedAt = Date.now();
+      end = await client.train(values, stages, from, adaptSec);
+    } catch (err) {
+      failure = err;
+    } finally {
+      scope = 'all';
+      flushStep();
+    }
+    const seconds = (Date.now() - runStartedAt) / 1000;
+    const over = { current: undefined, labelling: undefined };
+    if (end === undefined) {
+      if (adapt) setAdapt({ state: 'failed' });
+      setTr({ ...over, phase: adapt ? 'stopping' : 'idle', error: `${adapt ? 'Adapt' : 'Training'} failed: ${errorText(failure)}` });
+      if (adapt) {
+        await get().syncScenes(); // every pair again
+        setTr({ phase: 'idle' });
+      }
+      return;
+    }
+    const trained = { completed: end.trainer.completed, hasWeights: end.trainer.state !== 'none' };
+    if (!adapt) {
+      setTr({ ...over, ...trained, phase: 'idle', lastEnd: describeEnd(end) });
+      if (end.reset) clearTrained();
+      await get().autosaveAfterRun(end);
+    } else {
+      // Still busy (not 'idle') until the adapted weights are scored: the buttons wait for it.
+      setTr({ ...over, ...trained, phase: 'stopping' });
+      setAdapt({ seconds, state: 'after' });
+      if (end.reset) clearTrained();
+      await get().autosaveAfterRun(end);
+      await get().syncScenes(); // every pair again
+      if (!end.reset) {
+        let after: Record<string, MapScores> = {};
+        try {
+          after = await scorePairs(adapt.pairIds);
+        } catch (err) {
+          setTr({ note: `The adapted weights could not be scored: ${errorText(err)}` });
+        }
+        setAdapt({ after, state: end.ends.some((e) => e.reason === 'cancelled') ? 'stopped' : 'done' });
+      }
+      setTr({ phase: 'idle', lastEnd: end.reset ? describeEnd(end) : describeAdapt(end, { ...adapt, seconds }) });
+    }
+    const now = get().dataset.selectedId;
+    if (tr().hasWeights && now !== undefined && tr().adapt?.after[now] === undefined) await get().showPair(now);
+  };
+
   return {
     syncScenes: async (force = false) => {
       if (!get().runtime.ready) return;
       const version = get().dataset.version;
-      if (!force && version === tr().sentVersion) return;
-      setTr({ sentVersion: version });
-      const scenes: TrainScene[] = get().dataset.pairs.flatMap((p) => {
+      const want = scope;
+      if (!force && version === tr().sentVersion && want === tr().sentScope) return;
+      setTr({ sentVersion: version, sentScope: want });
+      const pairs = want === 'own' ? ownPairs(get().dataset.pairs) : get().dataset.pairs;
+      const scenes: TrainScene[] = pairs.flatMap((p) => {
         const s = buffers.scenes.get(p.id);
         if (!s) return [];
         // Copies: their buffers are transferred to the worker; the page keeps its own for drawing.
@@ -145,39 +308,17 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       }
     },
 
-    train: async (resume) => {
-      const s = get();
-      if (s.training.phase !== 'idle') return;
-      const stages = resume?.stages ?? s.settings.stages;
-      const problems = Object.values(s.settings.problems);
-      const refuse =
-        !s.runtime.ready ? 'the compute backend is not ready yet'
-        : s.dataset.pairs.length === 0 ? 'add at least one stereo pair first'
-        : problems.length > 0 ? `fix the settings first: ${problems.join('; ')}`
-        : stages.length === 0 ? 'choose at least one stage'
-        : s.model.loading !== undefined ? 'a model is loading'
-        : undefined;
-      if (refuse) {
-        setTr({ error: `Cannot train: ${refuse}.` });
-        return;
-      }
-      setTr({ phase: 'starting', error: undefined, lastEnd: undefined, note: undefined });
-      await get().syncScenes();
-      const selected = get().dataset.selectedId;
-      if (selected !== undefined) await client.previewScene(selected).catch(() => undefined);
-      try {
-        const end = await client.train(s.settings.values, stages, resume?.from);
-        flushStep();
-        setTr({ phase: 'idle', completed: end.trainer.completed, hasWeights: end.trainer.state !== 'none', lastEnd: describeEnd(end), current: undefined, labelling: undefined });
-        if (end.reset) clearTrained();
-        await get().autosaveAfterRun(end);
-      } catch (err) {
-        flushStep();
-        setTr({ phase: 'idle', error: `Training failed: ${errorText(err)}`, current: undefined, labelling: undefined });
-        return;
-      }
-      const now = get().dataset.selectedId;
-      if (tr().hasWeights && now !== undefined) await get().showPair(now);
+    train: (resume) => run(resume?.stages ?? get().settings.stages, resume?.from),
+
+    adapt: (opts = {}) => {
+      const budgetSec = opts.budgetSeconds ?? tr().adaptSeconds;
+      return run(opts.resume?.stages ?? [...STAGE_NAMES], opts.resume?.from, budgetSec);
+    },
+
+    setAdaptSeconds: (value) => {
+      const problem = adaptBudgetProblem(value);
+      if (problem !== null) setTr({ adaptProblem: problem });
+      else setTr({ adaptSeconds: value as number, adaptProblem: undefined });
     },
 
     pause: async () => {
@@ -200,6 +341,12 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
 
     reset: async () => {
       const phase = tr().phase;
+      const scoring = tr().adapt?.state;
+      if (scoring === 'before' || scoring === 'after') {
+        // no run in the worker to cut short, and the scores need the weights: Reset waits for them (seconds)
+        setTr({ note: 'Adapt is scoring the weights on your pairs: press Reset again once it has.' });
+        return;
+      }
       if (phase === 'idle') {
         await control('reset');
         clearTrained();
@@ -214,8 +361,9 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     showPair: async (id) => {
       const phase = tr().phase;
       if (phase !== 'idle') {
+        const sample = scope === 'own' && get().dataset.pairs.find((p) => p.id === id)?.sample === true;
         await client.previewScene(id).then(
-          (ack) => setTr({ note: ack.note }),
+          (ack) => setTr({ note: sample ? 'Adapt trains on your own pairs only: the maps of this sample scene come back when it ends.' : ack.note }),
           () => undefined,
         );
         return;
@@ -231,7 +379,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
             wantedPair = undefined;
             await get().syncScenes();
             try {
-              const reply = await client.predict(next);
+              const reply = await predictOne(next);
               buffers.setPreview(reply.maps);
               setTr({ previewVersion: tr().previewVersion + 1 });
             } catch (err) {
@@ -266,11 +414,19 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     onTrainEvent: (ev) => {
       switch (ev.type) {
         case 'trainStart': {
-          if (ev.freshWeights) clearTrained();
-          else buffers.clearLosses(ev.stages);
+          runStartedAt = Date.now();
+          if (ev.freshWeights) {
+            const adapt = tr().adapt;
+            clearTrained();
+            if (adapt) setTr({ adapt }); // an Adapt from new weights (network size or seed changed) is still scored against what was shown before
+          } else buffers.clearLosses(ev.stages);
           const v = get().settings.values;
           const progress = { ...tr().progress };
-          for (const st of ev.stages) progress[st] = { step: ev.from?.stage === st ? ev.from.step : 0, steps: stageSteps(v, st), stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
+          for (const st of ev.stages) {
+            const budgetSec = runBudgets?.[st];
+            const step = ev.from?.stage === st ? ev.from.step : 0;
+            progress[st] = budgetSec !== undefined ? { step, steps: step, stepsPerSec: 0, etaSec: budgetSec, state: 'waiting', budgetSec } : { step, steps: stageSteps(v, st), stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
+          }
           setTr({ runStages: ev.stages, progress, current: ev.stages[0], phase: tr().phase === 'starting' ? 'running' : tr().phase });
           break;
         }

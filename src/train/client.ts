@@ -102,10 +102,11 @@ export class TrainClient {
 
   /**
    * Trains; resolves when the run ends. Steps, previews and stage ends go to the train listeners.
-   * `from`: resume, the first stage starts at that step.
+   * `from`: resume, the first stage starts at that step. `budgetSeconds`: a time budget for this
+   * run only (see TrainRequest).
    */
-  train(settings: TrainSettings, stages: StageName[], from?: StartPoint): Promise<TrainEndReply> {
-    return this.request({ type: 'train', settings, stages, ...(from ? { from } : {}) });
+  train(settings: TrainSettings, stages: StageName[], from?: StartPoint, budgetSeconds?: number): Promise<TrainEndReply> {
+    return this.request({ type: 'train', settings, stages, ...(from ? { from } : {}), ...(budgetSeconds !== undefined ? { budgetSeconds } : {}) });
   }
 
   /** Pause, resume, cancel or reset; accepted while training runs. */

@@ -90,6 +90,12 @@ export interface TrainRequest {
   stages: StageName[];
   /** Resume: the first of `stages` starts at this step (the weights are those of that point). */
   from?: StartPoint;
+  /**
+   * A wall-clock budget for this run only (Adapt), used in place of `settings.budgetSeconds`. The
+   * weights are still saved with `settings` as given, so a model downloaded, shared or autosaved
+   * after such a run does not turn the user's step counts into a budget when it is loaded again.
+   */
+  budgetSeconds?: number;
 }
 
 /**

@@ -161,6 +161,14 @@ function applyScenes(next: TrainScene[]): void {
   if (known(previewSceneId)) runner?.setPreviewScene(previewSceneId);
 }
 
+/**
+ * The settings a train request runs with: its own, with its run-only time budget in place of
+ * theirs. The runner trains with these; checkpoints keep the request's settings (`runnerSettings`).
+ */
+function runSettingsOf(msg: TrainRequest): TrainSettings {
+  return msg.budgetSeconds !== undefined ? { ...msg.settings, budgetSeconds: msg.budgetSeconds } : msg.settings;
+}
+
 async function train(msg: TrainRequest): Promise<FromWorker> {
   if (!ready) throw new Error('train: the worker has no backend yet (send init first)');
   const stages = STAGE_NAMES.filter((s) => msg.stages.includes(s));
@@ -170,9 +178,9 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
   let freshWeights = false;
   if (runner && (runnerSettings?.preset !== preset || runnerSettings.seed !== seed)) disposeRunner();
   if (runner) {
-    runner.setSettings(msg.settings);
+    runner.setSettings(runSettingsOf(msg));
   } else {
-    runner = new Runner(scenes, msg.settings, events);
+    runner = new Runner(scenes, runSettingsOf(msg), events);
     freshWeights = true;
   }
   runnerSettings = msg.settings;
@@ -212,6 +220,7 @@ async function train(msg: TrainRequest): Promise<FromWorker> {
     if (onGpu() && runner && !resetRequested && deviceLoss === undefined) await snapshot().catch(() => undefined);
   } finally {
     activeTrain = undefined;
+    runner?.setSettings(msg.settings); // a run-only budget ends with its run
   }
   const reset = resetRequested;
   if (reset) disposeRunner();
@@ -260,6 +269,7 @@ async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stage
   const restarted = await restartAfterLoss(lostOn);
   const loaded = await runnerFromModel(saved.modelJson, saved.weightData, scenes, msg.settings, events);
   runner = loaded.runner;
+  runner.setSettings(runSettingsOf(msg)); // the rest of the run keeps its budget
   runnerSettings = msg.settings;
   if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
   runProgress = copyProgress(saved.run);
@@ -352,7 +362,10 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
       // Read together: the weights are snapshotted before checkpoint() first awaits.
       const run = runProgress ? (JSON.parse(JSON.stringify(runProgress)) as RunProgress) : undefined;
       const { modelJson, weightData } = await runner.checkpoint();
-      if (run) (modelJson as { userDefinedMetadata: Record<string, unknown> }).userDefinedMetadata.run = run;
+      const meta = (modelJson as { userDefinedMetadata: Record<string, unknown> }).userDefinedMetadata;
+      if (run) meta.run = run;
+      // saved with the user's settings: a run-only budget (Adapt) is not theirs to keep
+      if (runnerSettings) meta.settings = { ...(meta.settings as TrainSettings), budgetSeconds: runnerSettings.budgetSeconds };
       // The buffer goes to the page (transferred): keep a copy for recovery.
       if (run && onGpu() && activeTrain !== undefined) lastGood = { modelJson: JSON.parse(JSON.stringify(modelJson)) as unknown, weightData: weightData.slice(0), run: copyProgress(run), at: Date.now() };
       return { type: 'checkpointResult', ...ids, modelJson, weightData, ...(run ? { run } : {}) };

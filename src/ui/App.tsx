@@ -1,5 +1,6 @@
 // The page: what the app is, the live status line, training, data and settings on the left,
 // the panels of the selected pair on the right, and the compute backend with its self-test.
+import { AdaptPanel } from './AdaptPanel';
 import { BackendPanel } from './BackendPanel';
 import { DataPanel } from './DataPanel';
 import { MapsPanel } from './MapsPanel';
@@ -30,6 +31,7 @@ export function App() {
       </header>
       <div className="layout">
         <div className="side">
+          <AdaptPanel />
           <TrainingPanel />
           <ModelPanel />
           <DataPanel />

@@ -1,16 +1,32 @@
 // EPE, D1, bad-1 and bad-3 of each map of the selected pair against its GT (disparityMetrics on
-// the full-size maps), on every pixel with GT and, with a mask, on the non-occluded ones.
+// the full-size maps), on every pixel with GT and, with a mask, on the non-occluded ones. After
+// Adapt, a pair it trained on shows two groups of rows: the weights it started from (scored as it
+// started) and those it ended with (scored at its end; while it runs, the live maps).
 import { useMemo } from 'react';
-import { disparityMetrics, type DispStats } from '../core/metrics';
+import type { DispStats } from '../core/metrics';
+import { SCORED_MAPS, scoreMaps, type MapScores } from '../state/adapt';
 import { useApp, useAppStore } from './StoreContext';
 
-const ROWS = [
-  ['stereoDisp', 'StereoNet'],
-  ['singleDisp', 'SingleNet'],
-  ['fusedDisp', 'Fused'],
-] as const;
-
 const cell = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
+
+interface Row {
+  name: string;
+  all: DispStats;
+  nonOcc?: DispStats;
+}
+
+const rowsOf = (scores: MapScores): Row[] =>
+  SCORED_MAPS.flatMap(([field, name]) => {
+    const m = scores[field];
+    return m ? [{ name, all: m.all, nonOcc: m.nonOcc }] : [];
+  });
+
+/** A group of rows: when its maps were scored (undefined: no Adapt, one plain group). */
+interface Group {
+  when?: 'before' | 'after' | 'now';
+  title?: string;
+  rows: Row[];
+}
 
 export function MetricsTable() {
   const store = useAppStore();
@@ -18,24 +34,29 @@ export function MetricsTable() {
   const previewVersion = useApp((s) => s.training.previewVersion);
   const datasetVersion = useApp((s) => s.dataset.version);
   const hasGt = useApp((s) => s.dataset.pairs.find((p) => p.id === s.dataset.selectedId)?.hasGt ?? false);
+  const adapt = useApp((s) => s.training.adapt);
 
-  const rows = useMemo(() => {
+  const live = useMemo(() => {
     const { buffers } = store.getState();
-    const scene = id !== undefined ? buffers.scenes.get(id) : undefined;
-    const maps = id !== undefined ? buffers.previews.get(id) : undefined;
-    if (!scene?.gtDisp || !maps || maps.width !== scene.width || maps.height !== scene.height) return [];
-    const mask = scene.nonOccMask;
-    return ROWS.flatMap(([field, name]) => {
-      const d = maps[field];
-      if (!d) return [];
-      const m = disparityMetrics(d, scene.gtDisp!.data, mask ? { mask } : {});
-      return [{ name, all: m.all, nonOcc: m.nonOcc }];
-    });
+    return id !== undefined ? rowsOf(scoreMaps(buffers.previews.get(id), buffers.scenes.get(id))) : [];
     // previewVersion and datasetVersion tell when the buffers changed.
   }, [store, id, previewVersion, datasetVersion]);
 
   if (!hasGt) return <p className="muted">Metrics appear when the selected pair has ground truth.</p>;
-  const withMask = rows.some((r) => r.nonOcc);
+  const before = id !== undefined ? adapt?.before[id] : undefined;
+  const after = id !== undefined ? adapt?.after[id] : undefined;
+  const groups: Group[] =
+    adapt && before
+      ? [
+          { when: 'before', title: `Before Adapt: the weights it started from${adapt.from ? ` (${adapt.from})` : ''}, scored as it started`, rows: rowsOf(before) },
+          after
+            ? { when: 'after', title: `After Adapt (${adapt.budgetSec} s budget${adapt.state === 'stopped' ? ', stopped early' : ''}), scored at its end`, rows: rowsOf(after) }
+            : { when: 'now', title: adapt.state === 'failed' ? 'Now (Adapt failed)' : 'During Adapt: the latest maps', rows: adapt.state === 'before' ? [] : live },
+        ]
+      : [{ rows: live }];
+  const withMask = groups.some((g) => g.rows.some((r) => r.nonOcc));
+  const cols = withMask ? 9 : 5;
+  const label = (g: Group, r: Row) => (g.when === 'before' ? `${r.name}, before` : g.when === 'after' ? `${r.name}, after` : r.name);
   const stats = (s: DispStats) => (
     <>
       <td>{cell(s.epe, 2)}</td>
@@ -64,20 +85,29 @@ export function MetricsTable() {
           )}
         </tr>
       </thead>
-      <tbody>
-        {rows.length === 0 && (
-          <tr>
-            <td colSpan={withMask ? 9 : 5}>No maps yet: press Train.</td>
-          </tr>
-        )}
-        {rows.map((r) => (
-          <tr key={r.name}>
-            <th scope="row">{r.name}</th>
-            {stats(r.all)}
-            {withMask && r.nonOcc && stats(r.nonOcc)}
-          </tr>
-        ))}
-      </tbody>
+      {groups.map((g, i) => (
+        <tbody key={g.when ?? i}>
+          {g.title && (
+            <tr className="when">
+              <th scope="colgroup" colSpan={cols}>
+                {g.title}
+              </th>
+            </tr>
+          )}
+          {g.rows.length === 0 && (
+            <tr>
+              <td colSpan={cols}>{g.when === undefined ? 'No maps yet: press Train.' : 'No maps yet.'}</td>
+            </tr>
+          )}
+          {g.rows.map((r) => (
+            <tr key={r.name} data-when={g.when}>
+              <th scope="row">{label(g, r)}</th>
+              {stats(r.all)}
+              {withMask && r.nonOcc && stats(r.nonOcc)}
+            </tr>
+          ))}
+        </tbody>
+      ))}
     </table>
   );
 }

@@ -2,13 +2,8 @@
 // step counter, rate and ETA per stage, and live loss curves (saving the model: ModelPanel).
 import { STAGE_LABELS, STAGE_NAMES, type StageName } from '../config/settings';
 import { LossChart } from './LossChart';
+import { clock } from './status';
 import { useApp } from './StoreContext';
-
-function eta(sec: number): string {
-  if (!Number.isFinite(sec)) return '–';
-  const s = Math.max(0, Math.round(sec));
-  return s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
 function StageRow({ stage }: { stage: StageName }) {
   const p = useApp((s) => s.training.progress[stage]);
@@ -23,12 +18,25 @@ function StageRow({ stage }: { stage: StageName }) {
         <input type="checkbox" checked={enabled} disabled={locked} onChange={(e) => setStage(stage, e.target.checked)} /> Stage {n}: {STAGE_LABELS[stage]}
         {done && <span className="badge"> trained</span>}
       </label>
-      {p && (
+      {p && p.budgetSec !== undefined && (
+        // a time budget: the bar and the text follow the time (the step count is only an estimate)
+        <div className="stage-progress">
+          <progress max={p.budgetSec} value={p.state === 'done' ? p.budgetSec : Math.max(0, p.budgetSec - (Number.isFinite(p.etaSec) ? p.etaSec : p.budgetSec))} aria-label={`Stage ${n} progress`} />{' '}
+          <span>
+            {p.state === 'waiting' ? `${clock(p.budgetSec)} of the budget` : `step ${p.step}`}
+            {p.state === 'running' && ` · ${clock(p.etaSec)} left of ${clock(p.budgetSec)} · ${p.stepsPerSec.toFixed(p.stepsPerSec < 10 ? 2 : 0)} steps/s`}
+            {p.loss !== undefined && ` · loss ${p.loss.toPrecision(3)}`}
+            {p.state === 'done' && ' · done'}
+            {p.state === 'cancelled' && ' · stopped'}
+          </span>
+        </div>
+      )}
+      {p && p.budgetSec === undefined && (
         <div className="stage-progress">
           <progress max={Math.max(1, p.steps)} value={p.step} aria-label={`Stage ${n} progress`} />{' '}
           <span>
             step {p.step} / {p.steps}
-            {p.state === 'running' && ` · ${p.stepsPerSec.toFixed(p.stepsPerSec < 10 ? 2 : 0)} steps/s · ETA ${eta(p.etaSec)}`}
+            {p.state === 'running' && ` · ${p.stepsPerSec.toFixed(p.stepsPerSec < 10 ? 2 : 0)} steps/s · ETA ${clock(p.etaSec)}`}
             {p.loss !== undefined && ` · loss ${p.loss.toPrecision(3)}`}
             {p.state === 'done' && ' · done'}
             {p.state === 'cancelled' && ' · stopped'}

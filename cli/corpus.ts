@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageName, TrainSettings } from '../src/config/settings';
 import { Adam, type AdamState } from '../src/core/adam';
-import { fuseDisparity } from '../src/core/fusion';
+import { alignSingle, fuseDisparity } from '../src/core/fusion';
 import { visibilityMask } from '../src/core/occlusion';
 import type { DispT, ImageT, MapT } from '../src/core/types';
 import { listSceneDirs, loadSceneDir } from '../src/data/node';
@@ -181,7 +181,7 @@ export function corpusUnit(stage: StageName, stereo: StereoNet, single: SingleNe
       scheduled(opt, s, s.lrFuse, step, total);
       const label = tf.tidy(() => {
         const t = teacher(b);
-        const fused = fuseDisparity(t.dCtx, frozenSingle.forward(b.ctxLeft!)[0], t.mCtx);
+        const fused = fuseDisparity(t.dCtx, alignSingle(frozenSingle.forward(b.ctxLeft!)[0], t.dCtx, t.mCtx), t.mCtx);
         const whole = fused.slice([0, 0, context, 0], [-1, -1, s.width, -1]) as DispT;
         return cropFusedLabel(frozen, b.left, b.right, whole, s.lrTolerance);
       });

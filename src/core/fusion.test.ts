@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { distillLoss } from './distill';
-import { fuseDisparity, fusedLabelLoss } from './fusion';
+import { alignSingle, fuseDisparity, fusedLabelLoss } from './fusion';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -31,6 +31,27 @@ describe('occlusion-aware distillation and fusion', () => {
     expect(Array.from(await f.data())).toEqual([10, 20, 25, 44]);
     expect((await fusedLabelLoss(dStereo, f).data())[0]).toBeCloseTo((0 + 0 + 5 + 4) / 4, 5);
     f.dispose();
+  });
+
+  it('alignment brings SingleNet to the scale of StereoNet from the visible pixels, per image', async () => {
+    // image 0: single = (stereo - 3) / 2 on every pixel, so the fit recovers a = 2, b = 3 from the visible ones and
+    // maps the occluded pixels' single answer onto the stereo scale; image 1: too few visible pixels, left as it is
+    const W = 100;
+    const stereo = Array.from({ length: W }, (_, i) => 5 + 0.3 * i);
+    const single0 = stereo.map((d) => (d - 3) / 2);
+    const single1 = stereo.map((d) => d / 3);
+    const mask0 = stereo.map((_, i) => (i < 80 ? 1 : 0));
+    const mask1 = stereo.map((_, i) => (i < 10 ? 1 : 0));
+    const d = tf.tensor4d([...stereo, ...stereo], [2, 1, W, 1]);
+    const s = tf.tensor4d([...single0, ...single1], [2, 1, W, 1]);
+    const m = tf.tensor4d([...mask0, ...mask1], [2, 1, W, 1]);
+    const a = await alignSingle(s, d, m).data();
+    for (let i = 0; i < W; i++) expect(a[i]).toBeCloseTo(stereo[i], 3);
+    for (let i = 0; i < W; i++) expect(a[W + i]).toBeCloseTo(single1[i], 5);
+    // the fused map then equals the stereo map where the fit holds, occluded pixels included
+    const f = await fuseDisparity(d, alignSingle(s, d, m), m).data();
+    for (let i = 0; i < W; i++) expect(f[i]).toBeCloseTo(stereo[i], 3);
+    tf.dispose([d, s, m]);
   });
 
   it('rejects mismatched shapes', () => {

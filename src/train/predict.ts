@@ -1,6 +1,6 @@
 // Whole-image predictions of every map for display and evaluation.
 import * as tf from '@tensorflow/tfjs';
-import { fuseDisparity } from '../core/fusion';
+import { alignSingle, fuseDisparity } from '../core/fusion';
 import { rightDisparities } from '../core/mirror';
 import { occlusionMap, visibilityMask } from '../core/occlusion';
 import { resizeDisparity } from '../core/resize';
@@ -69,7 +69,8 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?
     if (nets.single) {
       const dS = nets.single.forward(l)[0];
       out.singleDisp = toScene(dS);
-      if (dL && M) out.fusedDisp = toScene(fuseDisparity(dL, dS, M));
+      // SingleNet at StereoNet's scale (src/core/fusion.ts, alignSingle)
+      if (dL && M) out.fusedDisp = toScene(fuseDisparity(dL, alignSingle(dS, dL, M), M));
     }
     return out;
   });

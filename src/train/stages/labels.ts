@@ -24,7 +24,7 @@
 // default 256x128 crops every shared scene, KITTI included, is labelled at full size; with the
 // browser tests' 64x32 crops on software WebGPU, full-size labels of five scenes took minutes.
 import * as tf from '@tensorflow/tfjs';
-import { fuseDisparity } from '../../core/fusion';
+import { alignSingle, fuseDisparity } from '../../core/fusion';
 import { flipH } from '../../core/mirror';
 import { visibilityMask } from '../../core/occlusion';
 import type { DispT, ImageT, MapT } from '../../core/types';
@@ -111,7 +111,7 @@ export function fusedLabels(stereo: StereoNet, single: SingleNet, st: SceneTenso
   return tf.tidy(() => {
     const t = teacherMaps(stereo, st, tolerancePx, f);
     const s = singleBothViews(single, st, sizeAt(st, f));
-    return { left: toScene(st, fuseDisparity(t.dL, s.dL, t.mL)), right: toScene(st, fuseDisparity(t.dR, s.dR, t.mR)) };
+    return { left: toScene(st, fuseDisparity(t.dL, alignSingle(s.dL, t.dL, t.mL), t.mL)), right: toScene(st, fuseDisparity(t.dR, alignSingle(s.dR, t.dR, t.mR), t.mR)) };
   });
 }
 

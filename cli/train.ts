@@ -76,13 +76,15 @@ async function main(): Promise<void> {
   };
   runner = new Runner(scenes, settings, {
     onStep: async (r) => {
+      // with a time budget the bar counts seconds of the stage's share (its step count is only an estimate)
+      const budget = r.budgetSec !== undefined ? Math.max(1, Math.round(r.budgetSec)) : undefined;
       if (r.step === 1) {
-        progress = new Progress(`stage ${STAGE_NAMES.indexOf(r.stage) + 1}/3 ${r.stage}`, r.steps);
+        progress = new Progress(`stage ${STAGE_NAMES.indexOf(r.stage) + 1}/3 ${r.stage}${budget ? ' (s)' : ''}`, budget ?? r.steps);
         stageStart = Date.now();
       }
       log.steps.push(r);
       const parts = Object.entries(r.losses).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(' ');
-      progress!.update(r.step, r.etaSec, `${r.stepsPerSec.toFixed(2)} it/s ${parts}`);
+      progress!.update(budget ? Math.min(budget, Math.round(budget - r.etaSec)) : r.step, r.etaSec, `${budget ? `step ${r.step} ` : ''}${r.stepsPerSec.toFixed(2)} it/s ${parts}`);
       if (evalEvery > 0 && r.stage === 'stereo' && r.step % evalEvery === 0) await evaluate(r.stage, r.step);
     },
     onStageEnd: async (e) => {

@@ -3,6 +3,7 @@
 // bytes (1 byte a value), not with 4-byte tensors of every pair. No tfjs in this file: cli/corpus.ts
 // reads the pairs and uploads the batches.
 import { mulberry32 } from '../model/layers';
+import type { PipelineSettings } from './pipeline';
 
 /** One pair as the corpus holds it: RGB, HWC, 8-bit (greyscale pairs are three equal channels). */
 export interface CorpusPair {
@@ -46,15 +47,11 @@ export function baseScale(pair: Pick<CorpusPair, 'dispMax'>, maxDisp: number): n
   return Math.min(1, (RANGE_SHARE * maxDisp) / Math.max(1e-6, pair.dispMax));
 }
 
-export interface CorpusCropSettings {
-  width: number;
-  height: number;
-  batch: number;
-  /** Colour jitter strength (0 = none); each view gets its own small extra change on top of the shared one. */
-  jitter: number;
-  flip: boolean;
-  seed: number;
-}
+/**
+ * The crop settings are the per-scene pipeline's (src/train/pipeline.ts); on a corpus each view also gets its
+ * own small colour change on top of the shared jitter.
+ */
+export type CorpusCropSettings = PipelineSettings;
 
 /** Where one crop of a corpus batch comes from (drawn before any pixel is touched; testable alone). */
 export interface CorpusCropPlan {

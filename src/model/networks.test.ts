@@ -36,7 +36,7 @@ describe('StereoNet', () => {
     net.dispose();
   });
 
-  it('default preset: finest level 1/4 (as the PyTorch reference; 2.4x faster a step than 1/2), a regressing config still builds', () => {
+  it('default preset: finest level 1/4 (as the PyTorch reference; a cheaper step than 1/2, BENCHMARKS.md), a regressing config still builds', () => {
     const net = buildStereoNet(stereoNetConfig('default'));
     const out = net.forward(leftImg, rightImg);
     expect(out.map((t) => t.shape[2])).toEqual([W, W / 4, W / 8, W / 16]);

@@ -74,15 +74,25 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
   expectHealthySelftest(st, W, H);
   expect(st.result!.backend).toBe(runtime.backend);
 
-  // The worker refuses a request while another runs (init awaits the WebGPU adapter, so it is
-  // still busy when the self-test arrives); the first still succeeds.
-  const [first, second] = await page.evaluate(async () => {
-    const c = window.__rd!.client;
-    const settle = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.message);
-    return Promise.all([settle(c.init()), settle(c.selftest(64, 32))]);
+  // The worker refuses a request while another runs. A train is the request that is surely still
+  // running when the next arrives: an init or a self-test may finish before the worker reads the
+  // next message (their awaits can all resolve at once), which made an init-then-selftest probe racy.
+  await page.waitForFunction(() => (window.__rd?.store.getState().dataset.pairs.length ?? 0) >= 1);
+  await page.evaluate(() => {
+    Object.assign(window, { __stepped: false });
+    window.__rd!.client.onTrainEvent((ev) => {
+      if (ev.type === 'step') Object.assign(window, { __stepped: true });
+    });
   });
-  expect(first).toBe('ok');
-  expect(second).toMatch(/^busy/);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.waitForFunction(() => (window as unknown as { __stepped: boolean }).__stepped, undefined, { timeout: 60_000 });
+  const during = await page.evaluate(async () => {
+    const c = window.__rd!.client;
+    return c.selftest(64, 32).then(() => 'ok', (e: Error) => e.message);
+  });
+  expect(during).toMatch(/^busy/);
+  await page.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(page.getByRole('status')).toContainText('Stopped in stage 1');
 
   // A new run supersedes the request in progress; the worker then serves the new run.
   const [stale, reinit, fresh] = await page.evaluate(async () => {

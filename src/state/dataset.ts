@@ -3,6 +3,7 @@
 // Decoded images live in the buffers; the slice holds only their descriptions.
 import { decodeGtFor, loadPair, notImageNotice, screenFiles, downscaleScene, type IntakeFile, type IntakeNotice, type LoadedScene } from '../data/intake';
 import { pairByHand, parsePath, planPairs, type PlannedPair, type Side } from '../data/pairing';
+import type { StereoCalib } from '../data/calib';
 import type { SceneData } from './buffers';
 import { errorText, patch, type SliceDeps } from './slice';
 
@@ -23,6 +24,8 @@ export interface PairMeta {
   files: LoadedScene['files'];
   /** One of the bundled sample scenes (the others are the user's own: Adapt trains on those only). */
   sample: boolean;
+  /** Camera calibration when known (a Middlebury calib.txt beside the pair, or entered): makes depth in metres exportable. */
+  calib?: StereoCalib;
 }
 
 export interface LoneImage {

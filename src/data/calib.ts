@@ -6,7 +6,7 @@ export interface StereoCalib {
   focalPx: number;
   /** Distance between the two cameras' centres, in metres. */
   baselineM: number;
-  /** x-difference of the principal points (right minus left... as Middlebury's doffs), in pixels; 0 when unknown. */
+  /** x-difference of the principal points (Middlebury calib.txt doffs = cx1 - cx0), in pixels; 0 when unknown. */
   doffs: number;
   /** Where the numbers came from, for the UI ("calib.txt", "entered"). */
   source: string;

@@ -17,8 +17,14 @@ export interface Zoom {
 
 export interface ViewSlice {
   cmap: ColormapName;
-  /** auto: 1st-99th percentile of each map; fixed: [rangeMin, rangeMax] px for every disparity map. */
+  /** auto: 1st-99th percentile (see sameRange); fixed: [rangeMin, rangeMax] px for every disparity map. */
   rangeMode: 'auto' | 'fixed';
+  /**
+   * With the auto range: every disparity panel (StereoNet, SingleNet, fused, GT) uses one colour
+   * range, the GT's when the pair has GT, else the union of the maps' own ranges, so that equal
+   * colours are equal disparities across panels. Off: each panel takes its own map's range.
+   */
+  sameRange: boolean;
   rangeMin: number;
   rangeMax: number;
   /** Opacity of the occlusion overlay on the left image, 0..1. */
@@ -50,6 +56,7 @@ export function initialView(): ViewSlice {
   return {
     cmap: 'magma',
     rangeMode: 'auto',
+    sameRange: true,
     rangeMin: 0,
     rangeMax: 64,
     overlay: 0.35,

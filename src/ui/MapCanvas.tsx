@@ -4,7 +4,7 @@
 import { useRef, type RefObject } from 'react';
 import type { AppState } from '../state/store';
 import type { MapKey } from '../state/view';
-import { mapSource, occlusionOverlay, renderMap, type MapSource } from './maps';
+import { mapSource, occlusionOverlay, panelsRange, renderMap, type MapSource, type RangeSource, type SharedRange } from './maps';
 import { useAppStore } from './StoreContext';
 import { useChanged, useFrame } from './useFrame';
 import { usePointerInspect } from './usePointerInspect';
@@ -31,8 +31,8 @@ export interface MapCanvasProps {
   keys: readonly MapKey[];
   /** Draw the occlusion map over the first map, with the view's overlay opacity. */
   overlay?: boolean;
-  /** Gets the colour range of the first map whenever it changes. */
-  rangeOut?: RefObject<((range?: [number, number]) => void) | null>;
+  /** Gets the colour range of the first map (scene px) whenever it changes, and where a shared range comes from. */
+  rangeOut?: RefObject<((range?: [number, number], source?: RangeSource) => void) | null>;
   label: string;
 }
 
@@ -43,13 +43,13 @@ export function MapCanvas({ keys, overlay = false, rangeOut, label }: MapCanvasP
   const changed = useChanged();
   usePointerInspect(canvasRef);
 
-  const bitmapOf = (src: MapSource, s: AppState, tint = false): Bitmap => {
+  const bitmapOf = (src: MapSource, s: AppState, sceneWidth: number, shared?: SharedRange, tint = false): Bitmap => {
     const v = s.view;
-    const sig = src.kind === 'disp' ? `${v.cmap}|${v.rangeMode}|${v.rangeMin}|${v.rangeMax}|${tint}` : `${tint}`;
+    const sig = src.kind === 'disp' ? `${v.cmap}|${shared ? shared.range.join(',') : 'own'}|${tint}` : `${tint}`;
     const data = dataOf(src);
     const hit = bitmaps.current.get(data);
     if (hit && hit.sig === sig) return hit;
-    const r = tint && src.kind === 'occ' ? { rgba: occlusionOverlay(src.data) } : renderMap(src, v);
+    const r = tint && src.kind === 'occ' ? { rgba: occlusionOverlay(src.data) } : renderMap(src, { cmap: v.cmap, range: shared?.range, sceneWidth });
     const bmp = { sig, canvas: toBitmap(r.rgba, src.width, src.height), range: r.range };
     bitmaps.current.set(data, bmp);
     return bmp;
@@ -71,14 +71,16 @@ export function MapCanvas({ keys, overlay = false, rangeOut, label }: MapCanvasP
     ctx.fillStyle = '#222';
     ctx.fillRect(0, 0, W, H);
     const sources = keys.map((k) => mapSource(k, scene, s.buffers, s.view.errorOf));
+    // One range for every disparity panel (when the view asks for it), so equal colours are equal disparities.
+    const shared = panelsRange(scene, s.buffers, s.view);
     const { scale, cu, cv } = s.view.zoom;
     ctx.imageSmoothingEnabled = scale < 2;
     const place = () => ctx.setTransform(scale, 0, 0, scale, W / 2 - cu * W * scale, H / 2 - cv * H * scale);
 
     sources.forEach((src, i) => {
       if (!src) return;
-      const bmp = bitmapOf(src, s);
-      if (i === 0) rangeOut?.current?.(bmp.range);
+      const bmp = bitmapOf(src, s, W, shared);
+      if (i === 0) rangeOut?.current?.(bmp.range, shared?.source);
       ctx.save();
       if (i === 1) {
         ctx.beginPath();
@@ -91,7 +93,7 @@ export function MapCanvas({ keys, overlay = false, rangeOut, label }: MapCanvasP
         const occ = mapSource('occlusion', scene, s.buffers, s.view.errorOf);
         if (occ) {
           ctx.globalAlpha = s.view.overlay;
-          ctx.drawImage(bitmapOf(occ, s, true).canvas, 0, 0, W, H);
+          ctx.drawImage(bitmapOf(occ, s, W, undefined, true).canvas, 0, 0, W, H);
         }
       }
       ctx.restore();

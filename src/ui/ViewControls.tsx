@@ -1,4 +1,4 @@
-// How the panels draw: colormap, disparity range, occlusion overlay, which map the error map
+// How the panels draw: colormap, disparity range (shared by the panels or each its own), occlusion overlay, which map the error map
 // scores, and the zoom reset.
 import { COLORMAP_NAMES, type ColormapName } from '../core/colormap';
 import { useApp } from './StoreContext';
@@ -6,6 +6,7 @@ import { useApp } from './StoreContext';
 export function ViewControls() {
   const cmap = useApp((s) => s.view.cmap);
   const rangeMode = useApp((s) => s.view.rangeMode);
+  const sameRange = useApp((s) => s.view.sameRange);
   const rangeMin = useApp((s) => s.view.rangeMin);
   const rangeMax = useApp((s) => s.view.rangeMax);
   const overlay = useApp((s) => s.view.overlay);
@@ -34,6 +35,11 @@ export function ViewControls() {
           <option value="fixed">fixed</option>
         </select>
       </label>
+      {rangeMode === 'auto' && (
+        <label title="One colour range for StereoNet, SingleNet, fused and GT: the GT's when the pair has GT, else the union of the maps' ranges. Off: each panel picks its own, and equal colours need not be equal disparities.">
+          <input type="checkbox" checked={sameRange} onChange={(e) => setView({ sameRange: e.target.checked })} /> Same range for all disparity panels
+        </label>
+      )}
       {rangeMode === 'fixed' && (
         <>
           <label>

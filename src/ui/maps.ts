@@ -1,6 +1,6 @@
 // What each panel shows, read from the buffers as plain arrays, and how it is coloured.
 // No DOM here: panels turn the RGBA arrays into pixels.
-import { colorize, colorizeError, type ColormapName } from '../core/colormap';
+import { colorize, colorizeError, percentileRange, type ColormapName } from '../core/colormap';
 import type { AppBuffers, SceneData } from '../state/buffers';
 import type { MapKey, ViewSlice } from '../state/view';
 import type { PreviewMaps } from '../train/types';
@@ -74,14 +74,93 @@ export function mapSource(key: MapKey, scene: SceneData | undefined, buffers: Ap
 
 export interface Rendered {
   rgba: Uint8ClampedArray;
-  /** Value range of the colours (disparity in px), for the colour bar. */
+  /** Value range of the colours, disparity in the scene's px, for the colour bar. */
   range?: [number, number];
 }
 
 const noGt = (v: number) => !(v > 0);
 
+type DispSource = Extract<MapSource, { kind: 'disp' }>;
+
+/** Percentiles of the auto range. */
+const AUTO_PERCENTILES: [number, number] = [1, 99];
+
+/**
+ * A map's own colour range: the 1st-99th percentile of its valid values (GT: values > 0), in
+ * the map's own px. Cached per array: maps are replaced when they change, never written in place
+ * (the canvases' bitmap cache relies on the same), and every panel asks for the GT's range.
+ */
+const ownRanges = new WeakMap<Float32Array, [number, number]>();
+export function ownRange(src: DispSource): [number, number] {
+  let r = ownRanges.get(src.data);
+  if (!r) {
+    r = percentileRange(src.data, AUTO_PERCENTILES[0], AUTO_PERCENTILES[1], src.gt ? noGt : undefined);
+    ownRanges.set(src.data, r);
+  }
+  return r;
+}
+
+/** Where a shared range comes from: the view's fixed numbers, the GT, or the maps shown. */
+export type RangeSource = 'fixed' | 'gt' | 'maps';
+
+export interface SharedRange {
+  /** Disparity in the scene's px. */
+  range: [number, number];
+  source: RangeSource;
+}
+
+/**
+ * The range that every disparity panel shares: the GT's when there is GT (the scale the maps
+ * are judged against), else the union of the predicted maps' own ranges (so no map is clipped
+ * more than its own range would), or undefined when there is no map at all.
+ */
+export function sharedRange(gt: [number, number] | undefined, maps: readonly [number, number][]): SharedRange | undefined {
+  if (gt) return { range: [gt[0], gt[1]], source: 'gt' };
+  if (maps.length === 0) return undefined;
+  return { range: [Math.min(...maps.map((r) => r[0])), Math.max(...maps.map((r) => r[1]))], source: 'maps' };
+}
+
+/** A range in a map's own px, in the scene's px (predictions may be smaller than the scene). */
+const toScenePx = (r: [number, number], src: DispSource, sceneWidth: number): [number, number] => [
+  (r[0] * sceneWidth) / src.width,
+  (r[1] * sceneWidth) / src.width,
+];
+
+const SHARED_KEYS = ['stereo', 'single', 'fused'] as const;
+
+/**
+ * The colour range the disparity panels of `scene` share under the view settings, in the
+ * scene's px, or undefined when each panel takes its own (auto range, sameRange off).
+ */
+export function panelsRange(
+  scene: SceneData | undefined,
+  buffers: AppBuffers,
+  view: Pick<ViewSlice, 'rangeMode' | 'rangeMin' | 'rangeMax' | 'sameRange' | 'errorOf'>,
+): SharedRange | undefined {
+  if (view.rangeMode === 'fixed') return { range: [view.rangeMin, view.rangeMax], source: 'fixed' };
+  if (!view.sameRange || !scene) return undefined;
+  const disp = (key: MapKey) => {
+    const src = mapSource(key, scene, buffers, view.errorOf);
+    return src?.kind === 'disp' ? src : undefined;
+  };
+  const gt = disp('gt');
+  const maps = SHARED_KEYS.map(disp).filter((m): m is DispSource => m !== undefined);
+  return sharedRange(
+    gt && toScenePx(ownRange(gt), gt, scene.width),
+    maps.map((m) => toScenePx(ownRange(m), m, scene.width)),
+  );
+}
+
+export interface MapStyle {
+  cmap: ColormapName;
+  /** Colour range of disparity maps in the scene's px; undefined: each map's own (ownRange). */
+  range?: [number, number];
+  /** The scene's width: a smaller map's disparities are scaled to it. */
+  sceneWidth: number;
+}
+
 /** RGBA pixels of a map with the panel settings. */
-export function renderMap(src: MapSource, view: Pick<ViewSlice, 'cmap' | 'rangeMode' | 'rangeMin' | 'rangeMax'>): Rendered {
+export function renderMap(src: MapSource, style: MapStyle): Rendered {
   const { width, height } = src;
   switch (src.kind) {
     case 'rgb': {
@@ -100,8 +179,10 @@ export function renderMap(src: MapSource, view: Pick<ViewSlice, 'cmap' | 'rangeM
     case 'error':
       return { rgba: colorizeError(src.pred, src.gt, width, height) };
     case 'disp': {
-      const range = view.rangeMode === 'fixed' ? ([view.rangeMin, view.rangeMax] as [number, number]) : 'auto';
-      return colorize(src.data, width, height, { cmap: view.cmap as ColormapName, range, invalid: src.gt ? noGt : undefined });
+      const k = width / style.sceneWidth; // scene px -> this map's px
+      const range: [number, number] = style.range ? [style.range[0] * k, style.range[1] * k] : ownRange(src);
+      const r = colorize(src.data, width, height, { cmap: style.cmap, range, invalid: src.gt ? noGt : undefined });
+      return { rgba: r.rgba, range: toScenePx(r.range, src, style.sceneWidth) };
     }
   }
 }

@@ -3,6 +3,7 @@
 // and a 3D relief.
 import type { MapKey } from '../state/view';
 import { ComparePanel } from './ComparePanel';
+import { ExportPanel } from './ExportPanel';
 import { HoverReadout } from './HoverReadout';
 import { MapFigure } from './MapFigure';
 import { MetricsTable } from './MetricsTable';
@@ -32,6 +33,7 @@ export function MapsPanel() {
       </div>
       <h3>Metrics</h3>
       <MetricsTable />
+      <ExportPanel />
       <ReliefPanel />
     </section>
   );

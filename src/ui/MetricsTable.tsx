@@ -4,7 +4,9 @@
 // started) and those it ended with (scored at its end; while it runs, the live maps).
 import { useMemo } from 'react';
 import type { DispStats } from '../core/metrics';
+import { exportFileName, metricsCsv } from '../data/export';
 import { SCORED_MAPS, scoreMaps, type MapScores } from '../state/adapt';
+import { saveBytes } from './ExportPanel';
 import { useApp, useAppStore } from './StoreContext';
 
 const cell = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
@@ -34,6 +36,7 @@ export function MetricsTable() {
   const previewVersion = useApp((s) => s.training.previewVersion);
   const datasetVersion = useApp((s) => s.dataset.version);
   const hasGt = useApp((s) => s.dataset.pairs.find((p) => p.id === s.dataset.selectedId)?.hasGt ?? false);
+  const pairName = useApp((s) => s.dataset.pairs.find((p) => p.id === s.dataset.selectedId)?.name ?? 'pair');
   const adapt = useApp((s) => s.training.adapt);
 
   const live = useMemo(() => {
@@ -65,49 +68,59 @@ export function MetricsTable() {
       <td>{cell(s.bad3, 1)}</td>
     </>
   );
+  // The CSV holds the rows shown, unrounded, with the group ("before" / "after" / "now") of each.
+  const csvRows = groups.flatMap((g) => g.rows.map((r) => ({ when: g.when, map: r.name, all: r.all, nonOcc: r.nonOcc })));
+  const saveCsv = () => saveBytes(metricsCsv(csvRows), exportFileName(pairName, 'metrics.csv'), 'text/csv');
   return (
-    <table className="metrics" aria-label="Metrics">
-      <caption>Against ground truth{withMask ? ' (all pixels with GT; non-occluded pixels)' : ' (all pixels with GT)'}</caption>
-      <thead>
-        <tr>
-          <th scope="col">map</th>
-          <th scope="col">EPE (px)</th>
-          <th scope="col">D1 (%)</th>
-          <th scope="col">bad-1 (%)</th>
-          <th scope="col">bad-3 (%)</th>
-          {withMask && (
-            <>
-              <th scope="col">EPE non-occ.</th>
-              <th scope="col">D1 non-occ.</th>
-              <th scope="col">bad-1 non-occ.</th>
-              <th scope="col">bad-3 non-occ.</th>
-            </>
-          )}
-        </tr>
-      </thead>
-      {groups.map((g, i) => (
-        <tbody key={g.when ?? i}>
-          {g.title && (
-            <tr className="when">
-              <th scope="colgroup" colSpan={cols}>
-                {g.title}
-              </th>
-            </tr>
-          )}
-          {g.rows.length === 0 && (
-            <tr>
-              <td colSpan={cols}>{g.when === undefined ? 'No maps yet: press Train.' : 'No maps yet.'}</td>
-            </tr>
-          )}
-          {g.rows.map((r) => (
-            <tr key={r.name} data-when={g.when}>
-              <th scope="row">{label(g, r)}</th>
-              {stats(r.all)}
-              {withMask && r.nonOcc && stats(r.nonOcc)}
-            </tr>
-          ))}
-        </tbody>
-      ))}
-    </table>
+    <>
+      <table className="metrics" aria-label="Metrics">
+        <caption>Against ground truth{withMask ? ' (all pixels with GT; non-occluded pixels)' : ' (all pixels with GT)'}</caption>
+        <thead>
+          <tr>
+            <th scope="col">map</th>
+            <th scope="col">EPE (px)</th>
+            <th scope="col">D1 (%)</th>
+            <th scope="col">bad-1 (%)</th>
+            <th scope="col">bad-3 (%)</th>
+            {withMask && (
+              <>
+                <th scope="col">EPE non-occ.</th>
+                <th scope="col">D1 non-occ.</th>
+                <th scope="col">bad-1 non-occ.</th>
+                <th scope="col">bad-3 non-occ.</th>
+              </>
+            )}
+          </tr>
+        </thead>
+        {groups.map((g, i) => (
+          <tbody key={g.when ?? i}>
+            {g.title && (
+              <tr className="when">
+                <th scope="colgroup" colSpan={cols}>
+                  {g.title}
+                </th>
+              </tr>
+            )}
+            {g.rows.length === 0 && (
+              <tr>
+                <td colSpan={cols}>{g.when === undefined ? 'No maps yet: press Train.' : 'No maps yet.'}</td>
+              </tr>
+            )}
+            {g.rows.map((r) => (
+              <tr key={r.name} data-when={g.when}>
+                <th scope="row">{label(g, r)}</th>
+                {stats(r.all)}
+                {withMask && r.nonOcc && stats(r.nonOcc)}
+              </tr>
+            ))}
+          </tbody>
+        ))}
+      </table>
+      <p>
+        <button type="button" disabled={csvRows.length === 0} onClick={saveCsv} title="The rows above at full precision, with the pixel counts">
+          Download metrics (CSV)
+        </button>
+      </p>
+    </>
   );
 }

@@ -86,7 +86,7 @@ test('built app under a sub-path: isolated, threaded wasm, samples, ?weights=pre
 
 test('built app with no pretrained model: "Load pretrained" says it is missing and the app goes on', async ({ page }) => {
   const errors = collectErrors(page);
-  await page.goto(`${bare.origin}/`);
+  await page.goto(`${bare.origin}/?weights=none`); // the button, not the plain visit, asks for the model here
   await waitForRuntime(page);
   await page.waitForFunction(() => (window.__rd?.store.getState().dataset.pairs.length ?? 0) === 4);
   await page.getByRole('button', { name: 'Load pretrained' }).click();
@@ -101,7 +101,7 @@ test('built app with no pretrained model: "Load pretrained" says it is missing a
 test('the shipped pretrained model: "Load pretrained" gives depth on every sample scene it never saw, as its card says', async ({ page }) => {
   test.setTimeout(300_000);
   const errors = collectErrors(page);
-  await page.goto(`${shipped.origin}/`);
+  await page.goto(`${shipped.origin}/?weights=none`); // the button, not the plain visit, loads it here
   await waitForRuntime(page);
   await page.waitForFunction(() => (window.__rd?.store.getState().dataset.pairs.length ?? 0) === 4);
   await page.getByRole('button', { name: 'Load pretrained' }).click();

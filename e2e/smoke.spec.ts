@@ -8,7 +8,7 @@ const H = 32;
 
 test('?backend=webgpu: the worker runs on WebGPU and both networks give finite outputs', async ({ page }) => {
   const errors = collectErrors(page);
-  await page.goto('/?backend=webgpu');
+  await page.goto('/?backend=webgpu&weights=none'); // no shipped model: the worker must be free for the self-test
   await expect(page.getByRole('heading', { name: 'Reciprocal Depth' })).toBeVisible();
 
   const adapter = await page.evaluate(async () => {
@@ -38,7 +38,7 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
   page.on('request', (r) => {
     if (/\.wasm$/.test(r.url())) wasmFetched.push(r.url().split('/').pop()!);
   });
-  await page.goto('/');
+  await page.goto('/?weights=none'); // no shipped model: the worker must be free for the busy probe
   const runtime = await waitForRuntime(page);
   expect(runtime.error).toBeUndefined();
   expect(runtime.requested).toBeUndefined();
@@ -110,7 +110,7 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
 
 test('?wasmThreads=1: the worker runs wasm on one thread and the backend panel says it was asked for', async ({ page }) => {
   const errors = collectErrors(page);
-  await page.goto('/?backend=wasm&wasmThreads=1');
+  await page.goto('/?backend=wasm&wasmThreads=1&weights=none');
   const runtime = await waitForRuntime(page);
   expect(runtime.error).toBeUndefined();
   expect(runtime.backend).toBe('wasm');

@@ -1,7 +1,9 @@
 // Page entry: reads `?backend=` and the training settings from the URL, starts the training
-// worker and the store, renders the app, loads the bundled sample scenes, offers a run saved in
-// this browser, loads the model the link names (`?weights=<model.json URL>` or `#w=<weights>`),
-// and keeps the URL in step with the settings (so a link reproduces a run).
+// worker and the store, renders the app, loads the bundled sample scenes, and opens the model the
+// link names (`?weights=<model.json URL>` or `#w=<weights>`), or on a plain visit the shipped
+// model unless a run saved in this browser is offered (`openPage` in src/state/modelSlice.ts).
+// It keeps the URL in step with the settings and the model, so a link or a reload reproduces
+// what the page shows.
 //
 // For tests and debugging, `window.__rd` holds the worker client and the store:
 //   window.__rd.store.getState().runtime      // backend, reasons, adapter, ready, error
@@ -10,8 +12,8 @@
 //   await window.__rd.client.selftest(64, 32) // the raw reply
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { settingsFromQuery, settingsToQuery, type TrainSettings } from './config/settings';
-import { linkedModel } from './persist/modelUrl';
+import { settingsFromQuery } from './config/settings';
+import { pageAddress } from './persist/modelUrl';
 import { indexedDbRunStore } from './persist/runStore';
 import { createAppStore, type AppStore } from './state/store';
 import { TrainClient } from './train/client';
@@ -44,16 +46,11 @@ const store = createAppStore(client, {
 });
 window.__rd = { client, store };
 
-/** The URL with the settings that differ from the defaults, other parameters (backend) kept. */
-function urlFor(settings: TrainSettings): string {
-  const q = new URLSearchParams(window.location.search);
-  for (const key of Object.keys(fromUrl.settings)) q.delete(key);
-  for (const [k, v] of settingsToQuery(settings)) q.set(k, v);
-  const search = q.toString();
-  return `${window.location.pathname}${search ? `?${search}` : ''}${window.location.hash}`;
-}
+// The address: the settings that differ from the defaults and the model (other parameters, such as backend, kept).
 store.subscribe((s, prev) => {
-  if (s.settings.values !== prev.settings.values) window.history.replaceState(null, '', urlFor(s.settings.values));
+  if (s.settings.values !== prev.settings.values || s.model.address !== prev.model.address) {
+    window.history.replaceState(null, '', pageAddress(window.location.href, s.settings.values, s.model.address));
+  }
 });
 
 const rootEl = document.getElementById('root');
@@ -68,7 +65,4 @@ createRoot(rootEl).render(
 
 void store.getState().init(requested);
 void store.getState().loadSamples(new URL('./', window.location.href).href);
-void store.getState().checkSavedRun();
-const linked = linkedModel(window.location.href);
-if (linked?.kind === 'url') void store.getState().loadModelFromUrl(linked.value);
-if (linked?.kind === 'fragment') void store.getState().loadModelFromFragment(linked.text);
+void store.getState().openPage(window.location.href);

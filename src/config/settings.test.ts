@@ -36,6 +36,12 @@ describe('settings table', () => {
     expect(r.errors).toEqual(['Crop width: cannot read "abc"']);
     expect(r.settings.seed).toBe(7);
   });
+
+  it('lists the settings a URL names with a valid value (they win over a loaded model\'s)', () => {
+    const r = settingsFromQuery(new URLSearchParams('weights=pretrained%2Fdefault&stepsStereo=60&width=abc&seed=-1&flip=0'));
+    expect(r.given).toEqual(['stepsStereo', 'flip']);
+    expect(r.settings).toMatchObject({ stepsStereo: 60, flip: false, seed: 1 });
+  });
 });
 
 describe('stageMakesLabels', () => {

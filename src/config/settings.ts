@@ -195,8 +195,13 @@ export function settingsToQuery(settings: TrainSettings): URLSearchParams {
   return q;
 }
 
-/** Reads settings from URL query parameters; parameters that are not settings are ignored. */
-export function settingsFromQuery(q: URLSearchParams): { settings: TrainSettings; errors: string[] } {
+/**
+ * Reads settings from URL query parameters; parameters that are not settings are ignored.
+ * `given` lists the settings the query names with a valid value: those win over the settings
+ * stored in a model the same address loads (`?weights=...&stepsStereo=60` trains 60 steps), since
+ * the person who wrote the address asked for them (see `adoptSettings` in src/state/modelSlice.ts).
+ */
+export function settingsFromQuery(q: URLSearchParams): { settings: TrainSettings; errors: string[]; given: (keyof TrainSettings)[] } {
   const partial: Record<string, unknown> = {};
   const errors: string[] = [];
   for (const spec of SETTINGS) {
@@ -207,5 +212,6 @@ export function settingsFromQuery(q: URLSearchParams): { settings: TrainSettings
     else partial[spec.key] = v;
   }
   const r = validateSettings(partial);
-  return { settings: r.settings, errors: [...errors, ...r.errors] };
+  const given = SETTINGS.filter((spec) => spec.key in partial && checkSetting(spec, partial[spec.key]) === null).map((spec) => spec.key);
+  return { settings: r.settings, errors: [...errors, ...r.errors], given };
 }

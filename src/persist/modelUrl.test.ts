@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../config/settings';
-import { linkedModel, ModelUrlError, pretrainedName, resolveModelUrl, shareLink } from './modelUrl';
+import { linkedModel, ModelUrlError, openingModel, pageAddress, pretrainedName, resolveModelUrl, shareLink } from './modelUrl';
 
 const PAGE = 'https://example.org/apps/depth/index.html?backend=wasm&stepsStereo=5#w=old';
 
@@ -31,6 +31,28 @@ describe('model addresses', () => {
     expect(linkedModel('https://h/?weights=a.json#w=AbC_-')).toEqual({ kind: 'fragment', text: 'AbC_-' });
     expect(linkedModel('https://h/?preset=tiny')).toBeUndefined();
     expect(linkedModel('https://h/#other')).toBeUndefined();
+    expect(linkedModel('https://h/?weights=none')).toBeUndefined();
+  });
+
+  it('on opening: the linked model first, nothing for ?weights=none or an address with settings, else the shipped model', () => {
+    expect(openingModel('https://h/app/')).toEqual({ kind: 'shipped' });
+    expect(openingModel('https://h/app/?backend=wasm&wasmThreads=1')).toEqual({ kind: 'shipped' });
+    expect(openingModel('https://h/app/?weights=none')).toEqual({ kind: 'none' });
+    expect(openingModel('https://h/app/?preset=tiny&stepsStereo=300')).toEqual({ kind: 'none' });
+    expect(openingModel('https://h/app/?width=abc')).toEqual({ kind: 'none' }); // a setting, even unreadable: the visitor came to train
+    expect(openingModel('https://h/app/?weights=pretrained%2Fdefault&stepsStereo=60')).toEqual({ kind: 'url', value: 'pretrained/default' });
+    expect(openingModel('https://h/app/?stepsStereo=60#w=abc')).toEqual({ kind: 'fragment', text: 'abc' });
+  });
+
+  it('the page address carries the settings and the model, keeps other parameters, and drops a #w= that no longer names the model', () => {
+    const settings = { ...defaultSettings(), stepsStereo: 60 };
+    expect(pageAddress(PAGE, settings)).toBe('/apps/depth/index.html?backend=wasm&stepsStereo=60#w=old');
+    expect(pageAddress('https://h/a/?weights=x.json&seed=3', settings)).toBe('/a/?stepsStereo=60&weights=x.json');
+    expect(pageAddress(PAGE, settings, { weights: 'pretrained/default', fragment: false })).toBe('/apps/depth/index.html?backend=wasm&stepsStereo=60&weights=pretrained%2Fdefault');
+    expect(pageAddress(PAGE, defaultSettings(), { fragment: true })).toBe('/apps/depth/index.html?backend=wasm#w=old');
+    expect(pageAddress('https://h/?weights=a.json', defaultSettings(), { weights: 'none', fragment: false })).toBe('/?weights=none');
+    expect(pageAddress('https://h/?weights=a.json#w=x&k=1', defaultSettings(), { fragment: false })).toBe('/#k=1');
+    expect(linkedModel(`https://h${pageAddress(PAGE, settings, { weights: 'pretrained/default', fragment: false })}`)).toEqual({ kind: 'url', value: 'pretrained/default' });
   });
 
   it('share links keep the page path, carry the settings and seed, and drop the old query and fragment', () => {

@@ -1,13 +1,15 @@
 // Where a model comes from in a link, and the links the Share button makes. Only http(s) URLs
 // (absolute, or relative to the page) are ever fetched; links are built from where the app is
 // served (its location), so they work from any host and any base path.
-import { settingsToQuery, type TrainSettings } from '../config/settings';
+import { SETTINGS, settingsToQuery, type TrainSettings } from '../config/settings';
 import { FRAGMENT_PARAM } from './fragment';
 
 /** The query parameter naming a model to load: `?weights=<url of model.json>` or `pretrained/<name>`. */
 export const WEIGHTS_PARAM = 'weights';
 /** `?weights=pretrained/<name>` loads `<app base>pretrained/<name>/model.json`. */
 export const PRETRAINED_DEFAULT = 'pretrained/default';
+/** `?weights=none`: open with no model (new weights), not even the shipped one. */
+export const NO_WEIGHTS = 'none';
 const PRETRAINED = /^pretrained\/([A-Za-z0-9_-]+)\/?$/;
 
 /** A model address that will not be fetched; the message says why. */
@@ -57,12 +59,66 @@ export function pretrainedName(value: string): string | undefined {
 /** What the page address asks to load: a `?weights=` URL or a model inside the `#w=` fragment. */
 export type LinkedModel = { kind: 'url'; value: string } | { kind: 'fragment'; text: string };
 
+/** The model a page address names (`#w=` first, then `?weights=`); `?weights=none` names none. */
 export function linkedModel(href: string): LinkedModel | undefined {
   const url = new URL(href);
   const fragment = new URLSearchParams(url.hash.replace(/^#/, '')).get(FRAGMENT_PARAM);
   if (fragment !== null) return { kind: 'fragment', text: fragment };
   const value = url.searchParams.get(WEIGHTS_PARAM);
-  return value !== null ? { kind: 'url', value } : undefined;
+  return value !== null && value.trim() !== NO_WEIGHTS ? { kind: 'url', value } : undefined;
+}
+
+/**
+ * What the page loads on opening. The model the address names comes first (a shared link is
+ * opened to see that model). `?weights=none` loads nothing. A plain visit (no model and no
+ * training setting in the address) loads the shipped model, so a newcomer sees depth at once
+ * instead of untrained networks; the store skips it when a run saved in this browser is offered
+ * (`openPage` in src/state/modelSlice.ts). An address with settings but no model was written to
+ * train with those settings (the README's quick-look link), so it opens with new weights.
+ */
+export type OpeningModel = LinkedModel | { kind: 'none' } | { kind: 'shipped' };
+
+export function openingModel(href: string): OpeningModel {
+  const linked = linkedModel(href);
+  if (linked) return linked;
+  const q = new URL(href).searchParams;
+  if (q.has(WEIGHTS_PARAM)) return { kind: 'none' };
+  return SETTINGS.some((spec) => q.has(spec.key)) ? { kind: 'none' } : { kind: 'shipped' };
+}
+
+/**
+ * What the page address says about the current model: `weights` (a `?weights=` value, or
+ * `none`), or no `weights=` at all; `fragment`: the `#w=` fragment still holds the current model.
+ */
+export interface ModelAddress {
+  weights?: string;
+  fragment: boolean;
+}
+
+/**
+ * The page's address (path, query and fragment, for history.replaceState) with the settings that
+ * differ from the defaults and, when `model` is given, the model as it says: a reload then opens
+ * the same model with the same settings. Other parameters (`backend`, `wasmThreads`) are kept;
+ * with no `model` the address's own `weights=` and `#w=` are left as the page was opened.
+ */
+export function pageAddress(href: string, settings: TrainSettings, model?: ModelAddress): string {
+  const url = new URL(href);
+  const q = url.searchParams;
+  for (const spec of SETTINGS) q.delete(spec.key);
+  const weights = q.get(WEIGHTS_PARAM);
+  q.delete(WEIGHTS_PARAM); // after the settings, where shareLink puts it
+  for (const [k, v] of settingsToQuery(settings)) q.set(k, v);
+  const named = model ? model.weights : (weights ?? undefined);
+  if (named !== undefined) q.set(WEIGHTS_PARAM, named);
+  let hash = url.hash;
+  const hashParams = new URLSearchParams(hash.replace(/^#/, ''));
+  if (model && !model.fragment && hashParams.has(FRAGMENT_PARAM)) {
+    hashParams.delete(FRAGMENT_PARAM);
+    const rest = hashParams.toString();
+    hash = rest ? `#${rest}` : '';
+  }
+  const search = q.toString();
+  return `${url.pathname}${search ? `?${search}` : ''}${hash}`;
 }
 
 /**

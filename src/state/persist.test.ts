@@ -10,6 +10,7 @@ import { solidRgbPng } from '../data/testUtil';
 import { buildSingleNet, buildStereoNet, exportModel, singleNetConfig, stereoNetConfig, type ModelJson } from '../model/index';
 import { memoryRunStore } from '../persist/runStore';
 import { linkedModel } from '../persist/modelUrl';
+import { introText } from '../ui/intro';
 import { TrainClient } from '../train/client';
 import type { LoadModelRequest, TrainRequest } from '../train/protocol';
 import { FakeWorker } from './fakeWorker';
@@ -207,5 +208,109 @@ describe('autosave', () => {
     expect(trains(worker)[0]).toMatchObject({ stages: ['stereo', 'distill', 'fuse'], from: savedStep });
     await until(store, (s) => s.training.phase === 'idle');
     expect(store.getState().training.completed).toEqual(['stereo', 'distill', 'fuse']);
+  });
+});
+
+describe('opening the page: which model, and which settings win', () => {
+  const files = () => serve({ 'https://example.org/app/runs/model.json': JSON.stringify(saved.modelJson), 'https://example.org/app/runs/weights.bin': saved.weightData.slice(0) });
+  const shipped = () =>
+    serve({ 'https://example.org/app/pretrained/default/model.json': JSON.stringify(saved.modelJson), 'https://example.org/app/pretrained/default/weights.bin': saved.weightData.slice(0) });
+
+  it('settings the address names next to weights= win over the model\'s; the page says which the model replaced and which it kept', async () => {
+    const served = files();
+    // the page's settings as src/main.tsx reads them from this address
+    const { store } = await setup({ fetcher: served.fetcher, settings: { ...settings0, stepsStereo: 60 } });
+    await store.getState().openPage('https://example.org/app/?stepsStereo=60&weights=runs%2Fmodel.json');
+    let s = store.getState();
+    expect(s.model.error).toBeUndefined();
+    expect(s.settings.values).toMatchObject({ stepsStereo: 60, seed: 7 }); // the model's seed, the address's steps
+    expect(s.model.settingsNote).toBe("The model's settings replaced the page's: Seed 1 → 7. Kept from the page address: Stage 1 steps 60 (the model's: 123).");
+    expect(s.model.address).toEqual({ weights: 'runs/model.json', fragment: false });
+    expect(s.model.linked).toBe('shown');
+    // a load the user asks for later (no address settings to keep): the model's settings replace the page's, and it says so
+    expect(await store.getState().loadModelFromUrl('runs/model.json')).toBe(true);
+    s = store.getState();
+    expect(s.settings.values.stepsStereo).toBe(123);
+    expect(s.model.settingsNote).toBe("The model's settings replaced the page's: Stage 1 steps 60 → 123.");
+    expect(s.model.linked).toBeUndefined();
+  });
+
+  it('the network size is the weights\', whatever the address says, and a note says so', async () => {
+    const served = files();
+    const { store } = await setup({ fetcher: served.fetcher, settings: { ...settings0, preset: 'default' } });
+    await store.getState().openPage('https://example.org/app/?preset=default&weights=runs%2Fmodel.json');
+    const s = store.getState();
+    expect(s.settings.values.preset).toBe('tiny');
+    expect(s.dataset.notices.map((n) => n.text)).toContain('Model: the address asks for default networks, but its weights are tiny networks, and the weights decide the network size.');
+  });
+
+  it('a plain visit loads the shipped model; ?weights=none, or settings in the address, open with new weights', async () => {
+    const a = shipped();
+    const plain = await setup({ fetcher: a.fetcher });
+    await plain.store.getState().openPage('https://example.org/app/?backend=wasm');
+    let s = plain.store.getState();
+    expect(s.model.error).toBeUndefined();
+    expect(s.model.origin).toEqual({ kind: 'pretrained', label: 'the pretrained model "default"' });
+    expect(s.training.hasWeights).toBe(true);
+    expect(s.model.address).toEqual({ weights: 'pretrained/default', fragment: false });
+    expect(s.buffers.previews.get(s.dataset.selectedId!)?.stereoDisp).toBeDefined();
+    expect(introText(s)).toMatch(/^The maps below are the sample scenes' depth from the shipped model/);
+
+    for (const href of ['https://example.org/app/?weights=none', 'https://example.org/app/?stepsStereo=5']) {
+      const b = shipped();
+      const { store } = await setup({ fetcher: b.fetcher });
+      await store.getState().openPage(href);
+      s = store.getState();
+      expect(b.asked, href).toEqual([]);
+      expect(s.model.error, href).toBeUndefined();
+      expect(s.training.hasWeights, href).toBe(false);
+      expect(introText(s), href).toMatch(/Load pretrained \(under Model\) shows their depth at once/);
+    }
+  });
+
+  it('a host without the shipped model: the plain visit says so quietly (no error) and the page goes on', async () => {
+    const { store } = await setup({ fetcher: serve({}).fetcher });
+    await store.getState().openPage('https://example.org/app/');
+    const s = store.getState();
+    expect(s.model.error).toBeUndefined();
+    expect(s.model.info).toMatch(/^No pretrained model "default" is installed with this app/);
+    expect(s.training.hasWeights).toBe(false);
+  });
+
+  it('a run saved in this browser: a plain visit offers it and loads nothing; a shared link\'s model wins and the offer stays', async () => {
+    const runStore = memoryRunStore();
+    const first = await setup({ runStore }, Object.assign(new FakeWorker(), { model: saved }));
+    await first.store.getState().train();
+    expect(runStore.data.has('run')).toBe(true);
+
+    const a = shipped();
+    const plain = await setup({ runStore, fetcher: a.fetcher });
+    await plain.store.getState().openPage('https://example.org/app/');
+    expect(a.asked).toEqual([]);
+    expect(plain.store.getState().autosave.offer).toBeDefined();
+    expect(plain.store.getState().training.hasWeights).toBe(false);
+
+    const served = files();
+    const linked = await setup({ runStore, fetcher: served.fetcher });
+    await linked.store.getState().openPage('https://example.org/app/?weights=runs%2Fmodel.json');
+    const s = linked.store.getState();
+    expect(s.model.origin).toEqual({ kind: 'url', label: 'https://example.org/app/runs/model.json' });
+    expect(s.model.linked).toBe('shown');
+    expect(s.autosave.offer).toBeDefined();
+  });
+
+  it('the address follows the model: weights= after a load, gone once a run changes the weights, none after Reset', async () => {
+    const served = files();
+    const { store } = await setup({ fetcher: served.fetcher });
+    expect(await store.getState().loadModelFromUrl(' runs/model.json ')).toBe(true);
+    expect(store.getState().model.address).toEqual({ weights: 'runs/model.json', fragment: false });
+    await store.getState().train();
+    expect(store.getState().model.address).toEqual({ fragment: false });
+    expect(introText(store.getState())).toMatch(/^The maps below are the networks being trained here, from https:\/\/example\.org\/app\/runs\/model\.json\./);
+    await store.getState().reset();
+    expect(store.getState().training.hasWeights).toBe(false);
+    expect(store.getState().model.address).toEqual({ weights: 'none', fragment: false });
+    expect(await store.getState().importModelFiles([{ path: 'model.json', blob: new Blob([JSON.stringify(saved.modelJson)]) }, { path: 'weights.bin', blob: new Blob([saved.weightData]) }])).toBe(true);
+    expect(store.getState().model.address).toEqual({ fragment: false });
   });
 });

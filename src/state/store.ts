@@ -190,6 +190,11 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
   client.onTrainEvent((ev) => {
     store.getState().onTrainEvent(ev);
     store.getState().autosaveOnEvent(ev);
+    store.getState().modelOnTrainEvent(ev);
+  });
+  // Weights dropped (Reset, a new backend run, a lost device): the address must not bring a model back.
+  store.subscribe((s, prev) => {
+    if (prev.training.hasWeights && !s.training.hasWeights) s.modelDropped();
   });
   if (env.settingsErrors && env.settingsErrors.length > 0) {
     store.getState().notify(env.settingsErrors.map((e) => ({ level: 'warning' as const, text: `URL settings: ${e} (the default is used).` })));

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import { PRETRAINED_DEFAULT } from '../persist/modelUrl';
 import { filesFromList } from './dropFiles';
+import { SavedRunBanner } from './SavedRunBanner';
 import { useApp } from './StoreContext';
 
 function save(blob: Blob, name: string): void {
@@ -93,6 +94,7 @@ export function ModelPanel() {
   const loading = useApp((s) => s.model.loading !== undefined);
   const error = useApp((s) => s.model.error);
   const info = useApp((s) => s.model.info);
+  const settingsNote = useApp((s) => s.model.settingsNote);
   const modelFiles = useApp((s) => s.modelFiles);
   const importModelFiles = useApp((s) => s.importModelFiles);
   const loadModelFromUrl = useApp((s) => s.loadModelFromUrl);
@@ -173,6 +175,12 @@ export function ModelPanel() {
         </p>
       )}
       {info && !error && <p className="muted" data-testid="model-info">{info}</p>}
+      {settingsNote && !error && (
+        <p className="muted" data-testid="model-settings">
+          {settingsNote}
+        </p>
+      )}
+      <SavedRunBanner place="model" />
       {sharing && <SharePanel onClose={() => setSharing(false)} />}
       <p className="muted">Drop a model.json with its weights.bin anywhere on the page to load it. Loading replaces the current networks.</p>
     </section>

@@ -1,4 +1,7 @@
-// The run saved in this browser, offered on opening the app: resume it or discard it.
+// The run saved in this browser, offered on opening the app: resume it or discard it. When the
+// page was opened on a link that names a model, that model is what the page shows (a shared
+// link is opened to see it), so the offer moves below it, in the Model panel, and says that
+// resuming replaces it; otherwise it sits under the status line.
 import { STAGE_LABELS, STAGE_NAMES, stageSteps } from '../config/settings';
 import type { SavedRunInfo } from '../state/autosave';
 import { useApp } from './StoreContext';
@@ -17,18 +20,19 @@ function describe(o: SavedRunInfo): string {
   return `A run saved ${when}${size}: ${where}, ${o.pairCount} pair${o.pairCount === 1 ? '' : 's'}.`;
 }
 
-export function SavedRunBanner() {
+export function SavedRunBanner({ place }: { place: 'header' | 'model' }) {
   const offer = useApp((s) => s.autosave.offer);
   const resuming = useApp((s) => s.autosave.resuming);
   const error = useApp((s) => s.autosave.error);
+  const linked = useApp((s) => s.model.linked !== undefined);
   const resume = useApp((s) => s.resumeSavedRun);
   const discard = useApp((s) => s.discardSavedRun);
-  if (!offer && !error) return null;
+  if ((!offer && !error) || linked !== (place === 'model')) return null;
   return (
     <section className="saved-run" aria-label="Saved run">
       {offer && (
         <p>
-          <strong>{describe(offer)}</strong> Training a new run replaces it.{' '}
+          <strong>{describe(offer)}</strong> {linked ? "Resuming it replaces the link's model shown above; " : ''}Training a new run replaces it.{' '}
           <button type="button" disabled={resuming} onClick={() => void resume()}>
             Resume saved run
           </button>{' '}

@@ -1,4 +1,6 @@
-// A compare view: map A left of the slider, map B right of it, zoomed and panned with the rest.
+// A compare view: map A left of the divider, map B right of it, zoomed and panned with the rest.
+// The divider drags on the image (mouse or finger, see usePointerInspect) or with the Split slider
+// (keyboard).
 import type { MapKey } from '../state/view';
 import { MapCanvas } from './MapCanvas';
 import { MAP_SHORT } from './maps';

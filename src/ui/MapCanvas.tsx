@@ -5,7 +5,7 @@ import { useRef, type RefObject } from 'react';
 import type { AppState } from '../state/store';
 import type { MapKey } from '../state/view';
 import { mapSource, occlusionOverlay, panelsRange, renderMap, type MapSource, type RangeSource, type SharedRange } from './maps';
-import { useAppStore } from './StoreContext';
+import { useApp, useAppStore } from './StoreContext';
 import { useChanged, useFrame } from './useFrame';
 import { usePointerInspect } from './usePointerInspect';
 
@@ -26,6 +26,31 @@ function dataOf(src: MapSource): object {
   return src.kind === 'error' ? src.pred : src.data;
 }
 
+/** The compare divider at x: a white line with a round grip halfway down, so it reads as draggable. */
+function drawDivider(ctx: CanvasRenderingContext2D, x: number, W: number, H: number): void {
+  ctx.strokeStyle = '#fff';
+  ctx.lineWidth = Math.max(1, W / 300);
+  ctx.beginPath();
+  ctx.moveTo(x, 0);
+  ctx.lineTo(x, H);
+  ctx.stroke();
+  const r = Math.max(5, Math.min(W, H) / 18);
+  ctx.fillStyle = 'rgba(255, 255, 255, 0.9)';
+  ctx.beginPath();
+  ctx.arc(x, H / 2, r, 0, 2 * Math.PI);
+  ctx.fill();
+  ctx.fillStyle = '#333'; // arrows pointing both ways
+  const a = r * 0.5;
+  ctx.beginPath();
+  ctx.moveTo(x - a * 1.4, H / 2);
+  ctx.lineTo(x - a * 0.3, H / 2 - a);
+  ctx.lineTo(x - a * 0.3, H / 2 + a);
+  ctx.moveTo(x + a * 1.4, H / 2);
+  ctx.lineTo(x + a * 0.3, H / 2 - a);
+  ctx.lineTo(x + a * 0.3, H / 2 + a);
+  ctx.fill();
+}
+
 export interface MapCanvasProps {
   /** One map, or two for the compare view (A left of the split, B right of it). */
   keys: readonly MapKey[];
@@ -41,7 +66,12 @@ export function MapCanvas({ keys, overlay = false, rangeOut, label }: MapCanvasP
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const bitmaps = useRef(new WeakMap<object, Bitmap>());
   const changed = useChanged();
-  usePointerInspect(canvasRef);
+  const compare = keys.length === 2;
+  usePointerInspect(canvasRef, { split: compare });
+  // Touch: at 1x a vertical swipe scrolls the page past the maps (a phone shows them one under
+  // another), and horizontal moves are the canvas's (the compare divider, the read-out); a
+  // zoomed view takes every move, to pan. A selected boolean: re-renders only when it flips.
+  const zoomed = useApp((s) => s.view.zoom.scale > 1);
 
   const bitmapOf = (src: MapSource, s: AppState, sceneWidth: number, shared?: SharedRange, tint = false): Bitmap => {
     const v = s.view;
@@ -106,14 +136,7 @@ export function MapCanvas({ keys, overlay = false, rangeOut, label }: MapCanvasP
       ctx.textAlign = 'center';
       ctx.fillText(scene ? 'no map yet: press Train' : 'no pair selected', W / 2, H / 2);
     }
-    if (keys.length === 2) {
-      ctx.strokeStyle = '#fff';
-      ctx.lineWidth = Math.max(1, W / 300);
-      ctx.beginPath();
-      ctx.moveTo(s.view.split * W, 0);
-      ctx.lineTo(s.view.split * W, H);
-      ctx.stroke();
-    }
+    if (compare) drawDivider(ctx, s.view.split * W, W, H);
     const hover = s.view.hover;
     if (hover && scene) {
       const x = (hover.u - cu) * W * scale + W / 2;
@@ -129,5 +152,6 @@ export function MapCanvas({ keys, overlay = false, rangeOut, label }: MapCanvasP
     }
   });
 
-  return <canvas ref={canvasRef} className="map-canvas" tabIndex={0} aria-label={`${label}: hover to read values, wheel to zoom, drag to pan, 0 to reset`} />;
+  const help = `hover (or tap and hold) to read values, wheel to zoom, drag to pan, 0 or double-click to reset${compare ? ', drag the white divider to move it' : ''}`;
+  return <canvas ref={canvasRef} className="map-canvas" style={{ touchAction: zoomed ? 'none' : 'pan-y' }} tabIndex={0} aria-label={`${label}: ${help}`} />;
 }

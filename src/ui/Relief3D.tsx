@@ -1,7 +1,8 @@
 // A 3D relief of one disparity map of the selected pair (three.js, loaded only when the panel is
 // opened): a grid whose height is the disparity (near is high), textured with the left image.
-// Drag to orbit, wheel to zoom. Redrawn when the map changes or the camera moves.
-import { useEffect, useRef } from 'react';
+// Drag to orbit, wheel to zoom, double-click (as on the maps) or Reset view to go back to the
+// first view. Redrawn when the map changes or the camera moves.
+import { useEffect, useRef, type RefObject } from 'react';
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { SceneData } from '../state/buffers';
@@ -66,7 +67,10 @@ function reliefGeometry(data: Float32Array, w: number, h: number, aspect: number
   return geo;
 }
 
-export default function Relief3D({ mapKey, relief }: { mapKey: MapKey; relief: number }) {
+/** The relief's camera back where it started: what double-click and Reset view do. */
+export type ResetOrbit = () => void;
+
+export default function Relief3D({ mapKey, relief, resetRef }: { mapKey: MapKey; relief: number; resetRef?: RefObject<ResetOrbit | null> }) {
   const store = useAppStore();
   const boxRef = useRef<HTMLDivElement>(null);
   const three = useRef<Three | null>(null);
@@ -80,7 +84,7 @@ export default function Relief3D({ mapKey, relief }: { mapKey: MapKey; relief: n
     const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
     renderer.setPixelRatio(window.devicePixelRatio);
     renderer.setSize(width, height);
-    renderer.domElement.setAttribute('aria-label', 'Relief: drag to orbit, wheel to zoom');
+    renderer.domElement.setAttribute('aria-label', 'Relief: drag to orbit, wheel to zoom, double-click to reset the view');
     box.appendChild(renderer.domElement);
     const scene = new THREE.Scene();
     scene.background = new THREE.Color(0x202020);
@@ -88,8 +92,14 @@ export default function Relief3D({ mapKey, relief }: { mapKey: MapKey; relief: n
     camera.position.set(0, -1.6, 1.9);
     const controls = new OrbitControls(camera, renderer.domElement);
     controls.addEventListener('change', () => (dirty.current = true));
+    controls.saveState(); // the first view, for reset()
+    const reset = () => controls.reset(); // dispatches 'change': the frame loop redraws
+    renderer.domElement.addEventListener('dblclick', reset);
+    if (resetRef) resetRef.current = reset;
     three.current = { renderer, scene, camera, controls };
     return () => {
+      renderer.domElement.removeEventListener('dblclick', reset);
+      if (resetRef) resetRef.current = null;
       controls.dispose();
       three.current?.mesh?.geometry.dispose();
       three.current?.mesh?.material.map?.dispose();
@@ -98,7 +108,7 @@ export default function Relief3D({ mapKey, relief }: { mapKey: MapKey; relief: n
       renderer.domElement.remove();
       three.current = null;
     };
-  }, []);
+  }, [resetRef]);
 
   useFrame(() => {
     const t = three.current;

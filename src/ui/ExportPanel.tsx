@@ -42,18 +42,25 @@ const fieldsOf = (c: StereoCalib | undefined): CalibInput =>
 
 export function ExportPanel() {
   const pair = useApp((s) => s.dataset.pairs.find((p) => p.id === s.dataset.selectedId));
+  // The chosen map outlives the form: it is a preference, not a property of the pair.
+  const [chosen, setChosen] = useState<DispField | undefined>(undefined);
   if (!pair) return null;
   // A fresh form per pair (and per calibration it is given), so typed values never carry to another pair.
   const c = pair.calib;
-  return <ExportForm key={`${pair.id}|${c ? `${c.focalPx},${c.baselineM},${c.doffs}` : ''}`} pair={pair} />;
+  return <ExportForm key={`${pair.id}|${c ? `${c.focalPx},${c.baselineM},${c.doffs}` : ''}`} pair={pair} chosen={chosen} setChosen={setChosen} />;
 }
 
-function ExportForm({ pair }: { pair: PairMeta }) {
+interface FormProps {
+  pair: PairMeta;
+  chosen: DispField | undefined;
+  setChosen: (f: DispField) => void;
+}
+
+function ExportForm({ pair, chosen, setChosen }: FormProps) {
   const store = useAppStore();
   const previewVersion = useApp((s) => s.training.previewVersion);
   const datasetVersion = useApp((s) => s.dataset.version);
   const [fields, setFields] = useState<CalibInput>(() => fieldsOf(pair.calib));
-  const [chosen, setChosen] = useState<DispField | undefined>(undefined);
   const [note, setNote] = useState('');
   const [problem, setProblem] = useState('');
 
@@ -76,6 +83,7 @@ function ExportForm({ pair }: { pair: PairMeta }) {
   const calib = parseCalibInput(fields);
   const fromFile = pair.calib && fields.focalPx === String(pair.calib.focalPx) && fields.baselineM === String(pair.calib.baselineM) && fields.doffs === String(pair.calib.doffs);
   const size = `${pair.width}×${pair.height}`;
+  const maxDisp = (Math.floor(KITTI_MAX_DISP * 100) / 100).toFixed(2); // 255.99: rounding up would promise 256
 
   /** Runs one export with the current maps, reporting what was saved or what stopped it. */
   const run = (make: () => string) => {
@@ -100,7 +108,7 @@ function ExportForm({ pair }: { pair: PairMeta }) {
       const png = encodeDispKittiPng(d, width, height);
       const name = exportFileName(pair.name, `${m.file}_disp.png`);
       saveBytes(png.bytes, name, 'image/png');
-      const clamped = png.clamped > 0 ? ` ${png.clamped} pixels above ${KITTI_MAX_DISP.toFixed(2)} px, the most a KITTI PNG holds, were stored as that.` : '';
+      const clamped = png.clamped > 0 ? ` ${png.clamped} pixels above ${maxDisp} px, the most a KITTI PNG holds, were stored as that.` : '';
       return `Saved ${name} (${width}×${height}, 16-bit, value = 256 × disparity).${clamped}`;
     });
   const savePfm = (m: (typeof DISP_MAPS)[number]) =>
@@ -134,11 +142,11 @@ function ExportForm({ pair }: { pair: PairMeta }) {
   return (
     <section className="export-panel" aria-labelledby="export-heading">
       <h3 id="export-heading">Export</h3>
+      <p className="muted">
+        Disparity in pixels of this pair ({size}). 16-bit PNG: the KITTI convention, value = round(256 × disparity), 0 = no value, at most {maxDisp}{' '}
+        px. PFM: float32, exact.
+      </p>
       <table className="metrics" aria-label="Export disparity maps">
-        <caption>
-          Disparity in pixels of this pair ({size}). 16-bit PNG: the KITTI convention, value = round(256 × disparity), 0 = no value, at most{' '}
-          {KITTI_MAX_DISP.toFixed(2)} px. PFM: float32, exact.
-        </caption>
         <tbody>
           {available.map((m) => (
             <tr key={m.field}>
@@ -207,7 +215,9 @@ function ExportForm({ pair }: { pair: PairMeta }) {
         <p className="muted" data-testid="export-cloud-kind">
           {calib.state === 'ok'
             ? 'The point cloud is in metres, in the left camera frame (x right, y down, z forward; principal point at the image centre), coloured from the left image.'
-            : 'Without calibration the point cloud is disparity-scaled, not metric: Z = width / disparity, X and Y likewise, so its shape is right only up to an unknown scale and depth stretch.'}
+            : calib.state === 'empty'
+              ? 'Without calibration the point cloud is disparity-scaled, not metric: Z = width / disparity, X and Y likewise, so its shape is right only up to an unknown scale and depth stretch.'
+              : 'Correct the calibration above for a cloud in metres, or clear its fields for a disparity-scaled one.'}
         </p>
       </fieldset>
       {problem && (

@@ -12,12 +12,14 @@ import {
   downscaleRgb,
   downscaleScene,
   loadPair,
+  MAX_DECODE_PIXELS,
   MAX_PIXELS,
   screenFiles,
   type Decoders,
   type IntakeFile,
 } from './intake';
 import { planPairs, type PlannedPair } from './pairing';
+import { pngDeclaring } from './testPng';
 import { grayPng, solidRgbPng } from './testUtil';
 
 /** Node has no createImageBitmap: decode with the JavaScript readers. */
@@ -67,7 +69,6 @@ describe('loadPair', () => {
     expect(r.scene).toMatchObject({ width: 384, height: 288, factor: 1 });
     expect(r.scene.gtDisp).toBeUndefined();
     expect(r.gtNeedsScale?.path).toBe('disp_left.pgm');
-    expect(r.tooLarge).toBe(false);
     const gt = await decodeGtFor(r.scene, r.gtNeedsScale!, 16);
     expect(gt.width).toBe(384);
     expect(gt.data.reduce((a, b) => Math.max(a, b))).toBe(14);
@@ -127,12 +128,104 @@ describe('loadPair', () => {
     await expect(decodeGtFor(r.scene, r.gtNeedsScale!, 4)).rejects.toThrow('disp_left.png: GT disparity is 2x2 but the left image left.png is 8x4');
   });
 
-  it('an image above MAX_PIXELS is flagged tooLarge', async () => {
-    const big: Decoders = { image: async () => ({ width: 2500, height: 1700, data: new Float32Array(0) }) };
+  it('a pair above MAX_PIXELS by its headers is asked about before any decode; the chosen factor then downscales it', async () => {
+    let decodes = 0;
+    const counting: Decoders = { image: async (blob, name) => (decodes++, nodeDecoders.image(blob, name)) };
+    const [w, h] = [2600, 1600];
+    expect(w * h).toBeGreaterThan(MAX_PIXELS);
+    const grey = blobOf(pngDeclaring(w, h, h));
     const pair: PlannedPair = { name: 'big', dir: '', left: 'l.png', right: 'r.png', scheme: 'by hand' };
-    const r = await loadPair(pair, new Map([['l.png', blobOf('')], ['r.png', blobOf('')]]), big);
-    expect(2500 * 1700).toBeGreaterThan(MAX_PIXELS);
-    expect(r.ok && r.tooLarge).toBe(true);
+    const files = new Map([['l.png', grey], ['r.png', grey]]);
+    const r = await loadPair(pair, files, counting);
+    expect(r).toEqual({ ok: false, ask: { width: w, height: h }, notices: [] });
+    expect(decodes).toBe(0);
+    const r2 = await loadPair(pair, files, counting, { factor: 4 });
+    if (!r2.ok) throw new Error(r2.notices[0]?.text);
+    expect(decodes).toBe(2);
+    expect(r2.scene).toMatchObject({ width: w / 4, height: h / 4, fileWidth: w, fileHeight: h, factor: 4 });
+  });
+
+  it('a tiny PNG whose IHDR claims 30000x30000 is refused from its header, naming the size and the limit, never decoded', async () => {
+    const decoders: Decoders = { image: async () => Promise.reject(new Error('decoded')) };
+    const huge = pngDeclaring(30000, 30000);
+    expect(huge.length).toBeLessThan(200);
+    const pair: PlannedPair = { name: 'huge', dir: '', left: 'l.png', right: 'r.png', scheme: 'by hand' };
+    const small = blobOf(solidRgbPng(8, 4));
+    const r = await loadPair(pair, new Map([['l.png', small], ['r.png', blobOf(huge)]]), decoders);
+    expect(r.ok).toBe(false);
+    expect(r.notices).toEqual([
+      {
+        level: 'error',
+        text: `Pair "huge" not added: r.png: 30000x30000 (900.0 megapixels) is over the ${(MAX_DECODE_PIXELS / 1e6).toFixed(1)} megapixels this page can decode. Downscale it by 15 or more with an image editor (to 2000x2000) and add it again`,
+      },
+    ]);
+    expect(Math.ceil(Math.sqrt(9e8 / MAX_PIXELS))).toBe(15);
+  });
+
+  it('a decode that fails says which file and what to do: a damaged file, or memory running out', async () => {
+    const pair: PlannedPair = { name: 'x', dir: '', left: 'l.png', right: 'r.png', scheme: 'by hand' };
+    const claims = blobOf(pngDeclaring(64, 32)); // a header and no rows
+    const r = await loadPair(pair, new Map([['l.png', claims], ['r.png', claims]]), nodeDecoders);
+    expect(r.ok).toBe(false);
+    expect(r.notices[0].text).toMatch(/^Pair "x" not added: l\.png: truncated or corrupt PNG .*\. Re-export the file/);
+    const oom: Decoders = { image: async () => Promise.reject(new RangeError('Array buffer allocation failed')) };
+    const r2 = await loadPair(pair, new Map([['l.png', blobOf(solidRgbPng(8, 4))], ['r.png', blobOf(solidRgbPng(8, 4))]]), oom);
+    expect(r2.notices[0].text).toBe(
+      'Pair "x" not added: l.png: could not be decoded (Array buffer allocation failed). The browser ran out of memory for it: downscale the image with an image editor, or close other tabs, and add it again',
+    );
+  });
+
+  it('GT whose header declares another size is refused without decoding it; the pair is added', async () => {
+    const files: IntakeFile[] = [
+      { path: 'left.png', blob: blobOf(solidRgbPng(8, 4)) },
+      { path: 'right.png', blob: blobOf(solidRgbPng(8, 4)) },
+      { path: 'disp_left.pfm', blob: blobOf('PF\n30000 30000\n-1\n') },
+    ];
+    const r = await loadPair(planPairs(files.map((f) => f.path)).pairs[0], mapOf(files), nodeDecoders);
+    if (!r.ok) throw new Error(r.notices[0].text);
+    expect(r.scene.gtDisp).toBeUndefined();
+    expect(r.notices.map((n) => n.text)).toEqual([
+      'Pair left.png + right.png added without GT: disp_left.pfm: GT disparity is 30000x30000 but the left image left.png is 8x4. Give the GT for this image pair, at the same resolution',
+    ]);
+  });
+
+  it('calib.txt beside the pair: read, scaled to the images when it is for a larger release, and scaled again by a chosen downscale', async () => {
+    const calib = 'cam0=[3997.684 0 1176.728; 0 3997.684 1011.728; 0 0 1]\ncam1=[3997.684 0 1307.839; 0 3997.684 1011.728; 0 0 1]\ndoffs=131.111\nbaseline=193.001\nwidth=32\nheight=16\nndisp=280\n';
+    const files: IntakeFile[] = [
+      { path: 'motorcycle/im0.png', blob: blobOf(solidRgbPng(8, 4)) },
+      { path: 'motorcycle/im1.png', blob: blobOf(solidRgbPng(8, 4)) },
+      { path: 'motorcycle/calib.txt', blob: blobOf(calib) },
+    ];
+    const pair = planPairs(files.map((f) => f.path)).pairs[0];
+    expect(pair.calib).toBe('motorcycle/calib.txt');
+    const r = await loadPair(pair, mapOf(files), nodeDecoders);
+    if (!r.ok) throw new Error(r.notices[0].text);
+    // 32x16 in the file, 8x4 images: a quarter
+    expect(r.scene.calib).toEqual({ focalPx: 3997.684 / 4, baselineM: 0.193001, doffs: 131.111 / 4, source: 'motorcycle/calib.txt' });
+    expect(r.scene.ndisp).toBe(70);
+    expect(r.notices.map((n) => n.text)).toEqual([
+      `Pair "motorcycle": motorcycle/calib.txt is for 32x16 images; its focal length, doffs and ndisp were scaled by 0.25 to the pair's 8x4.`,
+    ]);
+    const half = downscaleScene(r.scene, 2);
+    expect(half.calib).toEqual({ focalPx: 3997.684 / 8, baselineM: 0.193001, doffs: 131.111 / 8, source: 'motorcycle/calib.txt' });
+    expect(half.ndisp).toBe(35);
+  });
+
+  it('a bad calib.txt gives a warning naming the file and what is wrong; the pair is still added', async () => {
+    const files: IntakeFile[] = [
+      { path: 's/im0.png', blob: blobOf(solidRgbPng(8, 4)) },
+      { path: 's/im1.png', blob: blobOf(solidRgbPng(8, 4)) },
+      { path: 's/calib.txt', blob: blobOf('cam0=[3997.684 0 1176.728; 0 3997.684 1011.728]\nbaseline=193.001\n') },
+    ];
+    const r = await loadPair(planPairs(files.map((f) => f.path)).pairs[0], mapOf(files), nodeDecoders);
+    if (!r.ok) throw new Error(r.notices[0].text);
+    expect(r.scene.calib).toBeUndefined();
+    expect(r.notices).toEqual([
+      {
+        level: 'warning',
+        text: 'Pair "s" added without calibration: s/calib.txt: cam0=[3997.684 0 1176.728; 0 3997.684 1011.728] is not a 3x3 matrix [f 0 cx; 0 f cy; 0 0 1]. Give the calib.txt of this scene (lines such as cam0=[f 0 cx; 0 f cy; 0 0 1], doffs=, baseline= in mm), or remove it',
+      },
+    ]);
   });
 });
 

@@ -4,12 +4,13 @@
  * It needs Blob only (Node has it too), so everything but the default image decoder runs in tests.
  */
 import { unzipSync } from 'fflate';
+import { calibForImages, downscaleCalib, parseMiddleburyCalib, type StereoCalib } from './calib';
 import { gtScaleFor } from './datasets';
-import { DataError, HINT_IMAGE } from './errors';
+import { DataError, HINT_IMAGE, HINT_REEXPORT } from './errors';
 import { decodeDisparity, decodeMaskRaw, maskToBinary } from './gt';
 import { decodeImage, decodeImageBrowser, type DispMap, type RgbImage } from './image';
 import { IMAGE_EXTENSIONS, parsePath, type PlannedPair } from './pairing';
-import { sniffFormat } from './sniff';
+import { readImageSize, sniffFormat, type HeaderSize } from './sniff';
 import type { StereoScene } from './scene';
 
 /** One input file: its path (folder/name, as picked, dropped or unzipped) and its contents. */
@@ -25,6 +26,15 @@ export interface IntakeNotice {
 
 /** Images above this many pixels are only added after the user chooses to downscale them (or not). */
 export const MAX_PIXELS = 4_000_000;
+/**
+ * Images above this many pixels are refused before decoding: a decode holds the image about five
+ * times over (the browser's bitmap, its RGBA copy, float RGB: ~20 bytes a pixel, 1 GB at this
+ * limit), and beyond it a tab runs out of memory ("Array buffer allocation failed") rather than
+ * saying why. 50 MP takes the largest phone and camera photos; a downscale comes after the decode.
+ */
+export const MAX_DECODE_PIXELS = 50_000_000;
+/** How much of a file is read for its header; a JPEG whose frame header lies further is read whole. */
+const HEADER_BYTES = 64 * 1024;
 /** Zip entries above this size are skipped (a guard against zip bombs). */
 export const MAX_ZIP_ENTRY_BYTES = 256 * 2 ** 20;
 /** Formats the browser decodes but sniffFormat does not know. */
@@ -36,7 +46,11 @@ export interface LoadedScene extends StereoScene {
   fileWidth: number;
   fileHeight: number;
   factor: number;
-  files: { left: string; right: string; gt?: string; nonOcc?: string };
+  files: { left: string; right: string; gt?: string; nonOcc?: string; calib?: string };
+  /** Camera calibration from the pair's calib.txt, at `width` x `height`. */
+  calib?: StereoCalib;
+  /** Disparity bound from calib.txt (pixels at `width` x `height`). */
+  ndisp?: number;
 }
 
 export interface Decoders {
@@ -64,6 +78,28 @@ function hasTrailer(tail: Uint8Array, format: 'png' | 'jpeg'): boolean {
  * ("truncated ...") rather than "cannot decode" (browsers may also draw a truncated file half grey).
  */
 export async function decodeImageRobust(blob: Blob, name: string): Promise<RgbImage> {
+  try {
+    return await decodeRobust(blob, name);
+  } catch (err) {
+    throw asDecodeError(err, name);
+  }
+}
+
+/**
+ * A decode failure as a message that names the file and says what to do. The readers' own DataErrors
+ * already do; anything else (a RangeError when memory runs out, a codec's message) is wrapped.
+ */
+export function asDecodeError(err: unknown, name: string): DataError {
+  if (err instanceof DataError) return err;
+  const memory = err instanceof RangeError || /alloc|memory/i.test(messageOf(err));
+  return new DataError(
+    name,
+    `could not be decoded (${messageOf(err)})`,
+    memory ? 'The browser ran out of memory for it: downscale the image with an image editor, or close other tabs, and add it again' : HINT_REEXPORT,
+  );
+}
+
+async function decodeRobust(blob: Blob, name: string): Promise<RgbImage> {
   const format = sniffFormat(await bytesOf(blob.slice(0, 16)));
   if (format === 'png' || format === 'jpeg') {
     const complete = hasTrailer(await bytesOf(blob.slice(Math.max(0, blob.size - 64))), format);
@@ -138,16 +174,38 @@ function sizeProblem(what: string, file: string, w: number, h: number, leftFile:
   return `${file}: ${what} is ${w}x${h} but the left image ${leftFile} is ${lw}x${lh}`;
 }
 
+/**
+ * The size `blob` declares in its header (see readImageSize), read from its first bytes without
+ * decoding; a JPEG whose frame header lies beyond them (a large EXIF block) is read whole.
+ */
+export async function readSize(blob: Blob): Promise<HeaderSize | undefined> {
+  const head = await bytesOf(blob.slice(0, HEADER_BYTES));
+  const size = readImageSize(head);
+  if (size || blob.size <= HEADER_BYTES || sniffFormat(head) !== 'jpeg') return size;
+  return readImageSize(await bytesOf(blob));
+}
+
+const mp = (pixels: number) => `${(pixels / 1e6).toFixed(1)} megapixels`;
+
+/** The refusal of an image too large to decode: its size, the limit, what to do. */
+function tooLargeToDecode(name: string, size: HeaderSize): DataError {
+  const side = Math.ceil(Math.sqrt((size.width * size.height) / MAX_PIXELS));
+  return new DataError(
+    name,
+    `${size.width}x${size.height} (${mp(size.width * size.height)}) is over the ${mp(MAX_DECODE_PIXELS)} this page can decode`,
+    `Downscale it by ${side} or more with an image editor (to ${Math.floor(size.width / side)}x${Math.floor(size.height / side)}) and add it again`,
+  );
+}
+
 /** Decodes GT for a scene (at the files' size, then downscaled like the scene). Throws DataError. */
 export async function decodeGtFor(scene: LoadedScene, gt: IntakeFile, scale: number | undefined): Promise<DispMap> {
+  const wrongSize = (w: number, h: number) =>
+    new DataError(gt.path, `GT disparity is ${w}x${h} but the left image ${scene.files.left} is ${scene.fileWidth}x${scene.fileHeight}`, 'Give the GT for this image pair, at the same resolution');
+  // The header first: a GT of another size is refused without decoding it (it may be huge).
+  const declared = await readSize(gt.blob);
+  if (declared && (declared.width !== scene.fileWidth || declared.height !== scene.fileHeight)) throw wrongSize(declared.width, declared.height);
   const disp = decodeDisparity(await bytesOf(gt.blob), gt.path, scale);
-  if (disp.width !== scene.fileWidth || disp.height !== scene.fileHeight) {
-    throw new DataError(
-      gt.path,
-      `GT disparity is ${disp.width}x${disp.height} but the left image ${scene.files.left} is ${scene.fileWidth}x${scene.fileHeight}`,
-      'Give the GT for this image pair, at the same resolution',
-    );
-  }
+  if (disp.width !== scene.fileWidth || disp.height !== scene.fileHeight) throw wrongSize(disp.width, disp.height);
   return scene.factor === 1 ? disp : downscaleDisp(disp, scene.factor);
 }
 
@@ -164,22 +222,31 @@ export type PairResult =
       notices: IntakeNotice[];
       /** The GT file, when it is a PNG / PGM whose scale the names do not tell: ask the user. */
       gtNeedsScale?: IntakeFile;
-      /** More than MAX_PIXELS: offer to downscale before adding. */
-      tooLarge: boolean;
     }
-  | { ok: false; notices: IntakeNotice[] };
+  | {
+      ok: false;
+      notices: IntakeNotice[];
+      /** Set when the pair is over MAX_PIXELS and no downscale was chosen: ask, then load again with `factor`. */
+      ask?: { width: number; height: number };
+    };
+
+export interface LoadOptions {
+  /** The GT scale when it is known (bundled samples); else it is guessed from the names. */
+  gtScale?: number;
+  /**
+   * The downscale the user chose for a pair over MAX_PIXELS (1 = full size). Without it such a pair
+   * is not decoded: the result asks.
+   */
+  factor?: number;
+}
 
 /**
- * Decodes one planned pair. Bad views fail the pair with a notice; bad GT or masks only cost the GT or
- * the mask (a warning), and the pair is still added.
+ * Decodes one planned pair. The views' headers are read first: a view over MAX_DECODE_PIXELS is
+ * refused and one over MAX_PIXELS is asked about before any pixel is decoded. Bad views fail the
+ * pair with a notice; bad GT, masks or calib.txt only cost that file (a warning), and the pair is
+ * still added.
  */
-export async function loadPair(
-  pair: PlannedPair,
-  byPath: ReadonlyMap<string, Blob>,
-  decoders: Decoders = browserDecoders,
-  /** The GT scale when it is known (bundled samples); else it is guessed from the names. */
-  gtScale?: number,
-): Promise<PairResult> {
+export async function loadPair(pair: PlannedPair, byPath: ReadonlyMap<string, Blob>, decoders: Decoders = browserDecoders, options: LoadOptions = {}): Promise<PairResult> {
   const label = pair.name ? `Pair "${pair.name}"` : `Pair ${pair.left} + ${pair.right}`;
   const notices: IntakeNotice[] = [];
   const blob = (path: string): Blob => {
@@ -187,19 +254,35 @@ export async function loadPair(
     if (!b) throw new DataError(path, 'file not found among the files given', 'Add it again');
     return b;
   };
+  const fail = (err: unknown): PairResult => ({ ok: false, notices: [{ level: 'error', text: `${label} not added: ${messageOf(err)}` }] });
+  let declared: HeaderSize | undefined;
+  try {
+    for (const path of [pair.left, pair.right]) {
+      const size = await readSize(blob(path));
+      if (size && size.width * size.height > MAX_DECODE_PIXELS) return fail(tooLargeToDecode(path, size));
+      if (size && (!declared || size.width * size.height > declared.width * declared.height)) declared = size;
+    }
+  } catch (err) {
+    return fail(err);
+  }
+  if (options.factor === undefined && declared && declared.width * declared.height > MAX_PIXELS) {
+    return { ok: false, ask: { width: declared.width, height: declared.height }, notices };
+  }
   let leftImg: RgbImage;
   let rightImg: RgbImage;
   try {
-    leftImg = await decoders.image(blob(pair.left), pair.left);
-    rightImg = await decoders.image(blob(pair.right), pair.right);
+    leftImg = await decoders.image(blob(pair.left), pair.left).catch((err: unknown) => Promise.reject(asDecodeError(err, pair.left)));
+    rightImg = await decoders.image(blob(pair.right), pair.right).catch((err: unknown) => Promise.reject(asDecodeError(err, pair.right)));
   } catch (err) {
-    return { ok: false, notices: [{ level: 'error', text: `${label} not added: ${messageOf(err)}` }] };
+    return fail(err);
   }
   const { width, height } = leftImg;
   if (rightImg.width !== width || rightImg.height !== height) {
     const problem = sizeProblem('the right image', pair.right, rightImg.width, rightImg.height, pair.left, width, height);
     return { ok: false, notices: [{ level: 'error', text: `${label} not added: ${problem}. Give a rectified pair of the same size.` }] };
   }
+  // A format whose header was not read (AVIF) is checked once decoded.
+  if (options.factor === undefined && width * height > MAX_PIXELS) return { ok: false, ask: { width, height }, notices };
   const scene: LoadedScene = {
     name: pair.name,
     width,
@@ -214,7 +297,7 @@ export async function loadPair(
   let gtNeedsScale: IntakeFile | undefined;
   if (pair.gt) {
     const gt: IntakeFile = { path: pair.gt, blob: blob(pair.gt) };
-    const scale = gtScale ?? (await guessGtScale(pair, gt));
+    const scale = options.gtScale ?? (await guessGtScale(pair, gt));
     const format = sniffFormat(await bytesOf(gt.blob.slice(0, 16)));
     if (scale === undefined && (format === 'png' || format === 'pgm')) {
       gtNeedsScale = gt;
@@ -240,7 +323,21 @@ export async function loadPair(
       notices.push({ level: 'warning', text: `${label} added without its mask: ${messageOf(err)}` });
     }
   }
-  return { ok: true, scene, notices, gtNeedsScale, tooLarge: width * height > MAX_PIXELS };
+  if (pair.calib) {
+    try {
+      const parsed = parseMiddleburyCalib(await blob(pair.calib).text(), pair.calib);
+      const { calib, ndisp, ratio } = calibForImages(parsed, pair.calib, width, height);
+      Object.assign(scene, { calib, ...(ndisp !== undefined ? { ndisp } : {}) });
+      scene.files.calib = pair.calib;
+      if (ratio !== 1) {
+        notices.push({ level: 'info', text: `${label}: ${pair.calib} is for ${parsed.width}x${parsed.height} images; its focal length, doffs and ndisp were scaled by ${+ratio.toFixed(4)} to the pair's ${width}x${height}.` });
+      }
+    } catch (err) {
+      notices.push({ level: 'warning', text: `${label} added without calibration: ${messageOf(err)}` });
+    }
+  }
+  const factor = options.factor ?? 1;
+  return { ok: true, scene: factor > 1 ? downscaleScene(scene, factor) : scene, notices, gtNeedsScale };
 }
 
 // ---- downscaling (box filter) -----------------------------------------------------------------
@@ -325,5 +422,7 @@ export function downscaleScene(scene: LoadedScene, factor: number): LoadedScene 
     gtDisp: scene.gtDisp && downscaleDisp(scene.gtDisp, factor),
     nonOccMask: scene.nonOccMask && downscaleMask(scene.nonOccMask, scene.width, scene.height, factor),
     factor: scene.factor * factor,
+    ...(scene.calib ? { calib: downscaleCalib(scene.calib, factor) } : {}),
+    ...(scene.ndisp !== undefined ? { ndisp: Math.ceil(scene.ndisp / factor) } : {}),
   };
 }

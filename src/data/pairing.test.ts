@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pairByHand, parsePath, planPairs } from './pairing';
+import { pairByHand, parsePath, planPairs, separateCopies } from './pairing';
 
 const pick = (plan: ReturnType<typeof planPairs>) =>
   plan.pairs.map((p) => ({ name: p.name, left: p.left, right: p.right, gt: p.gt, nonOcc: p.nonOcc, scheme: p.scheme }));
@@ -42,7 +42,8 @@ describe('planPairs', () => {
       { name: 'Adirondack', left: 'Adirondack/im0.png', right: 'Adirondack/im1.png', gt: 'Adirondack/disp0GT.pfm', nonOcc: 'Adirondack/mask0nocc.png', scheme: 'imN' },
     ]);
     expect(plan.unused.sort()).toEqual(['Adirondack/disp1GT.pfm', 'Adirondack/im1E.png', 'Adirondack/mask1nocc.png']);
-    expect(plan.skipped).toEqual(['Adirondack/calib.txt']);
+    expect(plan.pairs[0].calib).toBe('Adirondack/calib.txt');
+    expect(plan.skipped).toEqual([]);
     expect(plan.notImages).toEqual([]);
   });
 
@@ -128,6 +129,42 @@ describe('planPairs', () => {
   it('a file named like a word containing disp is not GT', () => {
     const plan = planPairs(['display_L.png', 'display_R.png']);
     expect(plan.pairs.map((p) => [p.name, p.gt])).toEqual([['display', undefined]]);
+  });
+});
+
+describe('pairs of several folders whose files share names', () => {
+  it('two pairs that would share a name get the folders above it, as many as it takes', () => {
+    const plan = planPairs(['x/scene/im0.png', 'x/scene/im1.png', 'y/scene/im0.png', 'y/scene/im1.png', 'z/scene_L.png', 'z/scene_R.png', 'solo/im0.png', 'solo/im1.png']);
+    expect(plan.pairs.map((p) => p.name)).toEqual(['solo', 'x/scene', 'y/scene', 'z/scene']);
+    const deep = planPairs(['d/p/s/left.png', 'd/p/s/right.png', 'e/p/s/left.png', 'e/p/s/right.png']);
+    expect(deep.pairs.map((p) => p.name)).toEqual(['d/p/s', 'e/p/s']);
+    const kitti = planPairs(['training/image_2/000000_10.png', 'training/image_3/000000_10.png', 'testing/image_2/000000_10.png', 'testing/image_3/000000_10.png']);
+    expect(kitti.pairs.map((p) => p.name)).toEqual(['testing/000000_10', 'training/000000_10']);
+  });
+
+  it('calib.txt goes with every pair of its folder; one with no pair there is reported unused', () => {
+    const plan = planPairs(['m/im0.png', 'm/im1.png', 'm/calib.txt', 'n/calib.txt', 'kitti/calib_cam_to_cam.txt']);
+    expect(plan.pairs.map((p) => [p.name, p.calib])).toEqual([['m', 'm/calib.txt']]);
+    expect(plan.unused).toEqual(['n/calib.txt']);
+    expect(plan.skipped).toEqual(['kitti/calib_cam_to_cam.txt']);
+  });
+
+  it('separateCopies: the n-th file of each repeated name goes into group n, so each scene is kept and paired in the order given', () => {
+    const given = ['left.png', 'right.png', 'disp_left.pgm', 'left.png', 'right.png'];
+    const sep = separateCopies(given);
+    expect(sep.repeated).toEqual([
+      { path: 'left.png', count: 2 },
+      { path: 'right.png', count: 2 },
+    ]);
+    expect(sep.paths).toEqual(['group 1/left.png', 'group 1/right.png', 'group 1/disp_left.pgm', 'group 2/left.png', 'group 2/right.png']);
+    expect(new Set(sep.paths).size).toBe(given.length);
+    const plan = planPairs(sep.paths);
+    expect(pick(plan).map((p) => [p.name, p.left, p.right, p.gt])).toEqual([
+      ['group 1', 'group 1/left.png', 'group 1/right.png', 'group 1/disp_left.pgm'],
+      ['group 2', 'group 2/left.png', 'group 2/right.png', undefined],
+    ]);
+    // nothing repeated: the paths as they are
+    expect(separateCopies(['a/left.png', 'b/left.png'])).toEqual({ paths: ['a/left.png', 'b/left.png'], repeated: [] });
   });
 });
 

@@ -15,6 +15,10 @@
  * Right-view GT (disp_right, disp1 beside im1, disp6 beside im6, disp_*_1 folders) is not used.
  * Non-occlusion masks: mask_nonocc, mask0nocc, nonocc, occl (Middlebury 2003). Other masks, PFM files that are
  * not GT and Middlebury 2014's alternative right views (im1E, im1L) are not used.
+ * Camera calibration: a calib.txt (Middlebury 2014 / 2021) goes with every pair of its folder.
+ * Names: the part the view names share, else the folder; pairs that would share a name are told
+ * apart by the folders above (x/scene, y/scene). Nothing is merged or dropped for having the name
+ * of another file: paths given twice are first told apart by separateCopies.
  */
 
 export type NamingScheme = 'left/right' | '_L/_R' | 'imN' | 'viewN' | 'folders' | 'by hand';
@@ -31,6 +35,8 @@ export interface PlannedPair {
   gt?: string;
   /** Non-occlusion mask (1 = seen by both views, with GT). */
   nonOcc?: string;
+  /** Middlebury calib.txt of the pair's folder. */
+  calib?: string;
   scheme: NamingScheme;
 }
 
@@ -87,6 +93,8 @@ const NUMBERED = /^(im|view)(\d+)$/i;
 /** Middlebury 2014 right views under other exposure (E) or lighting (L). */
 const ALT_VIEW = /^im\d+[EL]$/;
 const CLUTTER = /(^|\/)(__MACOSX\/|\.DS_Store$|Thumbs\.db$|desktop\.ini$|\._)|(^|\/)(calib[^/]*\.txt|readme[^/]*|license[^/]*)$/i;
+/** A Middlebury calibration file (other calib*.txt, such as KITTI's calib_cam_to_cam.txt, are clutter). */
+const CALIB = /^calib\.txt$/i;
 
 interface ParsedPath {
   path: string;
@@ -221,9 +229,14 @@ export function planPairs(paths: readonly string[]): PairingPlan {
   const gts: { p: ParsedPath; role: Extract<Role, { kind: 'gt' }> }[] = [];
   const masks: { p: ParsedPath; role: Extract<Role, { kind: 'mask' }> }[] = [];
 
+  const calibs: ParsedPath[] = [];
   for (const raw of paths) {
     const p = parsePath(raw);
     if (p.path === '' || p.path.endsWith('/')) continue;
+    if (CALIB.test(`${p.stem}.${p.ext}`)) {
+      calibs.push(p);
+      continue;
+    }
     if (CLUTTER.test(p.path)) {
       plan.skipped.push(p.path);
       continue;
@@ -309,6 +322,13 @@ export function planPairs(paths: readonly string[]): PairingPlan {
     else pair.nonOcc = p.path;
   }
 
+  for (const c of calibs) {
+    const here = plan.pairs.filter((pp) => pp.dir === c.dir);
+    for (const pp of here) pp.calib = c.path;
+    if (here.length === 0) plan.unused.push(c.path);
+  }
+  distinctNames(plan.pairs);
+
   plan.pairs.sort((a, b) => collator.compare(a.left, b.left));
   plan.lone.sort((a, b) => collator.compare(a.path, b.path));
   return plan;
@@ -322,3 +342,62 @@ export function pairByHand(left: string, right: string): PlannedPair {
   const base = word ? without(l.stem, word) : l.stem;
   return { name: base || l.folder || r.stem, dir: l.dir, left: l.path, right: r.path, scheme: 'by hand' };
 }
+
+/** Folder segments of `pair.dir`, innermost first, leaving out one that is already the name. */
+function qualifiers(pair: PlannedPair): string[] {
+  const segs = pair.dir.split('/').filter(Boolean).reverse();
+  return segs[0] === pair.name ? segs.slice(1) : segs;
+}
+
+/**
+ * Gives pairs that would share a name the folders above it, one more at a time until the names
+ * differ ("scene" twice -> "x/scene", "y/scene"), so every pair is told apart in the list and in
+ * messages. Pairs of one folder that still share a name keep it (the dataset adds " (2)").
+ */
+function distinctNames(pairs: PlannedPair[]): void {
+  const byName = new Map<string, PlannedPair[]>();
+  for (const p of pairs) if (p.name) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+  for (const [name, same] of byName) {
+    if (same.length < 2) continue;
+    const quals = same.map(qualifiers);
+    const deepest = Math.max(...quals.map((q) => q.length));
+    for (let k = 1; k <= deepest; k++) {
+      const names = quals.map((q) => [...q.slice(0, k).reverse(), name].join('/'));
+      if (k === deepest || new Set(names).size === names.length) {
+        same.forEach((p, i) => (p.name = names[i]));
+        break;
+      }
+    }
+  }
+}
+
+/** Paths given more than once, told apart: see separateCopies. */
+export interface SeparatedCopies {
+  /** The paths in the order given, each unique. */
+  paths: string[];
+  /** Each path given more than once, and how many times. */
+  repeated: { path: string; count: number }[];
+}
+
+/**
+ * Tells apart files given under the same path, which a file picker does when files of several
+ * folders share names (it gives names only: `left.png` twice). The rule, the fairest one the names
+ * leave: the n-th file of each path goes into group n, so the first left.png pairs with the first
+ * right.png (and the first GT), the second with the second, in the order the files were given. The
+ * group is a folder put in front of the path: `group 2/left.png`. With no path repeated, the paths
+ * are returned as they are.
+ */
+export function separateCopies(paths: readonly string[]): SeparatedCopies {
+  const seen = new Map<string, number>();
+  const nth = paths.map((p) => {
+    const n = (seen.get(p) ?? 0) + 1;
+    seen.set(p, n);
+    return n;
+  });
+  const repeated = [...seen].filter(([, count]) => count > 1).map(([path, count]) => ({ path, count }));
+  if (repeated.length === 0) return { paths: [...paths], repeated };
+  return { paths: paths.map((p, i) => `${COPY_GROUP} ${nth[i]}/${p}`), repeated };
+}
+
+/** The folder name separateCopies gives the n-th group ("group 1", ...). */
+export const COPY_GROUP = 'group';

@@ -1,8 +1,8 @@
 // The dataset slice: stereo pairs added from files, folders, zips or the bundled samples; the
 // questions the intake asks (lone images, unknown GT scale, very large images); the messages.
 // Decoded images live in the buffers; the slice holds only their descriptions.
-import { decodeGtFor, loadPair, notImageNotice, screenFiles, downscaleScene, type IntakeFile, type IntakeNotice, type LoadedScene } from '../data/intake';
-import { pairByHand, parsePath, planPairs, type PlannedPair, type Side } from '../data/pairing';
+import { decodeGtFor, loadPair, notImageNotice, screenFiles, type IntakeFile, type IntakeNotice, type LoadedScene } from '../data/intake';
+import { pairByHand, parsePath, planPairs, separateCopies, type PairingPlan, type PlannedPair, type SeparatedCopies, type Side } from '../data/pairing';
 import type { StereoCalib } from '../data/calib';
 import type { SceneData } from './buffers';
 import { errorText, patch, type SliceDeps } from './slice';
@@ -26,6 +26,8 @@ export interface PairMeta {
   sample: boolean;
   /** Camera calibration when known (a Middlebury calib.txt beside the pair, or entered): makes depth in metres exportable. */
   calib?: StereoCalib;
+  /** Disparity bound from calib.txt, in pixels of the pair as loaded. */
+  ndisp?: number;
 }
 
 export interface LoneImage {
@@ -40,7 +42,7 @@ export interface GtQuestion {
   file: string;
 }
 
-/** A pair above the pixel limit, decoded and waiting for the user's choice. */
+/** A pair above the pixel limit (by its files' headers), not decoded yet, waiting for the user's choice. */
 export interface LargeOffer {
   id: string;
   name: string;
@@ -57,6 +59,8 @@ export interface DatasetSlice {
   largeOffers: LargeOffer[];
   /** File intakes in progress. */
   loading: number;
+  /** The first pair of the latest intake, which the list scrolls to (`seq` counts intakes). */
+  lastAdded?: { id: string; seq: number };
   /** Bumped whenever the pairs change (the worker gets them again). */
   version: number;
 }
@@ -75,8 +79,8 @@ export interface DatasetActions {
   dismissLone: (path: string) => void;
   answerGtScale: (pairId: string, scale: number) => Promise<void>;
   skipGt: (pairId: string) => void;
-  /** Adds a large pair downscaled by `factor` (1 = at full size), or drops it. */
-  resolveLarge: (offerId: string, choice: 1 | 2 | 4 | 'skip') => void;
+  /** Decodes and adds a large pair downscaled by `factor` (1 = at full size), or drops it. Never rejects. */
+  resolveLarge: (offerId: string, choice: 1 | 2 | 4 | 'skip') => Promise<void>;
   /** Replaces every pair with these (a resumed autosave), selecting the one named `selectedName`. */
   restorePairs: (scenes: (LoadedScene & { sample?: boolean })[], selectedName?: string) => void;
   notify: (notices: IntakeNotice[]) => void;
@@ -112,6 +116,10 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     for (let i = 2; ; i++) if (!taken.has(`${base} (${i})`)) return `${base} (${i})`;
   };
 
+  /** Pairs over MAX_PIXELS waiting for a choice: the plan and its files, not decoded. */
+  const largePending = new Map<string, { pair: PlannedPair; byPath: ReadonlyMap<string, Blob>; gtScale?: number; sample: boolean }>();
+  let intakes = 0;
+
   const metaOf = (s: SceneData): PairMeta => ({
     id: s.id,
     name: s.name,
@@ -122,6 +130,8 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     factor: s.factor,
     files: s.files,
     sample: s.sample === true,
+    ...(s.calib ? { calib: s.calib } : {}),
+    ...(s.ndisp !== undefined ? { ndisp: s.ndisp } : {}),
   });
 
   const changed = () => {
@@ -142,26 +152,64 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     if (s) setDs({ pairs: ds().pairs.map((p) => (p.id === id ? metaOf(s) : p)) });
   };
 
-  /** Decodes and adds planned pairs (`sample`: the bundled scenes); returns how many were added. */
-  const addPlanned = async (pairs: PlannedPair[], byPath: ReadonlyMap<string, Blob>, gtScales?: (p: PlannedPair) => number | undefined, sample = false): Promise<number> => {
-    let added = 0;
+  /** "motorcycle, 741x497, with GT": what the confirmation says of an added pair. */
+  const describeAdded = (scene: SceneData, gtAsked: boolean): string => {
+    const size = `${scene.width}x${scene.height}${scene.factor > 1 ? ` (downscaled ×${scene.factor} from ${scene.fileWidth}x${scene.fileHeight})` : ''}`;
+    const gt = scene.gtDisp ? 'with GT' : gtAsked ? 'GT scale asked below' : 'no GT';
+    const calib = scene.calib ? `, calibration from ${scene.files.calib}${scene.ndisp !== undefined ? ` (ndisp ${scene.ndisp})` : ''}` : '';
+    return `${scene.name}, ${size}, ${gt}${calib}`;
+  };
+
+  /**
+   * Decodes and adds planned pairs (`sample`: the bundled scenes; `factor`: a downscale the user
+   * chose); returns how many were added. The user's pairs are confirmed in one message, and the
+   * first of them is selected and scrolled to: a pair added below the fold must not go unseen.
+   */
+  const addPlanned = async (
+    pairs: PlannedPair[],
+    byPath: ReadonlyMap<string, Blob>,
+    gtScales?: (p: PlannedPair) => number | undefined,
+    sample = false,
+    factor?: number,
+  ): Promise<number> => {
+    const added: { scene: SceneData; gtAsked: boolean }[] = [];
     for (const pair of pairs) {
-      const r = await loadPair(pair, byPath, d.decoders, gtScales?.(pair));
+      const gtScale = gtScales?.(pair);
+      const r = await loadPair(pair, byPath, d.decoders, { gtScale, factor });
       notify(r.notices);
-      if (!r.ok) continue;
-      if (r.tooLarge) {
+      if (!r.ok && r.ask) {
         const id = `large${nextPair++}`;
-        buffers.largeScenes.set(id, r.scene);
-        setDs({ largeOffers: [...ds().largeOffers, { id, name: r.scene.name || pair.left, width: r.scene.width, height: r.scene.height }] });
-        if (r.gtNeedsScale) buffers.pendingFiles.set(`gt:${id}`, r.gtNeedsScale);
+        const own = new Map([pair.left, pair.right, pair.gt, pair.nonOcc, pair.calib].flatMap((p) => (p !== undefined && byPath.has(p) ? [[p, byPath.get(p)!] as const] : [])));
+        largePending.set(id, { pair, byPath: own, gtScale, sample });
+        setDs({ largeOffers: [...ds().largeOffers, { id, name: pair.name || pair.left, width: r.ask.width, height: r.ask.height }] });
         continue;
       }
+      if (!r.ok) continue;
       const data = addScene({ ...r.scene, sample });
-      added++;
+      added.push({ scene: data, gtAsked: r.gtNeedsScale !== undefined });
       if (r.gtNeedsScale) askGtScale(data, r.gtNeedsScale);
     }
-    if (added > 0) changed();
-    return added;
+    if (added.length > 0) changed();
+    if (added.length > 0 && !sample) {
+      const texts = added.map((a) => describeAdded(a.scene, a.gtAsked));
+      notify([{ level: 'info', text: added.length === 1 ? `Added ${texts[0]}.` : `Added ${added.length} pairs: ${texts.join('; ')}.` }]);
+      setDs({ lastAdded: { id: added[0].scene.id, seq: ++intakes } });
+      get().selectPair(added[0].scene.id);
+    }
+    return added.length;
+  };
+
+  /** Says how files given under one name were grouped (separateCopies) and what was paired. */
+  const copiesNotice = (sep: SeparatedCopies, plan: PairingPlan): IntakeNotice => {
+    const names = sep.repeated.map((r) => `${r.path} ×${r.count}`).join(', ');
+    const paired = plan.pairs.map((p) => `${p.name || p.dir}: ${p.left} + ${p.right}${p.gt ? ` (GT ${p.gt})` : ''}`).join('; ');
+    return {
+      level: 'info',
+      text:
+        `Files with the same name were given without their folders (${names}), as a file picker gives files of several folders. ` +
+        `The n-th file of each name was put in group n, in the order given, and pairs were matched within each group: ${paired || 'none'}. ` +
+        'If that is not how they belong together, use Add a folder or drop the folders: folder names keep scenes apart.',
+    };
   };
 
   const askGtScale = (scene: SceneData, file: IntakeFile) => {
@@ -210,7 +258,11 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
       withLoading(async () => {
         const screened = await screenFiles(files.map((f) => ({ path: parsePath(f.path).path, blob: f.blob })));
         notify(screened.notices);
+        // Files given twice under one path (a picker gives names only) are kept apart, never merged.
+        const sep = separateCopies(screened.files.map((f) => f.path));
+        screened.files = screened.files.map((f, i) => ({ path: sep.paths[i], blob: f.blob }));
         const plan = planPairs(screened.files.map((f) => f.path));
+        if (sep.repeated.length > 0) notify([copiesNotice(sep, plan)]);
         notify(plan.notImages.map(notImageNotice));
         if (plan.unused.length > 0) {
           notify([{ level: 'info', text: `Not used: ${plan.unused.join(', ')} (right-view ground truth, other masks, or no pair to attach to).` }]);
@@ -303,17 +355,14 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
       setDs({ gtQuestions: ds().gtQuestions.filter((q) => q.pairId !== pairId) });
     },
 
-    resolveLarge: (offerId, choice) => {
-      const scene = buffers.largeScenes.get(offerId);
-      const gtFile = buffers.pendingFiles.get(`gt:${offerId}`);
-      buffers.largeScenes.delete(offerId);
-      buffers.pendingFiles.delete(`gt:${offerId}`);
-      setDs({ largeOffers: ds().largeOffers.filter((o) => o.id !== offerId) });
-      if (!scene || choice === 'skip') return;
-      const data = addScene(downscaleScene(scene, choice));
-      if (gtFile) askGtScale(data, gtFile);
-      changed();
-    },
+    resolveLarge: (offerId, choice) =>
+      withLoading(async () => {
+        const pending = largePending.get(offerId);
+        largePending.delete(offerId);
+        setDs({ largeOffers: ds().largeOffers.filter((o) => o.id !== offerId) });
+        if (!pending || choice === 'skip') return;
+        await addPlanned([pending.pair], pending.byPath, () => pending.gtScale, pending.sample, choice);
+      }),
 
     restorePairs: (scenes, selectedName) => {
       buffers.scenes.clear();

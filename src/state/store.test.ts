@@ -40,7 +40,10 @@ describe('dataset', () => {
     expect(s.dataset.pairs).toMatchObject([{ id: 'p1', name: 'pair 1', width: 384, height: 288, hasGt: false }]);
     expect(s.dataset.selectedId).toBe('p1');
     expect(s.dataset.gtQuestions).toEqual([{ pairId: 'p1', pairName: 'pair 1', file: 'disp_left.pgm' }]);
-    expect(s.dataset.notices.map((n) => n.text)).toEqual(['Pair left.png + right.png: the scale of disp_left.pgm is not known from its name; give it below to attach the GT.']);
+    expect(s.dataset.notices.map((n) => n.text)).toEqual([
+      'Added pair 1, 384x288, GT scale asked below.',
+      'Pair left.png + right.png: the scale of disp_left.pgm is not known from its name; give it below to attach the GT.',
+    ]);
     await s.answerGtScale('p1', 16);
     s = store.getState();
     expect(s.dataset.pairs[0].hasGt).toBe(true);
@@ -96,7 +99,7 @@ describe('dataset', () => {
     const offer = s2.getState().dataset.largeOffers[0];
     expect(offer).toMatchObject({ name: 'x', width: 2600, height: 1600 });
     expect(s2.getState().dataset.pairs).toEqual([]);
-    s2.getState().resolveLarge(offer.id, 2);
+    await s2.getState().resolveLarge(offer.id, 2);
     expect(s2.getState().dataset.pairs).toMatchObject([{ name: 'x', width: 1300, height: 800, factor: 2 }]);
     expect(s2.getState().dataset.largeOffers).toEqual([]);
     expect(store.getState().dataset.pairs).toEqual([]); // stores do not share buffers

@@ -38,15 +38,18 @@ export function disparityAtScene(d: DispT, H: number, W: number): DispT {
 /**
  * Predicts the maps of one scene: StereoNet's left disparity, the occlusion map from its
  * left-right consistency (1 = occluded or out of view), SingleNet's disparity and the fused map.
- * The networks run at the scene's size (padded to a multiple of 32) or, when `maxWidth` is
- * smaller than the scene, on the scene resized to that width; the maps are returned at the
- * scene's full size either way, disparities in its pixels.
+ * The networks run at the scene's size (padded to a multiple of 32) or, with `scale` < 1 (a
+ * preview that could not afford full resolution), on the scene resized by that factor; the maps
+ * are returned at the scene's full size either way, disparities in its pixels, and say their
+ * `scale` when it is not 1. The networks are not scale-equivariant: only scale 1 is the answer
+ * that evaluation and the final maps give.
  */
-export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?: number, tolerancePx?: number): Promise<PreviewMaps> {
+export async function predictMaps(nets: PredictNets, st: SceneTensors, scale = 1, tolerancePx?: number): Promise<PreviewMaps> {
+  if (!(scale > 0 && scale <= 1)) throw new Error(`predictMaps: scale must be in (0, 1], got ${scale}`);
   const { width: W, height: H } = st.scene;
-  const f = maxWidth !== undefined && W > maxWidth ? maxWidth / W : 1;
-  const w1 = Math.max(32, Math.round(W * f));
-  const h1 = Math.max(32, Math.round(H * f));
+  const w1 = Math.max(32, Math.round(W * scale));
+  const h1 = Math.max(32, Math.round(H * scale));
+  const f = w1 / W;
   const maps = tf.tidy(() => {
     const prep = (img: ImageT) => viewAt(img, [h1, w1]);
     const l = prep(st.leftImg);
@@ -64,7 +67,7 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?
       M = visibilityMask(dL, dR, f, 'left', tolerancePx);
       out.stereoDisp = toScene(dL);
       const occ = crop(occlusionMap(M));
-      out.occlusion = f < 1 ? (tf.image.resizeNearestNeighbor(occ, [H, W], false, true) as tf.Tensor4D) : occ;
+      out.occlusion = w1 !== W || h1 !== H ? (tf.image.resizeNearestNeighbor(occ, [H, W], false, true) as tf.Tensor4D) : occ;
     }
     if (nets.single) {
       const dS = nets.single.forward(l)[0];
@@ -74,7 +77,7 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, maxWidth?
     }
     return out;
   });
-  const result: PreviewMaps = { sceneId: st.scene.id, width: W, height: H };
+  const result: PreviewMaps = { sceneId: st.scene.id, width: W, height: H, ...(scale < 1 ? { scale } : {}) };
   for (const [k, t] of Object.entries(maps)) {
     (result as unknown as Record<string, Float32Array>)[k] = (await t.data()) as Float32Array;
     t.dispose();

@@ -72,3 +72,46 @@ describe('PreviewSchedule', () => {
     expect(s.due(4, 1000)).toBe(true);
   });
 });
+
+describe('PreviewSchedule.scaleFor', () => {
+  /** A schedule whose previews cost `msPerMpx` ms per megapixel the networks ran on. */
+  function costed(msPerMpx: number, opts: { fullResMaxMs?: number } = {}) {
+    let t = 0;
+    const s = new PreviewSchedule(10, { now: () => t, ...opts });
+    const preview = async (pixels: number) => {
+      const scale = s.scaleFor(pixels);
+      await s.timed(async () => {
+        t += (msPerMpx * pixels * scale * scale) / 1e6;
+      }, pixels * scale * scale);
+      return scale;
+    };
+    return { s, preview };
+  }
+  const PAIR = 741 * 497; // 0.37 Mpx
+
+  it('full resolution first (nothing measured) and while a full pass is estimated within 800 ms', async () => {
+    // 1.5 s per Mpx: a full preview of the pair takes 0.55 s
+    const { preview } = costed(1500);
+    expect([await preview(PAIR), await preview(PAIR), await preview(PAIR)]).toEqual([1, 1, 1]);
+  });
+
+  it('halves the scale (down to 1/8) when the full pass would not fit, and uses an earlier stage\'s cost from the start', async () => {
+    // 3 s per Mpx: full 1.1 s > 0.8 s; half 0.28 s fits
+    const slow = costed(3000);
+    expect([await slow.preview(PAIR), await slow.preview(PAIR), await slow.preview(PAIR)]).toEqual([1, 0.5, 0.5]);
+    const next = new PreviewSchedule(10, { msPerPixel: slow.s.msPerPixel });
+    expect(next.scaleFor(PAIR)).toBe(0.5);
+    // 100 s per Mpx: even 1/4 (2.3 s) is too slow; 1/8 is the floor
+    const verySlow = costed(100_000);
+    await verySlow.preview(PAIR);
+    expect(verySlow.s.scaleFor(PAIR)).toBe(1 / 8);
+  });
+
+  it('goes back to full resolution only 20 % under the bound, so a cost near it does not flip the panels', () => {
+    const s = new PreviewSchedule(10, { msPerPixel: 0.9e-3 }); // 1 Mpx: 900 ms at full resolution
+    expect(s.scaleFor(1e6)).toBe(0.5);
+    expect(s.scaleFor(0.75e6 / 0.9)).toBe(0.5); // 750 ms: fits 800 ms, not the 640 ms needed to come back from 1/2
+    expect(s.scaleFor(0.6e6 / 0.9)).toBe(1); // 600 ms: back to full
+    expect(new PreviewSchedule(10, { msPerPixel: 0.9e-3 }).scaleFor(0.75e6 / 0.9)).toBe(1); // 750 ms from full: stays full
+  });
+});

@@ -7,6 +7,21 @@
 // than keeps a refresh every `maxIntervalMs` (wait + preview; the panels must not look frozen).
 // It also looks one step ahead: when waiting for the next step would overshoot `maxIntervalMs`,
 // the preview comes now (as long as the wait has at least matched the preview's own cost).
+//
+// At what scale (`scaleFor`): the networks are not scale-equivariant, so a map predicted on the
+// pair shrunk to half its width is a different answer from the full-size one (issue 24: a 741x497
+// pair paused at step 10 showed 54.7-99.7 px live and 19.9-36.4 px after Stop). A preview is
+// therefore the full-resolution answer whenever that fits the time rule above: while the full
+// pass is estimated (from the cost per pixel of the last previews) at most `fullResMaxMs`. The
+// default, maxIntervalMs - minIntervalMs = 800 ms, is the longest preview that still lets the
+// panels refresh every 1.8 s after a 1 s wait. Measured (Node, wasm, the CLI's code,
+// predictMaps on a 741x497 pair, on a 2-core machine under load from other jobs): default
+// network 1.0-1.1 s at full width against 0.5-0.65 s at the old 512-px preview width (StereoNet
+// alone), 1.15-1.3 s vs 0.64-0.79 s with SingleNet and the fused map; the tiny network
+// STATS_TINY. Only a preview estimated slower than that runs on the pair
+// shrunk by 1/2 (or 1/4, 1/8) and is marked so (PreviewMaps.scale; the panel says "preview at 1/2
+// scale"); the last step of a stage and a paused run always get the full-resolution answer
+// (src/train/runner.ts).
 
 export interface PreviewScheduleOptions {
   /** Wanted time between previews in ms (the panels refresh at least this often). */
@@ -15,6 +30,10 @@ export interface PreviewScheduleOptions {
   costFactor?: number;
   /** ...but the wait plus the preview stay under this (ms), as long as that leaves `minIntervalMs`. */
   maxIntervalMs?: number;
+  /** A preview runs at full resolution while its estimated cost is at most this (ms); see above. */
+  fullResMaxMs?: number;
+  /** Preview milliseconds per pixel measured before (e.g. in the previous stage), until this schedule measures its own. */
+  msPerPixel?: number;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -31,11 +50,18 @@ export class PreviewSchedule {
   private lastMark: number;
   /** Duration of the last step, as seen between two calls of `due`. */
   private lastStepMs = 0;
+  private readonly fullResMaxMs: number;
+  /** Smoothed cost of a preview per pixel the networks ran on (ms), undefined until measured. */
+  private costPerPixel?: number;
+  /** The scale of the last preview chosen by `scaleFor` (1 = full resolution). */
+  private lastScale = 1;
 
   constructor(private readonly everySteps: number, opts: PreviewScheduleOptions = {}) {
     this.minIntervalMs = opts.minIntervalMs ?? 1000;
     this.costFactor = opts.costFactor ?? 3;
     this.maxIntervalMs = opts.maxIntervalMs ?? 1800;
+    this.fullResMaxMs = opts.fullResMaxMs ?? this.maxIntervalMs - this.minIntervalMs;
+    this.costPerPixel = opts.msPerPixel;
     this.now = opts.now ?? (() => performance.now());
     this.lastEnd = this.now();
     this.lastMark = this.lastEnd;
@@ -53,8 +79,32 @@ export class PreviewSchedule {
     return since >= this.lastCost && since + this.lastStepMs + this.lastCost > this.maxIntervalMs;
   }
 
-  /** Runs the preview `make` and records when it ended and how long it took. */
-  async timed<T>(make: () => Promise<T>): Promise<T> {
+  /**
+   * The scale to predict a pair of `pixels` pixels at: 1 (full resolution) when the estimated
+   * cost of a full-resolution preview is at most `fullResMaxMs` (or nothing is measured yet),
+   * else the largest of 1/2, 1/4, 1/8 whose estimate fits (1/8 at least). Going back up to full
+   * resolution needs the estimate 20 % under the bound, so a cost near it does not make the
+   * panels flip between the two answers.
+   */
+  scaleFor(pixels: number): number {
+    if (this.costPerPixel === undefined) return (this.lastScale = 1);
+    const full = this.costPerPixel * pixels;
+    const bound = this.lastScale < 1 ? 0.8 * this.fullResMaxMs : this.fullResMaxMs;
+    let scale = 1;
+    while (scale > 1 / 8 && full * scale * scale > bound) scale /= 2;
+    return (this.lastScale = scale);
+  }
+
+  /** The measured preview cost per pixel (ms), for the next stage's schedule. */
+  get msPerPixel(): number | undefined {
+    return this.costPerPixel;
+  }
+
+  /**
+   * Runs the preview `make` and records when it ended and how long it took; `pixels`: how many
+   * pixels the networks ran on, which `scaleFor` turns into a cost per pixel.
+   */
+  async timed<T>(make: () => Promise<T>, pixels?: number): Promise<T> {
     const t0 = this.now();
     try {
       return await make();
@@ -62,6 +112,10 @@ export class PreviewSchedule {
       this.lastEnd = this.now();
       this.lastCost = this.lastEnd - t0;
       this.lastMark = this.lastEnd;
+      if (pixels !== undefined && pixels > 0) {
+        const c = this.lastCost / pixels;
+        this.costPerPixel = this.costPerPixel === undefined ? c : 0.5 * this.costPerPixel + 0.5 * c;
+      }
     }
   }
 }

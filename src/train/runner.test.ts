@@ -8,7 +8,7 @@ import { importModel } from '../model/io';
 import { buildStereoNet } from '../model/stereoNet';
 import { layeredScene } from '../testing/scenes';
 import { Runner } from './runner';
-import type { StepReport, TrainScene } from './types';
+import type { PreviewMaps, StepReport, TrainScene } from './types';
 
 // Training runs on wasm, as the CLI and browsers without a GPU do.
 beforeAll(async () => {
@@ -222,6 +222,75 @@ describe('Runner data changes', () => {
     await expect(r.predict('a')).rejects.toThrow(/no pair with id "a"/);
     expect(previews.filter((p) => p.stage === 'stereo').every((p) => !p.single)).toBe(true);
     expect(previews.filter((p) => p.stage === 'distill').every((p) => p.single)).toBe(true);
+    r.dispose();
+  });
+});
+
+describe('Runner previews are the model\'s answer', () => {
+  /** A pair 4x wider than the 64-px crops: the old previews ran at twice the crop width (128 px), a different answer. */
+  async function widePair(id: string, seed = 9): Promise<TrainScene> {
+    const s = layeredScene({ H: 64, W: 256, bg: 4, fg: 12, x0: 70, x1: 190, seed });
+    const scene: TrainScene = { id, name: id, width: 256, height: 64, leftImg: (await s.leftImg.data()) as Float32Array, rightImg: (await s.rightImg.data()) as Float32Array };
+    tf.dispose(Object.values(s));
+    return scene;
+  }
+  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+  it('each preview during a run equals predict() with the same weights, at full resolution', async () => {
+    const pair = await widePair('w');
+    let r!: Runner;
+    // predict() started inside onPreview runs its forward passes before the next step changes the weights
+    const pairs: Promise<[PreviewMaps, PreviewMaps]>[] = [];
+    r = new Runner([pair], tiny({ stepsStereo: 3, stepsDistill: 2, stepsFuse: 2, previewEvery: 1 }), {
+      onPreview: (p) => void pairs.push(r.predict(p.sceneId).then((q) => [p, q])),
+    });
+    await r.run();
+    expect(pairs.length).toBe(7);
+    for (const [live, after] of await Promise.all(pairs)) {
+      for (const k of ['stereoDisp', 'occlusion', 'singleDisp', 'fusedDisp'] as const) {
+        expect(live[k] === undefined, k).toBe(after[k] === undefined);
+        if (live[k]) expect(maxDiff(live[k], after[k]!), `${k} at ${live.at?.stage} ${live.at?.step}`).toBeLessThanOrEqual(1e-5);
+      }
+      expect(live.scale).toBeUndefined();
+      expect(live.width).toBe(256);
+    }
+    expect((await Promise.all(pairs)).map(([p]) => p.at)).toEqual([
+      { stage: 'stereo', step: 1 }, { stage: 'stereo', step: 2 }, { stage: 'stereo', step: 3 },
+      { stage: 'distill', step: 1 }, { stage: 'distill', step: 2 }, { stage: 'fuse', step: 1 }, { stage: 'fuse', step: 2 },
+    ]);
+    r.dispose();
+  });
+
+  it('a paused run sends the full-resolution maps of the weights it holds, and of a pair chosen while paused', async () => {
+    const pair = await widePair('w');
+    const other = await widePair('v', 10);
+    let r!: Runner;
+    const paused: PreviewMaps[] = [];
+    let wake: () => void = () => undefined;
+    // previewEvery 1000 and fast steps: no preview is due before the pause, so any that comes is the pause's
+    r = new Runner([pair, other], tiny({ stepsStereo: 20, previewEvery: 1000 }), {
+      onStep: (s) => {
+        if (s.step === 3) r.pause();
+      },
+      onPreview: (p) => {
+        if (r.state === 'paused') paused.push(p);
+        wake();
+      },
+    });
+    r.setPreviewScene('w');
+    const done = r.run(['stereo']);
+    const next = () => new Promise<void>((resolve) => (wake = resolve));
+    await next();
+    expect(paused.map((p) => [p.sceneId, p.at, p.scale])).toEqual([['w', { stage: 'stereo', step: 3 }, undefined]]);
+    const after = await r.predict('w');
+    expect(maxDiff(paused[0].stereoDisp!, after.stereoDisp!)).toBeLessThanOrEqual(1e-5);
+    r.setPreviewScene('v');
+    await next();
+    expect(paused.map((p) => p.sceneId)).toEqual(['w', 'v']);
+    expect(maxDiff(paused[1].stereoDisp!, (await r.predict('v')).stereoDisp!)).toBeLessThanOrEqual(1e-5);
+    r.resume();
+    await done;
+    expect(paused.length).toBe(2); // no more previews while it was paused
     r.dispose();
   });
 });

@@ -30,6 +30,10 @@ export class Runner {
   private resumeWaiters: (() => void)[] = [];
   private previewSceneId?: string;
   private currentStage?: StageName;
+  /** The last preview sent: which pair, after which step, at what scale (1 = full resolution). */
+  private lastPreview?: { sceneId: string; stage: StageName; step: number; scale: number };
+  /** Preview cost per pixel measured by earlier stages (ms), so a stage's first preview picks its scale from it. */
+  private previewMsPerPixel?: number;
   /** Whether SingleNet came with loaded weights (so its maps mean something before stage 2). */
   singleLoaded = false;
   /** Stages finished with this runner's weights, in order (saved with checkpoints). */
@@ -70,6 +74,8 @@ export class Runner {
 
   setPreviewScene(sceneId: string): void {
     this.previewSceneId = sceneId;
+    // a paused run wakes to send the new pair's maps (then waits again)
+    if (this.isPaused()) for (const w of this.resumeWaiters.splice(0)) w();
   }
 
   /** New settings for the next run (the network size and seed only apply to new networks). */
@@ -116,6 +122,7 @@ export class Runner {
     }
     this._state = opts.paused ? 'paused' : 'running';
     this.cancelled = false;
+    this.lastPreview = undefined; // (stage, step) name weights within one run only
     const ends: StageEnd[] = [];
     let sampler = new CropSampler(this.scenes, this.settings);
     // with a time budget each stage runs for its share of it (settings.ts, stageBudgets), the one-off
@@ -133,7 +140,7 @@ export class Runner {
         this.currentStage = name;
         let step = name === from?.stage ? Math.min(steps, Math.max(0, Math.floor(from.step))) : 0;
         let rate = 0;
-        const previews = new PreviewSchedule(this.settings.previewEvery);
+        const previews = new PreviewSchedule(this.settings.previewEvery, { msPerPixel: this.previewMsPerPixel });
         try {
           const prepare = step < steps ? unit.prepare?.bind(unit) : undefined;
           await this.events.onStageStart?.({ stage: name, labels: prepare !== undefined });
@@ -141,7 +148,12 @@ export class Runner {
           while (step < steps && !this.cancelled && (budgetMs === undefined || elapsed() < budgetMs)) {
             if (this.isPaused()) {
               active += performance.now() - since;
-              while (this.isPaused() && !this.cancelled) await new Promise<void>((r) => this.resumeWaiters.push(r));
+              while (this.isPaused() && !this.cancelled) {
+                // Paused, the weights hold still: the panels get their full-resolution answer (the
+                // one Stop would give) even when the running previews could only afford less.
+                if (this.events.onPreview && !this.previewExact(name, step)) await this.sendPreview(previews, name, step, true);
+                else await new Promise<void>((r) => this.resumeWaiters.push(r));
+              }
               since = performance.now();
             }
             if (this.cancelled) break;
@@ -167,13 +179,13 @@ export class Runner {
             const planned = budgetMs !== undefined ? Math.max(step, Math.round((step * budgetMs) / Math.max(1, used))) : steps;
             const etaSec = budgetMs !== undefined ? Math.max(0, budgetMs - used) / 1000 : (steps - step) / rate;
             await this.events.onStep?.({ stage: name, step, steps: planned, losses, stepsPerSec: rate, etaSec, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes }, ...(budgetMs !== undefined ? { budgetSec: budgetMs / 1000 } : {}) });
-            if (this.events.onPreview && previews.due(step, planned)) {
-              this.events.onPreview(await previews.timed(() => this.predict(this.previewSceneId ?? this.scenes[0].scene.id, this.settings.width * 2)));
-            }
+            // the last step of a stage always shows the full-resolution answer
+            if (this.events.onPreview && previews.due(step, planned)) await this.sendPreview(previews, name, step, budgetMs === undefined && step === steps);
             await yieldToEvents();
           }
         } finally {
           unit.dispose();
+          this.previewMsPerPixel = previews.msPerPixel;
         }
         const end: StageEnd = { stage: name, steps: step, reason: this.cancelled || (budgetMs === undefined && step < steps) ? 'cancelled' : 'done' };
         ends.push(end);
@@ -192,6 +204,32 @@ export class Runner {
     return ends;
   }
 
+  /** The pair the previews show: the one asked for, once the runner has it. */
+  private previewScene(): SceneTensors {
+    return this.scenes.find((s) => s.scene.id === this.previewSceneId) ?? this.scenes[0];
+  }
+
+  /** Whether the last preview sent is the full-resolution answer of the preview pair after `step` of `stage`. */
+  private previewExact(stage: StageName, step: number): boolean {
+    const p = this.lastPreview;
+    return p !== undefined && p.sceneId === this.previewScene().scene.id && p.stage === stage && p.step === step && p.scale === 1;
+  }
+
+  /**
+   * Predicts the preview pair with the current weights and sends its maps: at full resolution
+   * when `exact` or when the schedule says it fits the preview's time, else at the schedule's
+   * reduced scale (the maps say so).
+   */
+  private async sendPreview(previews: PreviewSchedule, stage: StageName, step: number, exact: boolean): Promise<void> {
+    const st = this.previewScene();
+    const id = st.scene.id;
+    const pixels = st.scene.width * st.scene.height;
+    const scale = exact ? 1 : previews.scaleFor(pixels);
+    const maps = await previews.timed(() => this.predict(id, scale), pixels * scale * scale);
+    this.lastPreview = { sceneId: id, stage, step, scale };
+    this.events.onPreview?.({ ...maps, at: { stage, step } });
+  }
+
   private sceneTensors(sceneId: string): SceneTensors {
     const st = this.scenes.find((s) => s.scene.id === sceneId);
     if (!st) throw new Error(`no pair with id "${sceneId}"`);
@@ -200,12 +238,13 @@ export class Runner {
 
   /**
    * Maps of one scene at its full size. SingleNet and the fused map are included once stage 2
-   * has run (or SingleNet was loaded). `maxWidth` bounds the width the networks run at.
+   * has run (or SingleNet was loaded). The networks run on the scene at full resolution, or
+   * shrunk by `scale` < 1 (a preview that cannot afford more; see predictMaps).
    */
-  async predict(sceneId: string, maxWidth?: number): Promise<PreviewMaps> {
+  async predict(sceneId: string, scale = 1): Promise<PreviewMaps> {
     // SingleNet's maps are shown from the start of stage 2 on, so people can watch it learn.
     const hasSingle = this.completed.includes('distill') || this.singleLoaded || this.currentStage === 'distill' || this.currentStage === 'fuse';
-    return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), maxWidth, this.settings.lrTolerance);
+    return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), scale, this.settings.lrTolerance);
   }
 
   /** Metrics of every map against the scene's ground truth, at full resolution. */

@@ -35,9 +35,10 @@ export interface StepReport {
 }
 
 /**
- * Maps of one scene, predicted at the training resolution closest to the scene and resized to
- * `width` x `height`: disparities in pixels of that size, occlusion 1 = occluded or out of view.
- * Maps of networks that have not been trained yet (or do not exist) are absent.
+ * Maps of one scene at its `width` x `height`: disparities in pixels of that size, occlusion
+ * 1 = occluded or out of view. The networks ran on the scene at full resolution (what the same
+ * weights give after training) unless `scale` says otherwise. Maps of networks that have not
+ * been trained yet (or do not exist) are absent.
  */
 export interface PreviewMaps {
   sceneId: string;
@@ -47,6 +48,14 @@ export interface PreviewMaps {
   singleDisp?: Float32Array;
   occlusion?: Float32Array;
   fusedDisp?: Float32Array;
+  /**
+   * Present only for a preview made on the scene shrunk by this factor (e.g. 0.5) because a
+   * full-resolution pass did not fit the preview's time (src/train/previewSchedule.ts): the maps
+   * are then an approximation, resized back to the scene's size, and the panels say so.
+   */
+  scale?: number;
+  /** For a preview during training: the step whose weights made it. */
+  at?: { stage: StageName; step: number };
 }
 
 /** Metrics of each map against a scene's ground truth (see src/core/metrics.ts). */

@@ -53,8 +53,8 @@ export interface ModelSlice {
   address?: ModelAddress;
   /** The model the page address named: being loaded, or the current weights. */
   linked?: 'loading' | 'shown';
-  /** Which of the page's settings the last model replaced, and which the address kept. */
-  settingsNote?: string;
+  /** Which of the page's settings the last model replaced, and which the address kept (`settingsNote` says it in words). */
+  settingsChanges?: { replaced: SettingChange[]; kept: SettingChange[] };
   /** A run (Train or Adapt) has changed the loaded weights since the last load. */
   trained?: boolean;
 }
@@ -216,7 +216,7 @@ export function modelSlice(d: SliceDeps): ModelActions {
       if (ev.type === 'trainStart') setModel({ address: { fragment: false }, linked: undefined, trained: true });
     },
 
-    modelDropped: () => setModel({ address: { weights: NO_WEIGHTS, fragment: false }, linked: undefined, trained: false, settingsNote: undefined }),
+    modelDropped: () => setModel({ address: { weights: NO_WEIGHTS, fragment: false }, linked: undefined, trained: false, settingsChanges: undefined }),
 
     applyModel: async (modelJson, weightData, origin, opts = {}) => {
       await when(d, (s) => s.runtime.ready || s.runtime.error !== undefined);
@@ -251,7 +251,7 @@ export function modelSlice(d: SliceDeps): ModelActions {
         info: `Loaded ${origin.label} (${settings.preset} networks, seed ${settings.seed}; ${done}).`,
         workerTensors: reply.numTensors,
         share: { busy: false },
-        settingsNote: settingsNote(replaced, kept),
+        settingsChanges: replaced.length > 0 || kept.length > 0 ? { replaced, kept } : undefined,
         trained: false,
         linked: get().model.linked === 'loading' ? 'loading' : undefined, // openPage marks the link's model once it is in
       });

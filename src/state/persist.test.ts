@@ -11,6 +11,7 @@ import { buildSingleNet, buildStereoNet, exportModel, singleNetConfig, stereoNet
 import { memoryRunStore } from '../persist/runStore';
 import { linkedModel } from '../persist/modelUrl';
 import { introText } from '../ui/intro';
+import { settingsNote } from './modelSlice';
 import { TrainClient } from '../train/client';
 import type { LoadModelRequest, TrainRequest } from '../train/protocol';
 import { FakeWorker } from './fakeWorker';
@@ -224,14 +225,14 @@ describe('opening the page: which model, and which settings win', () => {
     let s = store.getState();
     expect(s.model.error).toBeUndefined();
     expect(s.settings.values).toMatchObject({ stepsStereo: 60, seed: 7 }); // the model's seed, the address's steps
-    expect(s.model.settingsNote).toBe("The model's settings replaced the page's: Seed 1 → 7. Kept from the page address: Stage 1 steps 60 (the model's: 123).");
+    expect(settingsNote(s.model.settingsChanges!.replaced, s.model.settingsChanges!.kept)).toBe("The model's settings replaced the page's: Seed 1 → 7. Kept from the page address: Stage 1 steps 60 (the model's: 123).");
     expect(s.model.address).toEqual({ weights: 'runs/model.json', fragment: false });
     expect(s.model.linked).toBe('shown');
     // a load the user asks for later (no address settings to keep): the model's settings replace the page's, and it says so
     expect(await store.getState().loadModelFromUrl('runs/model.json')).toBe(true);
     s = store.getState();
     expect(s.settings.values.stepsStereo).toBe(123);
-    expect(s.model.settingsNote).toBe("The model's settings replaced the page's: Stage 1 steps 60 → 123.");
+    expect(settingsNote(s.model.settingsChanges!.replaced, s.model.settingsChanges!.kept)).toBe("The model's settings replaced the page's: Stage 1 steps 60 → 123.");
     expect(s.model.linked).toBeUndefined();
   });
 

@@ -23,9 +23,9 @@ export function App() {
       <header>
         <h1>Reciprocal Depth</h1>
         <p className="about">
-          Trains a stereo depth network (StereoNet) and a single-image depth network (SingleNet) on stereo photo pairs, live in
-          your browser, with no ground truth: StereoNet learns from photometric consistency, SingleNet learns from StereoNet where
-          both views see a pixel, and their occlusion-aware fusion fine-tunes StereoNet.
+          Depth from stereo photo pairs, learnt live in your browser with no ground truth: a stereo network (StereoNet) learns from
+          photometric consistency, a single-image network (SingleNet) from StereoNet, and their occlusion-aware fusion fine-tunes
+          StereoNet.
         </p>
         <p data-testid="intro">{intro}</p>
         <p role="status" aria-live="polite" data-testid="status" className="status">

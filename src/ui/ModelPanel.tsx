@@ -3,6 +3,7 @@
 // links. Every address and message is shown as text (React escapes it), never as HTML.
 import { useState } from 'react';
 import { PRETRAINED_DEFAULT } from '../persist/modelUrl';
+import { settingsNote } from '../state/modelSlice';
 import { filesFromList } from './dropFiles';
 import { SavedRunBanner } from './SavedRunBanner';
 import { useApp } from './StoreContext';
@@ -94,7 +95,7 @@ export function ModelPanel() {
   const loading = useApp((s) => s.model.loading !== undefined);
   const error = useApp((s) => s.model.error);
   const info = useApp((s) => s.model.info);
-  const settingsNote = useApp((s) => s.model.settingsNote);
+  const changes = useApp((s) => s.model.settingsChanges);
   const modelFiles = useApp((s) => s.modelFiles);
   const importModelFiles = useApp((s) => s.importModelFiles);
   const loadModelFromUrl = useApp((s) => s.loadModelFromUrl);
@@ -175,14 +176,20 @@ export function ModelPanel() {
         </p>
       )}
       {info && !error && <p className="muted" data-testid="model-info">{info}</p>}
-      {settingsNote && !error && (
-        <p className="muted" data-testid="model-settings">
-          {settingsNote}
-        </p>
+      {changes && !error && (
+        // which settings: folded, so the buttons and the maps stay near the top on a phone
+        <details className="muted model-settings" data-testid="model-settings">
+          <summary>
+            {changes.replaced.length > 0 && `The model's settings replaced ${changes.replaced.length} of the page's`}
+            {changes.replaced.length > 0 && changes.kept.length > 0 && '; '}
+            {changes.kept.length > 0 && `${changes.kept.length} kept from the page address`}
+          </summary>
+          {settingsNote(changes.replaced, changes.kept)}
+        </details>
       )}
       <SavedRunBanner place="model" />
       {sharing && <SharePanel onClose={() => setSharing(false)} />}
-      <p className="muted">Drop a model.json with its weights.bin anywhere on the page to load it. Loading replaces the current networks.</p>
+      <p className="muted drop-hint">Drop a model.json with its weights.bin anywhere on the page to load it. Loading replaces the current networks.</p>
     </section>
   );
 }

@@ -58,7 +58,9 @@ export function DataPanel() {
       <div className={over ? 'dropzone over' : 'dropzone'}>
         <p>
           Drop rectified stereo pairs anywhere on the page: image files, folders or a .zip. Pairs are matched by name (left/right, _L/_R, im0/im1,
-          im2/im6, KITTI image_2/image_3); ground truth (disp*.png/pgm/pfm) and mask_nonocc files are attached when present.
+          im2/im6, KITTI image_2/image_3); ground truth (disp*.png/pgm/pfm), mask_nonocc and a Middlebury calib.txt are attached when present.
+          Scenes whose files share names (a/left.png, b/left.png) are told apart by their folders: add or drop the folders, as the file picker gives
+          names only.
         </p>
         <label className="file-button">
           Add stereo pairs

@@ -123,16 +123,16 @@ export function PendingPanel() {
               <li key={o.id}>
                 Pair <strong>{o.name}</strong> is {o.width}×{o.height} ({((o.width * o.height) / 1e6).toFixed(1)} megapixels, over {MAX_PIXELS / 1e6}): training
                 and previews would be slow. Nothing is decoded until you choose.{' '}
-                <button type="button" onClick={() => resolveLarge(o.id, 2)}>
+                <button type="button" onClick={() => void resolveLarge(o.id, 2)}>
                   Downscale ×2 ({Math.floor(o.width / 2)}×{Math.floor(o.height / 2)})
                 </button>{' '}
-                <button type="button" onClick={() => resolveLarge(o.id, 4)}>
+                <button type="button" onClick={() => void resolveLarge(o.id, 4)}>
                   Downscale ×4 ({Math.floor(o.width / 4)}×{Math.floor(o.height / 4)})
                 </button>{' '}
-                <button type="button" onClick={() => resolveLarge(o.id, 1)}>
+                <button type="button" onClick={() => void resolveLarge(o.id, 1)}>
                   Add at full size
                 </button>{' '}
-                <button type="button" onClick={() => resolveLarge(o.id, 'skip')}>
+                <button type="button" onClick={() => void resolveLarge(o.id, 'skip')}>
                   Skip
                 </button>
               </li>

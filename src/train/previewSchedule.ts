@@ -14,14 +14,17 @@
 // therefore the full-resolution answer whenever that fits the time rule above: while the full
 // pass is estimated (from the cost per pixel of the last previews) at most `fullResMaxMs`. The
 // default, maxIntervalMs - minIntervalMs = 800 ms, is the longest preview that still lets the
-// panels refresh every 1.8 s after a 1 s wait. Measured (Node, wasm, the CLI's code,
-// predictMaps on a 741x497 pair, on a 2-core machine under load from other jobs): default
-// network 1.0-1.1 s at full width against 0.5-0.65 s at the old 512-px preview width (StereoNet
-// alone), 1.15-1.3 s vs 0.64-0.79 s with SingleNet and the fused map; the tiny network
-// STATS_TINY. Only a preview estimated slower than that runs on the pair
-// shrunk by 1/2 (or 1/4, 1/8) and is marked so (PreviewMaps.scale; the panel says "preview at 1/2
-// scale"); the last step of a stage and a paused run always get the full-resolution answer
-// (src/train/runner.ts).
+// panels refresh every 1.8 s after a 1 s wait. Measured (Node, wasm, the CLI's code: predictMaps
+// on a synthetic pair, on a 2-core machine shared with other jobs, so absolute times spread 4x;
+// the ratios held): the default network on a 741x497 pair, StereoNet alone, 1.0-1.1 s at full
+// width against 0.5-0.65 s at the old 512-px preview width in the quietest run (4.4-7.2 s against
+// 2.0-4.1 s loaded), with SingleNet and the fused map 1.15-1.3 s against 0.64-0.79 s; the tiny
+// network on a 384x288 sample 0.2-0.45 s (StereoNet) and 0.6-0.9 s (both) at full width against
+// 0.08-0.3 s at the old 128 px. So on a CPU the full answer costs about 2-3x the old
+// preview, and a large pair's may not fit: a preview estimated slower than the bound runs on
+// the pair shrunk by 1/2 (or 1/4, 1/8) and is marked so (PreviewMaps.scale; the panel says
+// "preview at 1/2 scale"). A paused run always sends the full-resolution answer
+// (src/train/runner.ts), as do Stop and the end of a run (the page predicts the pair then).
 
 export interface PreviewScheduleOptions {
   /** Wanted time between previews in ms (the panels refresh at least this often). */

@@ -246,14 +246,23 @@ describe('Runner previews are the model\'s answer', () => {
     });
     await r.run();
     expect(pairs.length).toBe(7);
-    for (const [live, after] of await Promise.all(pairs)) {
+    // The first preview (nothing measured yet) is always full resolution; later ones are too while a full pass
+    // fits the preview time (800 ms: always at this size, unless the machine is very loaded), and any that is
+    // not says so (scale).
+    const got = await Promise.all(pairs);
+    expect(got[0][0].scale).toBeUndefined();
+    for (const [live, after] of got) {
+      expect(live.width).toBe(256);
+      if (live.scale !== undefined) {
+        expect(live.scale).toBeLessThan(1);
+        continue;
+      }
       for (const k of ['stereoDisp', 'occlusion', 'singleDisp', 'fusedDisp'] as const) {
         expect(live[k] === undefined, k).toBe(after[k] === undefined);
         if (live[k]) expect(maxDiff(live[k], after[k]!), `${k} at ${live.at?.stage} ${live.at?.step}`).toBeLessThanOrEqual(1e-5);
       }
-      expect(live.scale).toBeUndefined();
-      expect(live.width).toBe(256);
     }
+    console.log(`previews at full resolution: ${got.filter(([p]) => p.scale === undefined).length} of ${got.length}`);
     expect((await Promise.all(pairs)).map(([p]) => p.at)).toEqual([
       { stage: 'stereo', step: 1 }, { stage: 'stereo', step: 2 }, { stage: 'stereo', step: 3 },
       { stage: 'distill', step: 1 }, { stage: 'distill', step: 2 }, { stage: 'fuse', step: 1 }, { stage: 'fuse', step: 2 },

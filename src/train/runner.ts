@@ -11,7 +11,7 @@ import { buildSingleNet, type SingleNet } from '../model/singleNet';
 import { buildStereoNet, type StereoNet } from '../model/stereoNet';
 import { wasmMemoryProblem } from './memory';
 import { CropSampler, uploadScene, type SceneTensors } from './pipeline';
-import { predictMaps } from './predict';
+import { predictAnswer, predictMaps } from './predict';
 import { PreviewSchedule } from './previewSchedule';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from './stages/units';
 import type { PreviewMaps, RunnerEvents, SceneMetrics, StageEnd, TrainScene } from './types';
@@ -179,8 +179,7 @@ export class Runner {
             const planned = budgetMs !== undefined ? Math.max(step, Math.round((step * budgetMs) / Math.max(1, used))) : steps;
             const etaSec = budgetMs !== undefined ? Math.max(0, budgetMs - used) / 1000 : (steps - step) / rate;
             await this.events.onStep?.({ stage: name, step, steps: planned, losses, stepsPerSec: rate, etaSec, memory: { numTensors: mem.numTensors, numBytes: mem.numBytes }, ...(budgetMs !== undefined ? { budgetSec: budgetMs / 1000 } : {}) });
-            // the last step of a stage always shows the full-resolution answer
-            if (this.events.onPreview && previews.due(step, planned)) await this.sendPreview(previews, name, step, budgetMs === undefined && step === steps);
+            if (this.events.onPreview && previews.due(step, planned)) await this.sendPreview(previews, name, step, false);
             await yieldToEvents();
           }
         } finally {
@@ -244,7 +243,10 @@ export class Runner {
   async predict(sceneId: string, scale = 1): Promise<PreviewMaps> {
     // SingleNet's maps are shown from the start of stage 2 on, so people can watch it learn.
     const hasSingle = this.completed.includes('distill') || this.singleLoaded || this.currentStage === 'distill' || this.currentStage === 'fuse';
-    return predictMaps({ stereo: this.stereo, single: hasSingle ? this.single : undefined }, this.sceneTensors(sceneId), scale, this.settings.lrTolerance);
+    const nets = { stereo: this.stereo, single: hasSingle ? this.single : undefined };
+    // the answer (full resolution) at the scale the setting asks for; a reduced preview stays at the pair's own
+    if (scale === 1) return predictAnswer(nets, this.sceneTensors(sceneId), this.settings.lrTolerance, this.settings.inferScale === 'auto');
+    return predictMaps(nets, this.sceneTensors(sceneId), scale, this.settings.lrTolerance);
   }
 
   /** Metrics of every map against the scene's ground truth, at full resolution. */

@@ -94,7 +94,9 @@ describe('Adapt', () => {
     expect(store.getState().training).toMatchObject({ adaptSeconds: 1, adaptProblem: undefined });
 
     store.getState().selectPair(own);
-    await until(store, (st) => st.buffers.previews.has(own));
+    // Adding the pair selected it too, so a second predict may be queued: wait for the last one asked for.
+    await store.getState().showPair(own);
+    expect(store.getState().buffers.previews.has(own)).toBe(true);
     const settingsBefore = store.getState().settings.values;
     worker.received.length = 0;
     worker.predicted.length = 0;

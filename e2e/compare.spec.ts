@@ -142,13 +142,16 @@ test.describe('touch screen', () => {
     const errors = collectErrors(page);
     await page.goto('/?backend=wasm&weights=none'); // weights=none: no model loads and shifts the page meanwhile
     await waitForSamples(page);
+    await waitForRuntime(page);
     const canvas = page.getByRole('figure', { name: 'Left image', exact: true }).locator('canvas');
     await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
     const readout = page.getByTestId('hover-readout');
-    await expect(readout).toHaveText('Hover over a map to read its values.');
+    await expect(readout).toHaveText(/^Hover over a map/);
     const hover = () => page.evaluate(() => window.__rd!.store.getState().view.hover);
-    const scrollY = await page.evaluate(() => window.scrollY);
+    // Where the map is on screen (not window.scrollY: scroll anchoring moves that when content above it changes).
+    const top = () => canvas.evaluate((c) => c.getBoundingClientRect().top);
+    const top0 = await top();
 
     const cdp = await page.context().newCDPSession(page);
     const [x, y] = [box.x + box.width * 0.3, box.y + box.height * 0.4];
@@ -156,6 +159,8 @@ test.describe('touch screen', () => {
     // Held, not moved, not lifted: the read-out at the finger, with the pair's pixel coordinates.
     await expect(readout).toHaveText(/^x \d+, y \d+: .*GT \d+\.\d\d px.* · left RGB \d+, \d+, \d+/, { timeout: 5000 });
     const held = (await hover())!;
+    // The read-out appearing does not move the map under the finger.
+    expect(Math.abs((await top()) - top0)).toBeLessThan(2);
     expect(held.u).toBeCloseTo(0.3, 2);
     expect(held.v).toBeCloseTo(0.4, 2);
     const { w, h } = await page.evaluate(() => {
@@ -168,12 +173,32 @@ test.describe('touch screen', () => {
     // The held finger slides down: the read-out follows and the page does not scroll.
     for (let k = 1; k <= 4; k++) await touch(cdp, 'touchMove', x, y + k * box.height * 0.08);
     await expect.poll(async () => (await hover())?.v ?? 0).toBeGreaterThan(0.6);
-    expect(await page.evaluate(() => window.scrollY)).toBe(scrollY);
+    expect(Math.abs((await top()) - top0)).toBeLessThan(2);
 
     await touch(cdp, 'touchEnd');
     await page.waitForTimeout(300);
     expect(await hover()).toBeDefined(); // no hover to follow on a touch screen: the last reading stays
     await expect(readout).toHaveText(/^x \d+, y \d+: /);
+    expect(errors).toEqual([]);
+  });
+
+  test('a quick vertical swipe on a map scrolls the page past it (a phone shows the maps one under another)', async ({ page }) => {
+    const errors = collectErrors(page);
+    await page.goto('/?backend=wasm&weights=none'); // weights=none: no model loads and shifts the page meanwhile
+    await waitForSamples(page);
+    await waitForRuntime(page);
+    const canvas = page.getByRole('figure', { name: 'Right image', exact: true }).locator('canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    // Where the map is on screen (not window.scrollY: scroll anchoring moves that when content above it changes).
+    const top = () => canvas.evaluate((c) => c.getBoundingClientRect().top);
+    const top0 = await top();
+    const cdp = await page.context().newCDPSession(page);
+    const x = box.x + box.width / 2;
+    await touch(cdp, 'touchStart', x, box.y + box.height * 0.9);
+    for (let k = 1; k <= 6; k++) await touch(cdp, 'touchMove', x, box.y + box.height * (0.9 - 0.12 * k));
+    await touch(cdp, 'touchEnd');
+    await expect.poll(top).toBeLessThan(top0 - 30); // the page moved up under the finger
     expect(errors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-// The values under the cursor in every map of the selected pair: disparities in pixels of the
-// pair's size, and whether the point is occluded.
+// The values under the cursor (or the finger, on a touch screen) in every map of the selected
+// pair: disparities in pixels of the pair's size, and whether the point is occluded.
+import './hoverReadout.css';
 import type { AppState } from '../state/store';
 import type { MapKey } from '../state/view';
 import { MAP_SHORT, mapSource, valueAt } from './maps';
@@ -11,7 +12,7 @@ export function hoverText(s: AppState): string {
   const hover = s.view.hover;
   const id = s.dataset.selectedId;
   const scene = id !== undefined ? s.buffers.scenes.get(id) : undefined;
-  if (!hover || !scene) return 'Hover over a map to read its values.';
+  if (!hover || !scene) return 'Hover over a map (or tap and hold it) to read its values.';
   const x = Math.floor(hover.u * scene.width);
   const y = Math.floor(hover.v * scene.height);
   const parts: string[] = [];

@@ -3,7 +3,7 @@
 // buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
 import { STAGE_NAMES, stageBudgets, stageSteps, type StageName } from '../config/settings';
 import type { DeviceEvent, PredictReply, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
-import type { StepReport, TrainScene } from '../train/types';
+import type { StepReport, TrainScene, TrainSettings } from '../train/types';
 import { BACKEND_LABEL, gpuResource } from '../config/backends';
 import { ADAPT_DEFAULT_SECONDS, adaptBudgetProblem, ownPairs, scoreMaps, type AdaptRun, type MapScores } from './adapt';
 import { errorText, patch, type SliceDeps } from './slice';
@@ -55,6 +55,38 @@ export interface TrainingSlice {
   adaptProblem?: string;
   /** The Adapt run in progress, or the last one while its weights are the current ones. */
   adapt?: AdaptRun;
+  /**
+   * Measured wall milliseconds per training step (previews and read-backs included), by
+   * `stepCostKey`: what the run's time estimate is made of (src/train/runProgress.ts,
+   * estimateRun). Kept in localStorage, so a page opened again estimates before its first run.
+   */
+  stepMs: Record<string, number>;
+}
+
+/** What a step's cost depends on: the backend, the network size, the crop and the batch, and the stage. */
+export function stepCostKey(backend: string | undefined, v: Pick<TrainSettings, 'preset' | 'width' | 'height' | 'batch'>, stage: StageName): string {
+  return `${backend ?? '?'}|${v.preset}|${v.width}x${v.height}|b${v.batch}|${stage}`;
+}
+
+const STEP_MS_STORAGE = 'reciprocal-depth.stepMs';
+
+function storedStepMs(): Record<string, number> {
+  try {
+    const raw = typeof localStorage !== 'undefined' ? localStorage.getItem(STEP_MS_STORAGE) : null;
+    const parsed: unknown = raw ? JSON.parse(raw) : {};
+    if (typeof parsed !== 'object' || parsed === null) return {};
+    return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'number' && Number.isFinite(v) && v > 0)) as Record<string, number>;
+  } catch {
+    return {}; // storage blocked or a broken entry: estimate from this page's steps only
+  }
+}
+
+function storeStepMs(stepMs: Record<string, number>): void {
+  try {
+    if (typeof localStorage !== 'undefined') localStorage.setItem(STEP_MS_STORAGE, JSON.stringify(stepMs));
+  } catch {
+    // storage full or blocked: the estimate still works for this page
+  }
 }
 
 export interface TrainingActions {
@@ -89,7 +121,7 @@ export interface TrainingActions {
 }
 
 export function initialTraining(): TrainingSlice {
-  return { phase: 'idle', runStages: [], progress: {}, completed: [], hasWeights: false, previewVersion: 0, sentVersion: -1, sentScope: 'all', adaptSeconds: ADAPT_DEFAULT_SECONDS };
+  return { phase: 'idle', runStages: [], progress: {}, completed: [], hasWeights: false, previewVersion: 0, sentVersion: -1, sentScope: 'all', adaptSeconds: ADAPT_DEFAULT_SECONDS, stepMs: storedStepMs() };
 }
 
 const STEP_PATCH_MS = 100;
@@ -126,6 +158,23 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
   /** When the worker said the current run started (Date.now()). */
   let runStartedAt = 0;
 
+  /**
+   * Where the wall-clock step time of the running stage is measured from: its first step seen
+   * (not its label pass) or the first after a resume (not the pause).
+   */
+  let anchor: { stage: StageName; step: number; at: number } | undefined;
+
+  const measureStep = (r: StepReport) => {
+    const now = Date.now();
+    if (anchor === undefined || anchor.stage !== r.stage || r.step <= anchor.step) {
+      anchor = { stage: r.stage, step: r.step, at: now };
+      return;
+    }
+    const ms = (now - anchor.at) / (r.step - anchor.step);
+    const key = stepCostKey(get().runtime.backend, get().settings.values, r.stage);
+    if (Number.isFinite(ms) && ms > 0 && tr().stepMs[key] !== ms) setTr({ stepMs: { ...tr().stepMs, [key]: ms } });
+  };
+
   const flushStep = () => {
     if (trailing !== undefined) clearTimeout(trailing);
     trailing = undefined;
@@ -133,6 +182,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     if (!r) return;
     latestStep = undefined;
     lastPatch = Date.now();
+    measureStep(r);
     const progress: StageProgress = { step: r.step, steps: r.steps, stepsPerSec: r.stepsPerSec, etaSec: r.etaSec, loss: r.losses.total, state: 'running', ...(r.budgetSec !== undefined ? { budgetSec: r.budgetSec } : {}) };
     setTr({ current: r.stage, progress: { ...tr().progress, [r.stage]: progress }, memory: r.memory, labelling: undefined });
   };
@@ -249,6 +299,8 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       flushStep();
     }
     const seconds = (Date.now() - runStartedAt) / 1000;
+    anchor = undefined;
+    storeStepMs(tr().stepMs);
     const over = { current: undefined, labelling: undefined };
     if (end === undefined) {
       if (adapt) setAdapt({ state: 'failed' });
@@ -323,12 +375,14 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
 
     pause: async () => {
       if (tr().phase !== 'running') return;
+      anchor = undefined; // the pause is not step time
       setTr({ phase: 'paused' });
       await control('pause');
     },
 
     resume: async () => {
       if (tr().phase !== 'paused') return;
+      anchor = undefined;
       setTr({ phase: 'running' });
       await control('resume');
     },

@@ -39,3 +39,53 @@ export function remainingOf(run: RunProgress): { stages: StageName[]; from?: { s
   const from = run.current && stages.includes(run.current.stage) ? run.current : undefined;
   return { stages: from ? stages.filter((s) => STAGE_NAMES.indexOf(s) >= STAGE_NAMES.indexOf(from.stage)) : stages, ...(from ? { from } : {}) };
 }
+
+/** One stage of a run, for the run's time estimate. */
+export interface StagePlan {
+  stage: StageName;
+  /** Steps the stage takes in all, and those it has done. */
+  steps: number;
+  done: number;
+  /** Measured milliseconds per step (wall time, previews included), when known. */
+  msPerStep?: number;
+  /** With a time budget: the stage's share in seconds (it lasts that long, whatever a step costs). */
+  budgetSec?: number;
+  /** Seconds left as the stage reports them while it runs (a budget stage's time left), when known. */
+  leftSec?: number;
+}
+
+export interface RunEstimate {
+  /** The whole run's time, and what is left of it, in seconds. */
+  totalSec: number;
+  leftSec: number;
+  /** Stages with no step time measured yet: estimated at the mean step time of those measured. */
+  assumed: StageName[];
+}
+
+/**
+ * The time of a run of `plans` from measured step times: steps x milliseconds per step for each
+ * stage (a budget stage: its share). A stage not measured yet is taken at the mean step time of
+ * the measured ones (and listed in `assumed`); undefined when no stage that needs one has a step
+ * time. The one-off label passes of stages 2 and 3 are not in it.
+ */
+export function estimateRun(plans: readonly StagePlan[]): RunEstimate | undefined {
+  const measured = plans.map((p) => p.msPerStep).filter((ms): ms is number => ms !== undefined && Number.isFinite(ms) && ms > 0);
+  const fallback = measured.length > 0 ? measured.reduce((a, b) => a + b, 0) / measured.length : undefined;
+  let totalSec = 0;
+  let leftSec = 0;
+  const assumed: StageName[] = [];
+  for (const p of plans) {
+    if (p.budgetSec !== undefined) {
+      totalSec += p.budgetSec;
+      leftSec += p.leftSec ?? (p.done >= p.steps && p.steps > 0 ? 0 : p.budgetSec);
+      continue;
+    }
+    const own = p.msPerStep !== undefined && Number.isFinite(p.msPerStep) && p.msPerStep > 0 ? p.msPerStep : undefined;
+    const ms = own ?? fallback;
+    if (ms === undefined) return undefined;
+    if (own === undefined && p.done < p.steps) assumed.push(p.stage);
+    totalSec += (p.steps * ms) / 1000;
+    leftSec += p.leftSec ?? (Math.max(0, p.steps - p.done) * ms) / 1000;
+  }
+  return { totalSec, leftSec, assumed };
+}

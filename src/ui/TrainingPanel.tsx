@@ -1,14 +1,66 @@
 // Training controls and progress: which stages to run, Train / Pause / Resume / Stop / Reset,
 // step counter, rate and ETA per stage, and live loss curves (saving the model: ModelPanel).
-import { STAGE_LABELS, STAGE_NAMES, type StageName } from '../config/settings';
+import { STAGE_LABELS, STAGE_NAMES, stageBudgets, stageSteps, type StageName } from '../config/settings';
+import { stepCostKey, type StageProgress } from '../state/training';
+import type { AppState } from '../state/store';
+import { estimateRun, type StagePlan } from '../train/runProgress';
 import { LossChart } from './LossChart';
 import { clock } from './status';
 import { useApp } from './StoreContext';
+
+/**
+ * The badge after a stage's name: "stopped at 10 / 100" when the last run cut it short (its
+ * weights are part-trained by that run, whatever an earlier run finished), "trained" when it is
+ * among the finished stages of the current weights.
+ */
+export function stageBadge(done: boolean, p: StageProgress | undefined): string | undefined {
+  if (p?.state === 'cancelled') return p.budgetSec !== undefined ? `stopped at step ${p.step}` : `stopped at ${p.step} / ${p.steps}`;
+  return done ? 'trained' : undefined;
+}
+
+const stageList = (stages: readonly StageName[]) => stages.map((st) => STAGE_NAMES.indexOf(st) + 1).join(', ');
+
+/**
+ * The time of the ticked stages before a run, and of the run's stages during it (what is left of
+ * about how long in all), from the step times measured on this backend with these settings
+ * (src/train/runProgress.ts, estimateRun).
+ */
+export function runEstimateText(s: AppState): string {
+  const t = s.training;
+  const v = s.settings.values;
+  const running = (t.phase === 'running' || t.phase === 'paused') && t.runStages.length > 0;
+  const stages = running ? t.runStages : STAGE_NAMES.filter((st) => s.settings.stages.includes(st));
+  if (stages.length === 0) return '';
+  const budgets = stageBudgets(v, stages);
+  const plans: StagePlan[] = stages.map((st) => {
+    const msPerStep = t.stepMs[stepCostKey(s.runtime.backend, v, st)];
+    const p = running ? t.progress[st] : undefined;
+    if (!p) return { stage: st, steps: stageSteps(v, st), done: 0, msPerStep, ...(budgets ? { budgetSec: budgets[st] } : {}) };
+    const finished = p.state === 'done' || p.state === 'cancelled';
+    const leftSec = finished ? 0 : p.budgetSec !== undefined && p.state === 'running' ? p.etaSec : undefined;
+    return { stage: st, steps: p.steps, done: finished ? p.steps : p.step, msPerStep, ...(p.budgetSec !== undefined ? { budgetSec: p.budgetSec } : {}), ...(leftSec !== undefined ? { leftSec } : {}) };
+  });
+  const e = estimateRun(plans);
+  const which = `stage${stages.length === 1 ? '' : 's'} ${stageList(stages)}`;
+  if (!e) return running ? `Run (${which}): the time left shows after the first steps.` : `Time for ${which}: known after the first steps (step times are measured on this machine, for these settings).`;
+  const assumed = e.assumed.length > 0 ? ` (stage ${stageList(e.assumed)} at the step time measured so far)` : '';
+  return running ? `Run (${which}): about ${clock(e.leftSec)} left of ${clock(e.totalSec)}${assumed}.` : `Time for ${which}: about ${clock(e.totalSec)}${assumed}.`;
+}
+
+function RunEstimate() {
+  const text = useApp(runEstimateText);
+  return text ? (
+    <p className="muted" data-testid="run-estimate">
+      {text}
+    </p>
+  ) : null;
+}
 
 function StageRow({ stage }: { stage: StageName }) {
   const p = useApp((s) => s.training.progress[stage]);
   const enabled = useApp((s) => s.settings.stages.includes(stage));
   const done = useApp((s) => s.training.completed.includes(stage));
+  const badge = stageBadge(done, p);
   const locked = useApp((s) => s.training.phase !== 'idle');
   const setStage = useApp((s) => s.setStageEnabled);
   const n = STAGE_NAMES.indexOf(stage) + 1;
@@ -16,7 +68,7 @@ function StageRow({ stage }: { stage: StageName }) {
     <li className="stage-row">
       <label>
         <input type="checkbox" checked={enabled} disabled={locked} onChange={(e) => setStage(stage, e.target.checked)} /> Stage {n}: {STAGE_LABELS[stage]}
-        {done && <span className="badge"> trained</span>}
+        {badge && <span className="badge"> {badge}</span>}
       </label>
       {p && p.budgetSec !== undefined && (
         // a time budget: the bar and the text follow the time (the step count is only an estimate)
@@ -69,6 +121,7 @@ export function TrainingPanel() {
           <StageRow key={s} stage={s} />
         ))}
       </ul>
+      <RunEstimate />
       <div className="buttons">
         <button type="button" disabled={!idle || !ready || pairs === 0} onClick={() => void train()}>
           Train

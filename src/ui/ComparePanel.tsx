@@ -30,7 +30,7 @@ export function ComparePanel() {
       <MapCanvas keys={[a, b]} label={`Compare ${MAP_SHORT[a]} and ${MAP_SHORT[b]}`} />
       <figcaption>
         <span className="map-title">Compare</span>
-        {pick(a, (k) => setView({ compareA: k }), 'left of the slider')}
+        {pick(a, (k) => setView({ compareA: k }), 'left of the divider')}
         {pick(b, (k) => setView({ compareB: k }), 'right of it')}
         <label>
           Split{' '}

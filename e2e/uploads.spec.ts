@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { pngDeclaring } from '../src/data/testPng';
 import { solidRgbPng } from '../src/data/testUtil';
-import { collectErrors, dropFiles } from './helpers';
+import { collectErrors, dropFiles, waitForRuntime } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SAMPLES = path.resolve(here, '../public/samples');
@@ -193,5 +193,29 @@ test('image sizes come from the headers: 30000x30000 is refused at once; 3000x20
   await expect(offer).toHaveCount(0);
   await expect(messages(page)).toContainText(/Pair "big" not added: big_left\.png: (truncated or corrupt PNG|could not be decoded).*\. (Re-export the file|The browser ran out of memory)/);
   expect(await page.evaluate(() => window.__rd!.store.getState().dataset.pairs.length)).toBe(SAMPLE_COUNT);
+  expect(errors).toEqual([]);
+});
+
+test('a pair added during a run is selected and previewed, and the note says it joins the training', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto('/?backend=wasm&preset=tiny&width=64&height=32&batch=1&stepsStereo=100000&previewEvery=5');
+  await waitForRuntime(page);
+  await page.waitForFunction((n) => (window.__rd?.store.getState().dataset.pairs.length ?? 0) >= n, SAMPLE_COUNT);
+  const status = page.getByRole('status');
+  const step = async () => Number(/step (\d+) \//.exec((await status.textContent()) ?? '')?.[1] ?? -1);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(step).toBeGreaterThan(1);
+
+  await page.getByLabel('Add stereo pairs').setInputFiles(['left.png', 'right.png'].map((f) => path.join(SAMPLES, 'venus', f)));
+  const added = page.getByRole('list', { name: 'Stereo pairs' }).getByRole('button', { name: /^pair \d+ 434×383 · no GT/ });
+  await expect(added).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByText('Note: the new pairs join the training from the next step')).toBeVisible();
+  // the worker previews the new pair (its maps arrive with the steps that follow)
+  await page.waitForFunction(() => {
+    const s = window.__rd!.store.getState();
+    return s.buffers.previews.get(s.dataset.selectedId ?? '')?.stereoDisp?.length === 434 * 383;
+  });
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect(status).toHaveText('Reset: the networks start from new weights on the next Train.');
   expect(errors).toEqual([]);
 });

@@ -189,11 +189,23 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
       added.push({ scene: data, gtAsked: r.gtNeedsScale !== undefined });
       if (r.gtNeedsScale) askGtScale(data, r.gtNeedsScale);
     }
-    if (added.length > 0) changed();
-    if (added.length > 0 && !sample) {
-      const texts = added.map((a) => describeAdded(a.scene, a.gtAsked));
-      notify([{ level: 'info', text: added.length === 1 ? `Added ${texts[0]}.` : `Added ${added.length} pairs: ${texts.join('; ')}.` }]);
-      setDs({ lastAdded: { id: added[0].scene.id, seq: ++intakes } });
+    if (added.length === 0) return 0;
+    if (sample) {
+      changed();
+      return added.length;
+    }
+    const texts = added.map((a) => describeAdded(a.scene, a.gtAsked));
+    notify([{ level: 'info', text: added.length === 1 ? `Added ${texts[0]}.` : `Added ${added.length} pairs: ${texts.join('; ')}.` }]);
+    setDs({ lastAdded: { id: added[0].scene.id, seq: ++intakes } });
+    // The worker answers in order, and each answer replaces the training note. During a run the
+    // preview pair is named first (the worker takes it up when its scenes arrive), so the note left
+    // is the answer to the new scenes: "the new pairs join the training from the next step". Idle,
+    // the scenes go first: the predict of the selected pair needs them.
+    if (get().training.phase !== 'idle') {
+      get().selectPair(added[0].scene.id);
+      changed();
+    } else {
+      changed();
       get().selectPair(added[0].scene.id);
     }
     return added.length;

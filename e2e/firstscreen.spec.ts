@@ -84,10 +84,11 @@ test.describe('desktop (1600x1000)', () => {
     const asked = shippedRequests(page);
     await page.goto('/?backend=wasm&weights=none');
     await samplesIn(page);
-    await expect(page.getByTestId('intro')).toHaveText(/Load pretrained \(under Model\) shows their depth at once/);
-    await expect(page.getByTestId('model-error')).toHaveCount(0);
+    await page.waitForFunction(() => window.__rd!.store.getState().model.loading === undefined);
+    await expect(page.getByTestId('model-error')).toHaveCount(0); // "none" is not an address to fetch
     expect(await page.evaluate(() => window.__rd!.store.getState().training.hasWeights)).toBe(false);
     expect(asked).toEqual([]);
+    await expect(page.getByTestId('intro')).toHaveText(/Load pretrained \(under Model\) shows their depth at once/);
 
     await page.getByRole('button', { name: 'Load pretrained' }).click();
     await expect(page.getByRole('status')).toHaveText(LOADED, { timeout: 120_000 });
@@ -114,7 +115,7 @@ test.describe('desktop (1600x1000)', () => {
     await samplesIn(page);
     const header = page.locator('header');
     await expect(header.getByRole('region', { name: 'Saved run' })).toBeVisible();
-    await expect(page.getByTestId('intro')).toHaveText(/Load pretrained \(under Model\)/);
+    expect(await page.evaluate(() => window.__rd!.store.getState().training.hasWeights)).toBe(false);
     expect(asked).toEqual([]);
 
     // a link naming a model: that model is shown; the offer is under it, in the Model panel
@@ -137,27 +138,30 @@ test.describe('phone (390x844)', () => {
     test.setTimeout(180_000);
     const errors = collectErrors(page);
     await page.goto('/?backend=wasm');
-    await expect(page.getByRole('status')).toHaveText(LOADED, { timeout: 120_000 });
     await samplesIn(page);
-
-    const maps = await box(page.locator('#maps-heading'));
     const train = page.getByRole('button', { name: 'Train', exact: true });
     const load = page.getByRole('button', { name: 'Load pretrained' });
-    const pairs = await box(page.getByRole('list', { name: 'Stereo pairs' }));
-    const trainBox = await box(train);
-    const loadBox = await box(load);
-    console.log(`phone: Train at y ${Math.round(trainBox.y)}, Load pretrained ${Math.round(loadBox.y)}, pair list ends ${Math.round(pairs.y + pairs.height)}, maps heading ${Math.round(maps.y)}`);
-    expect(trainBox.y + trainBox.height).toBeLessThanOrEqual(maps.y);
-    expect(loadBox.y + loadBox.height).toBeLessThanOrEqual(maps.y);
-    expect(pairs.y + pairs.height).toBeLessThanOrEqual(maps.y);
-    // the maps themselves before everything else: Adapt, settings, backend, self-test
-    const mapsSection = await box(page.getByRole('region', { name: /^Maps/ }));
-    for (const heading of ['#adapt-heading', '#settings-heading', '#backend-heading', '#selftest-heading']) {
-      expect((await box(page.locator(heading))).y, heading).toBeGreaterThan(mapsSection.y + mapsSection.height - 1);
-    }
+    const mapsSection = page.getByRole('region', { name: /^Maps/ });
+    /** The maps' heading comes after the Train / Load buttons and the pair list, and the maps section before each of `after`. */
+    const expectOrder = async (after: string[]) => {
+      const maps = await box(page.locator('#maps-heading'));
+      const pairs = await box(page.getByRole('list', { name: 'Stereo pairs' }));
+      const [trainBox, loadBox] = [await box(train), await box(load)];
+      console.log(`phone: Train at y ${Math.round(trainBox.y)}, Load pretrained ${Math.round(loadBox.y)}, pair list ends ${Math.round(pairs.y + pairs.height)}, maps heading ${Math.round(maps.y)}`);
+      expect(trainBox.y + trainBox.height).toBeLessThanOrEqual(maps.y);
+      expect(loadBox.y + loadBox.height).toBeLessThanOrEqual(maps.y);
+      expect(pairs.y + pairs.height).toBeLessThanOrEqual(maps.y);
+      const section = await box(mapsSection);
+      for (const heading of after) expect((await box(page.locator(heading))).y, heading).toBeGreaterThan(section.y + section.height - 1);
+    };
+    // the settings and the diagnostics below the maps, from the start
+    await expectOrder(['#settings-heading', '#backend-heading', '#selftest-heading']);
     // main buttons a finger can hit
     const mains = [train, load, page.getByRole('button', { name: 'Reset', exact: true }), page.getByText('Import model', { exact: true }), page.getByText('Add stereo pairs', { exact: true })];
     for (const b of mains) expect((await box(b)).height, String(b)).toBeGreaterThanOrEqual(44);
+    // with the shipped model in, Adapt's box appears: below the maps too
+    await expect(page.getByRole('status')).toHaveText(LOADED, { timeout: 120_000 });
+    await expectOrder(['#adapt-heading', '#settings-heading', '#backend-heading', '#selftest-heading']);
     expect(errors).toEqual([]);
   });
 });

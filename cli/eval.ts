@@ -1,7 +1,7 @@
 /**
  * Evaluates trained weights on scenes with ground truth:
  *
- *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N]
+ *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N] [--inferScale native|auto]
  *
  * <dir> from `npm run train -- --out <dir>`: StereoNet, SingleNet and the fused map are read
  * from after-distill/ (the networks stage 3 starts from) and StereoNet-D from final/. A plain
@@ -15,7 +15,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constantDisparityBaseline, disparityMetrics, type DispMetrics, type DispStats } from '../src/core/metrics';
 import { uploadScene } from '../src/train/pipeline';
-import { predictMaps } from '../src/train/predict';
+import { predictAnswer } from '../src/train/predict';
 import { defaultSettings } from '../src/config/settings';
 import { loadModel, loadScenes, logWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 
@@ -46,6 +46,9 @@ async function main(): Promise<void> {
   const scenes = (await loadScenes(scenesDir)).filter((s) => s.gtDisp);
   // the occlusion tolerance the model was trained with (the fused map depends on it)
   const tolerance = Number(flags.get('lrTolerance') ?? (base.modelJson.userDefinedMetadata.settings as { lrTolerance?: number } | undefined)?.lrTolerance ?? 0.5);
+  // the scale pairs are predicted at, as the app does with this model (settings inferScale; --inferScale native|auto overrides)
+  const auto = (flags.get('inferScale') ?? (base.modelJson.userDefinedMetadata.settings as { inferScale?: string } | undefined)?.inferScale) === 'auto';
+  console.log(`pairs predicted at ${auto ? 'the scale their first answer suggests (inferScale auto)' : 'their own size'}`);
   if (scenes.length === 0) throw new Error(`no scene under "${scenesDir}" has ground truth`);
 
   const results: Record<string, Partial<Record<MapName, DispMetrics>> & { constantEpe: number }> = {};
@@ -55,9 +58,9 @@ async function main(): Promise<void> {
     const m = (d?: Float32Array) => (d ? disparityMetrics(d, scene.gtDisp!, opts) : undefined);
     // SingleNet (and so the fused map) only count once stage 2 has trained it.
     const singleTrained = ((base.modelJson.userDefinedMetadata.completedStages as string[] | undefined) ?? ['distill']).includes('distill');
-    const maps = await predictMaps({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, undefined, tolerance);
+    const maps = await predictAnswer({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, tolerance, auto);
     const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
-    if (final?.nets.stereo) r['StereoNet-D'] = m((await predictMaps({ stereo: final.nets.stereo }, st)).stereoDisp);
+    if (final?.nets.stereo) r['StereoNet-D'] = m((await predictAnswer({ stereo: final.nets.stereo }, st, undefined, auto)).stereoDisp);
     results[scene.name] = r;
     tf.dispose([st.leftImg, st.rightImg]);
   }

@@ -98,7 +98,12 @@ export interface TrainSettings {
   seed: number;
   /** Send previews every this many steps. */
   previewEvery: number;
+  /** The scale a pair's maps are predicted at: its own size, or the one its first answer suggests (src/train/inferScale.ts). */
+  inferScale: InferScale;
 }
+
+/** 'native': each pair at its own size; 'auto': resampled so its disparities sit mid-range (for models trained on a corpus at many scales). */
+export type InferScale = 'native' | 'auto';
 
 interface Base<K extends keyof TrainSettings> {
   key: K;
@@ -134,6 +139,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'jitter', label: 'Colour jitter', kind: 'float', default: 0.1, min: 0, max: 0.5, group: 'data', help: 'Strength of random brightness, contrast and colour changes applied to both views alike.' },
   { key: 'flip', label: 'Random flip', kind: 'bool', default: true, group: 'data', help: 'Flip crops left-right and swap the views, which doubles the data.' },
   { key: 'seed', label: 'Seed', kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, group: 'run', help: 'Seed of the weights and the data order: the same settings and seed reproduce a run.' },
+  { key: 'inferScale', label: 'Predict pairs at', kind: 'enum', default: 'native', options: ['native', 'auto'], group: 'run', help: 'native: each pair at its own size (a model trained on these pairs); auto: each pair resampled by 0.5x-2x so its disparities fill about half the network\'s range, as a model trained on a corpus at many scales reads them best (the shipped model sets it).' },
   { key: 'previewEvery', label: 'Preview every', kind: 'int', default: 10, min: 1, max: 10000, group: 'run', help: 'Steps between preview refreshes (each costs a forward pass and a read-back). When steps are slow, a preview is also sent about once a second.' },
 ];
 

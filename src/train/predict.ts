@@ -4,6 +4,7 @@ import { alignSingle, fuseDisparity } from '../core/fusion';
 import { rightDisparities } from '../core/mirror';
 import { occlusionMap, visibilityMask } from '../core/occlusion';
 import { resizeDisparity } from '../core/resize';
+import { inferenceFactor, percentile95 } from './inferScale';
 import type { DispT, ImageT, MapT } from '../core/types';
 import type { SingleNet } from '../model/singleNet';
 import type { StereoNet } from '../model/stereoNet';
@@ -79,6 +80,42 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, scale = 1
   });
   const result: PreviewMaps = { sceneId: st.scene.id, width: W, height: H, ...(scale < 1 ? { scale } : {}) };
   for (const [k, t] of Object.entries(maps)) {
+    (result as unknown as Record<string, Float32Array>)[k] = (await t.data()) as Float32Array;
+    t.dispose();
+  }
+  return result;
+}
+
+/**
+ * The maps of a scene as its answer: predictMaps at its own size, then, with `auto`, once more on the
+ * scene resampled by the factor src/train/inferScale.ts chooses from that first StereoNet answer (when it
+ * is not 1), every map brought back to the scene's size and pixels. `factor` in the result says which.
+ */
+export async function predictAnswer(nets: PredictNets, st: SceneTensors, tolerancePx: number | undefined, auto: boolean): Promise<PreviewMaps> {
+  const first = await predictMaps(nets, st, 1, tolerancePx);
+  if (!auto || !nets.stereo || !first.stereoDisp) return first;
+  const { width: W, height: H } = st.scene;
+  const f = inferenceFactor(percentile95(first.stereoDisp), nets.stereo.config.maxDisp, W, H);
+  if (f === 1) return first;
+  const w = Math.round(W * f);
+  const h = Math.round(H * f);
+  const resized = (img: ImageT) => tf.image.resizeBilinear(img, [h, w], false, true) as ImageT;
+  const scaled: SceneTensors = { scene: { ...st.scene, width: w, height: h }, leftImg: resized(st.leftImg), rightImg: resized(st.rightImg) };
+  let m: PreviewMaps;
+  try {
+    m = await predictMaps(nets, scaled, 1, tolerancePx === undefined ? undefined : tolerancePx * (w / W));
+  } finally {
+    tf.dispose([scaled.leftImg, scaled.rightImg]);
+  }
+  const back = tf.tidy(() => {
+    const t = (a: Float32Array) => tf.tensor4d(a, [1, h, w, 1]);
+    const out: Record<string, tf.Tensor4D> = {};
+    for (const k of ['stereoDisp', 'singleDisp', 'fusedDisp'] as const) if (m[k]) out[k] = resizeDisparity(t(m[k]!) as DispT, H, W);
+    if (m.occlusion) out.occlusion = tf.image.resizeNearestNeighbor(t(m.occlusion), [H, W], false, true) as tf.Tensor4D;
+    return out;
+  });
+  const result: PreviewMaps = { sceneId: st.scene.id, width: W, height: H, factor: w / W };
+  for (const [k, t] of Object.entries(back)) {
     (result as unknown as Record<string, Float32Array>)[k] = (await t.data()) as Float32Array;
     t.dispose();
   }

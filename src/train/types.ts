@@ -54,6 +54,11 @@ export interface PreviewMaps {
    * are then an approximation, resized back to the scene's size, and the panels say so.
    */
   scale?: number;
+  /**
+   * Present when the answer was predicted on the scene resampled by this factor (setting inferScale
+   * 'auto', src/train/predict.ts predictAnswer): the maps are still at the scene's size and in its pixels.
+   */
+  factor?: number;
   /** For a preview during training: the step whose weights made it. */
   at?: { stage: StageName; step: number };
 }

@@ -132,7 +132,7 @@ export async function waitForSelectedMaps(page: Page, withSingle = false): Promi
 
 /**
  * Digests of the selected pair's maps predicted now at full size from the worker's current
- * weights (training previews are predicted smaller, so they differ). Retries while the worker
+ * weights (a training preview may be of older weights, or marked reduced). Retries while the worker
  * is busy with another request (an autosave right after a run).
  */
 export async function freshMaps(page: Page, stride = 0): Promise<NonNullable<Awaited<ReturnType<typeof selectedMaps>>>> {

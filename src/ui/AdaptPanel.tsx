@@ -34,7 +34,7 @@ export function AdaptPanel() {
     <section aria-labelledby="adapt-heading" className="adapt">
       <h2 id="adapt-heading">Adapt to your pairs</h2>
       <p>
-        Fine-tunes the current weights{origin ? ` (loaded from ${origin})` : ''} on your {own === 1 ? 'pair' : `${own} pairs`} only, not the sample scenes: all three stages,
+        Fine-tunes the current weights{origin ? ` (loaded from ${origin})` : ''} on {own === 0 ? 'the pairs you add' : own === 1 ? 'your pair' : `your ${own} pairs`} only, not the sample scenes: all three stages,
         sharing a time budget 50 / 30 / 20 %. Your step-count settings are not changed.
         {ownWithGt > 0 && ' The Metrics table then shows your pairs with ground truth before and after.'}
       </p>

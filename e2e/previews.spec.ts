@@ -91,6 +91,19 @@ test('paused on a pair wider than the old preview width, the live maps equal the
   await expect(page.getByRole('status')).toContainText('Stopped in stage 1');
   const stopped = await stereoStep(page);
   await expect(page.locator('.stage-row').first().locator('.badge')).toHaveText(`stopped at ${stopped} / 100000`);
+
+  // A preview that could only afford half scale (a pair too large for a full pass between refreshes) says so on
+  // the networks' panels, not on the images'. Shown here by handing the page such maps, as the worker would
+  // (once the maps the page asks for after the run have come: they carry no training step).
+  await page.waitForFunction((id) => window.__rd!.store.getState().buffers.previews.get(id)?.at === undefined, pair.id);
+  await page.evaluate((id) => {
+    const st = window.__rd!.store;
+    const s = st.getState();
+    s.buffers.setPreview({ ...s.buffers.previews.get(id)!, scale: 0.5 });
+    st.setState((x) => ({ training: { ...x.training, previewVersion: x.training.previewVersion + 1 } }));
+  }, pair.id);
+  for (const name of ['StereoNet disparity', 'Occlusion map']) await expect(page.getByRole('figure', { name, exact: true })).toContainText('preview at 1/2 scale');
+  await expect(page.getByRole('figure', { name: 'Left image', exact: true })).not.toContainText('preview at');
   expect(errors).toEqual([]);
 });
 

@@ -4,8 +4,9 @@
  *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N] [--inferScale native|auto]
  *
  * <dir> from `npm run train -- --out <dir>`: StereoNet, SingleNet and the fused map are read
- * from after-distill/ (the networks stage 3 starts from) and StereoNet-D from final/. A plain
- * folder with one model.json is evaluated as it is. Prints, per scene and averaged, EPE, D1,
+ * from after-distill/ (the networks stage 3 starts from), StereoNet-D and Fused-D (StereoNet-D fused
+ * with SingleNet: the fused map the app shows for the final weights) from final/. A plain folder with
+ * one model.json is evaluated as it is (its StereoNet is then StereoNet-D if it ran stage 3). Prints, per scene and averaged, EPE, D1,
  * bad-1 and bad-3 on all pixels with GT and, where the scene has a non-occluded mask, on
  * non-occluded and occluded pixels. The best constant disparity is shown for scale.
  */
@@ -19,7 +20,7 @@ import { predictAnswer } from '../src/train/predict';
 import { defaultSettings } from '../src/config/settings';
 import { loadModel, loadScenes, logWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 
-type MapName = 'StereoNet' | 'SingleNet' | 'Fused' | 'StereoNet-D';
+type MapName = 'StereoNet' | 'SingleNet' | 'Fused' | 'StereoNet-D' | 'Fused-D';
 const SUBSETS = ['all', 'nonOcc', 'occ'] as const;
 
 function fmt(s: DispStats | undefined): string {
@@ -60,13 +61,19 @@ async function main(): Promise<void> {
     const singleTrained = ((base.modelJson.userDefinedMetadata.completedStages as string[] | undefined) ?? ['distill']).includes('distill');
     const maps = await predictAnswer({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, tolerance, auto);
     const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
-    if (final?.nets.stereo) r['StereoNet-D'] = m((await predictAnswer({ stereo: final.nets.stereo }, st, undefined, auto)).stereoDisp);
+    if (final?.nets.stereo) {
+      // the final maps, as the app shows them for these weights: StereoNet-D, and its fusion with SingleNet
+      const finalTolerance = Number(flags.get('lrTolerance') ?? (final.modelJson.userDefinedMetadata.settings as { lrTolerance?: number } | undefined)?.lrTolerance ?? tolerance);
+      const fm = await predictAnswer({ stereo: final.nets.stereo, single: singleTrained ? final.nets.single : undefined }, st, finalTolerance, auto);
+      r['StereoNet-D'] = m(fm.stereoDisp);
+      r['Fused-D'] = m(fm.fusedDisp);
+    }
     results[scene.name] = r;
     tf.dispose([st.leftImg, st.rightImg]);
   }
 
   console.log(`backend ${backend}; weights ${weights}${staged ? ' (after-distill + final)' : ''}`);
-  const names: MapName[] = ['StereoNet', 'SingleNet', 'Fused', 'StereoNet-D'];
+  const names: MapName[] = ['StereoNet', 'SingleNet', 'Fused', 'StereoNet-D', 'Fused-D'];
   for (const subset of SUBSETS) {
     const rows = Object.entries(results).filter(([, r]) => names.some((n) => r[n]?.[subset]));
     if (rows.length === 0) continue;

@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   console.log(`pairs predicted at ${auto ? 'the scale their first answer suggests (inferScale auto)' : 'their own size'}`);
   if (scenes.length === 0) throw new Error(`no scene under "${scenesDir}" has ground truth`);
 
-  const results: Record<string, Partial<Record<MapName, DispMetrics>> & { constantEpe: number }> = {};
+  /** factor / finalFactor: the scale the pair was predicted at (inferScale), for after-distill and final. */
+  const results: Record<string, Partial<Record<MapName, DispMetrics>> & { constantEpe: number; factor: number; finalFactor?: number }> = {};
   for (const scene of scenes) {
     const st = uploadScene(scene);
     const opts = scene.nonOccMask ? { mask: scene.nonOccMask } : {};
@@ -60,19 +61,21 @@ async function main(): Promise<void> {
     // SingleNet (and so the fused map) only count once stage 2 has trained it.
     const singleTrained = ((base.modelJson.userDefinedMetadata.completedStages as string[] | undefined) ?? ['distill']).includes('distill');
     const maps = await predictAnswer({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, tolerance, auto);
-    const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
+    const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, factor: maps.factor ?? 1, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
     if (final?.nets.stereo) {
       // the final maps, as the app shows them for these weights: StereoNet-D, and its fusion with SingleNet
       const finalTolerance = Number(flags.get('lrTolerance') ?? (final.modelJson.userDefinedMetadata.settings as { lrTolerance?: number } | undefined)?.lrTolerance ?? tolerance);
       const fm = await predictAnswer({ stereo: final.nets.stereo, single: singleTrained ? final.nets.single : undefined }, st, finalTolerance, auto);
       r['StereoNet-D'] = m(fm.stereoDisp);
       r['Fused-D'] = m(fm.fusedDisp);
+      r.finalFactor = fm.factor ?? 1;
     }
     results[scene.name] = r;
     tf.dispose([st.leftImg, st.rightImg]);
   }
 
   console.log(`backend ${backend}; weights ${weights}${staged ? ' (after-distill + final)' : ''}`);
+  if (auto) console.log(`scale each pair was predicted at: ${Object.entries(results).map(([n, r]) => `${n} ${r.factor.toFixed(2)}x${r.finalFactor !== undefined && r.finalFactor !== r.factor ? ` (final ${r.finalFactor.toFixed(2)}x)` : ''}`).join(', ')}`);
   const names: MapName[] = ['StereoNet', 'SingleNet', 'Fused', 'StereoNet-D', 'Fused-D'];
   for (const subset of SUBSETS) {
     const rows = Object.entries(results).filter(([, r]) => names.some((n) => r[n]?.[subset]));

@@ -89,7 +89,10 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, scale = 1
 /**
  * The maps of a scene as its answer: predictMaps at its own size, then, with `auto`, once more on the
  * scene resampled by the factor src/train/inferScale.ts chooses from that first StereoNet answer (when it
- * is not 1), every map brought back to the scene's size and pixels. `factor` in the result says which.
+ * is not 1), StereoNet's map, the occlusion map and the fused map brought back to the scene's size and
+ * pixels. `factor` in the result says which. SingleNet's own map stays the one at the pair's size: one
+ * image does not tell the scale, so SingleNet's answer in pixels does not grow with the image (a SingleNet
+ * adapted to tsukuba: 0.94 px at its size, 2.99 at 2x); the fused map aligns it to StereoNet either way.
  */
 export async function predictAnswer(nets: PredictNets, st: SceneTensors, tolerancePx: number | undefined, auto: boolean): Promise<PreviewMaps> {
   const first = await predictMaps(nets, st, 1, tolerancePx);
@@ -110,11 +113,11 @@ export async function predictAnswer(nets: PredictNets, st: SceneTensors, toleran
   const back = tf.tidy(() => {
     const t = (a: Float32Array) => tf.tensor4d(a, [1, h, w, 1]);
     const out: Record<string, tf.Tensor4D> = {};
-    for (const k of ['stereoDisp', 'singleDisp', 'fusedDisp'] as const) if (m[k]) out[k] = resizeDisparity(t(m[k]!) as DispT, H, W);
+    for (const k of ['stereoDisp', 'fusedDisp'] as const) if (m[k]) out[k] = resizeDisparity(t(m[k]!) as DispT, H, W);
     if (m.occlusion) out.occlusion = tf.image.resizeNearestNeighbor(t(m.occlusion), [H, W], false, true) as tf.Tensor4D;
     return out;
   });
-  const result: PreviewMaps = { sceneId: st.scene.id, width: W, height: H, factor: w / W };
+  const result: PreviewMaps = { sceneId: st.scene.id, width: W, height: H, factor: w / W, ...(first.singleDisp ? { singleDisp: first.singleDisp } : {}) };
   for (const [k, t] of Object.entries(back)) {
     (result as unknown as Record<string, Float32Array>)[k] = (await t.data()) as Float32Array;
     t.dispose();

@@ -1,11 +1,10 @@
 // Browser tests in a real Chromium. With no GPU, WebGPU runs on SwiftShader, which is slow:
 // tests use 64x32 images and generous timeouts.
 //
-// Two spec files run at a time (one worker each; a file's tests run in order), so CI stays under its
-// 20 minutes: one at a time, the suite took 18.4 min on the 2-core machine. The GPU-loss tests, the
-// longest, start first. The tests that bound how
-// often panels refresh (a wall-clock gap) run last and alone, each in its own project, so no other
-// browser shares the cores with them. RD_E2E_WORKERS=1 runs everything one at a time.
+// One spec file at a time: on the 2-core machine two at a time was no faster (46 tests: 18.4 min one at
+// a time, 19.1 min two at a time, the GPU-loss test slowed from 3.8 to 6.4 min). RD_E2E_WORKERS=2
+// tries it anyway. The GPU-loss tests run first; the two tests that bound how often panels refresh
+// (a wall-clock gap) run last, each in its own project, so nothing else shares the cores with them.
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from './e2e/chromium';
 
@@ -21,10 +20,10 @@ export default defineConfig({
   testDir: 'e2e',
   timeout: 180_000,
   expect: { timeout: 60_000 },
-  workers: Number(process.env.RD_E2E_WORKERS ?? 2),
+  workers: Number(process.env.RD_E2E_WORKERS ?? 1),
   fullyParallel: false,
   projects: [
-    // the longest file first, so the other worker takes the rest meanwhile
+    // the GPU-loss tests first
     { name: 'recovery', grep: RECOVERY },
     { name: 'shared', grepInvert: new RegExp(`${ALONE.source}|${RECOVERY.source}`) },
     { name: 'alone: soak', grep: ALONE_SOAK, dependencies: ['shared', 'recovery'] },

@@ -4,11 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import '../src/core/wasmKernels';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseSetting, SETTINGS, validateSettings, type TrainSettings } from '../src/config/settings';
-import { listSceneDirs, loadSceneDir } from '../src/data/node';
+import { findPair, listSceneDirs, loadSceneDir } from '../src/data/node';
 import { importModel, type ModelJson, type Networks } from '../src/model/io';
 import type { TrainScene } from '../src/train/types';
 import { MAX_WASM_THREADS, planWasmThreads, type StepSize, type WasmThreadPlan } from '../src/train/wasmThreads';
@@ -157,19 +157,34 @@ export function settingsFromArgs(flags: Map<string, string>, known: readonly str
   return r.settings;
 }
 
-/** Loads one scene folder, or every scene folder under a root. */
-export async function loadScenes(dir: string): Promise<TrainScene[]> {
+/**
+ * Loads one scene folder, or every scene folder under a root (a folder that holds a pair itself, by
+ * src/data/node.ts findPair, is one scene). `gtScale` sets the scale of PNG / PGM ground truth. With
+ * `metricsOptional` (training: GT only feeds the metrics), a scene whose GT scale is unknown is loaded
+ * without GT and `log` says so; otherwise that is an error naming the file.
+ */
+export async function loadScenes(dir: string, opts: { gtScale?: number; metricsOptional?: boolean; log?: (line: string) => void } = {}): Promise<TrainScene[]> {
   if (!existsSync(dir)) throw new Error(`--scenes: no such folder "${dir}"`);
-  const isScene = existsSync(join(dir, 'left.png')) || existsSync(join(dir, 'left.jpg'));
+  const isScene = findPair(await readdir(dir)) !== undefined;
   const dirs = isScene ? [dir] : await listSceneDirs(dir);
   if (dirs.length === 0) throw new Error(`--scenes: "${dir}" holds no scene folder with left and right images`);
   const scenes: TrainScene[] = [];
+  const log = opts.log ?? ((line: string) => console.error(line));
   for (const d of dirs) {
-    const s = await loadSceneDir(d);
+    const s = await loadSceneDir(d, { gtScale: opts.gtScale, ...(opts.metricsOptional ? { onUnknownGtScale: log } : {}) });
     const name = basename(d);
     scenes.push({ id: name, name, width: s.width, height: s.height, leftImg: s.leftImg.data, rightImg: s.rightImg.data, gtDisp: s.gtDisp?.data, nonOccMask: s.nonOccMask });
   }
   return scenes;
+}
+
+/** --gtScale <s>: the scale of PNG / PGM ground truth (disparity = stored value / s), undefined when not given. */
+export function gtScaleFlag(flags: Map<string, string>): number | undefined {
+  const text = flags.get('gtScale');
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--gtScale must be a positive number (disparity = stored value / scale; 256 for KITTI PNGs), got "${text}"`);
+  return v;
 }
 
 export async function saveModel(dir: string, model: { modelJson: unknown; weightData: ArrayBuffer }): Promise<void> {

@@ -48,8 +48,8 @@ export async function loadCorpus(dir: string, opts: { exclude?: readonly string[
     const name = d.split('/').pop()!;
     if (opts.exclude?.includes(name)) continue;
     try {
-      // decoded to floats one pair at a time, then kept as bytes
-      const s = await loadSceneDir(d);
+      // decoded to floats one pair at a time, then kept as bytes; GT is not used here, so its scale need not be known
+      const s = await loadSceneDir(d, { onUnknownGtScale: () => {} });
       const e = index.get(name);
       const known = typeof e?.dispMax === 'number' && e.dispMax > 0;
       pairs.push({

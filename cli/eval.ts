@@ -2,13 +2,15 @@
  * Evaluates trained weights on scenes with ground truth:
  *
  *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N] [--inferScale native|auto]
+ *                   [--gtScale S]
  *
  * <dir> from `npm run train -- --out <dir>`: StereoNet, SingleNet and the fused map are read
  * from after-distill/ (the networks stage 3 starts from), StereoNet-D and Fused-D (StereoNet-D fused
  * with SingleNet: the fused map the app shows for the final weights) from final/. A plain folder with
  * one model.json is evaluated as it is (its StereoNet is then StereoNet-D if it ran stage 3). Prints, per scene and averaged, EPE, D1,
  * bad-1 and bad-3 on all pixels with GT and, where the scene has a non-occluded mask, on
- * non-occluded and occluded pixels. The best constant disparity is shown for scale.
+ * non-occluded and occluded pixels. The best constant disparity is shown for scale. --gtScale S reads PNG / PGM
+ * ground truth as stored value / S where neither the folder name nor a gt_scale.txt beside it tells the scale.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { constantDisparityBaseline, disparityMetrics, type DispMetrics, type Dis
 import { uploadScene } from '../src/train/pipeline';
 import { predictAnswer } from '../src/train/predict';
 import { defaultSettings } from '../src/config/settings';
-import { loadModel, loadScenes, logWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
+import { gtScaleFlag, loadModel, loadScenes, logWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 
 type MapName = 'StereoNet' | 'SingleNet' | 'Fused' | 'StereoNet-D' | 'Fused-D';
 const SUBSETS = ['all', 'nonOcc', 'occ'] as const;
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   const staged = existsSync(join(weights, 'after-distill', 'model.json'));
   const base = await loadModel(staged ? join(weights, 'after-distill') : weights);
   const final = staged && existsSync(join(weights, 'final', 'model.json')) ? await loadModel(join(weights, 'final')) : undefined;
-  const scenes = (await loadScenes(scenesDir)).filter((s) => s.gtDisp);
+  const scenes = (await loadScenes(scenesDir, { gtScale: gtScaleFlag(flags) })).filter((s) => s.gtDisp);
   // the occlusion tolerance the model was trained with (the fused map depends on it)
   const tolerance = Number(flags.get('lrTolerance') ?? (base.modelJson.userDefinedMetadata.settings as { lrTolerance?: number } | undefined)?.lrTolerance ?? 0.5);
   // the scale pairs are predicted at, as the app does with this model (settings inferScale; --inferScale native|auto overrides)

@@ -3,14 +3,17 @@
  *
  *   npm run train -- --scenes <dir> [--stage all|stereo|distill|fuse] [--steps N] [--size WxH]
  *                    [--preset tiny|default] [--seed S] [--out <dir>] [--weights <dir>]
- *                    [--eval-every N] [--backend wasm|webgpu|cpu] [--threads N] [--<setting> value ...]
+ *                    [--eval-every N] [--backend wasm|webgpu|cpu] [--threads N] [--gtScale S] [--<setting> value ...]
  *
- * <dir> is one scene folder (left.png, right.png, optional disp_left.*) or a folder of them.
+ * <dir> is one scene folder (left.png, right.png, optional disp_left.*; or a Middlebury-style im0.png, im1.png,
+ * disp0GT.pfm, mask0nocc.png) or a folder of them.
  * Any key of the settings table (src/config/settings.ts) is accepted as an option.
  * With --out, checkpoints are written after each stage (after-stereo/, after-distill/, final/)
  * with train-log.json (losses per step and, with --eval-every, StereoNet's metrics over steps;
  * a later run into the same --out, e.g. the next --stage, adds to it).
- * Ground truth, when present, is used for those metrics only, never for training.
+ * Ground truth, when present, is used for those metrics only, never for training. A PNG / PGM GT whose scale is
+ * unknown (not a known dataset name, no gt_scale.txt beside it, no --gtScale S) leaves that scene without
+ * metrics, with a line saying so; the scene still trains.
  * SIGINT or SIGTERM (Ctrl-C, `timeout`) stops the stage in progress after its current step and, with
  * --out, saves the weights so far into that stage's folder and the log, then exits; a second
  * signal exits at once. A stopped stage is not marked completed in the checkpoint.
@@ -31,7 +34,7 @@ import { predictMaps } from '../src/train/predict';
 import { Runner } from '../src/train/runner';
 import { CORPUS_VAL, trainCorpus } from './corpus';
 import type { StepReport } from '../src/train/types';
-import { loadModel, loadScenes, logWasmThreads, modelSettings, parseArgs, Progress, runCli, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
+import { gtScaleFlag, loadModel, loadScenes, logWasmThreads, modelSettings, parseArgs, Progress, runCli, saveModel, settingsFromArgs, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo } from './nodeWebgpu';
 
 const OWN = ['scenes', 'stage', 'out', 'weights', 'eval-every', 'size', 'steps', 'preset', 'seed', 'backend', 'threads', 'corpus', 'resume', 'checkpoint-every', 'hold-out'];
@@ -56,7 +59,8 @@ async function main(): Promise<void> {
     await corpusMain(flags, scenesDir, stages, settings, backend, out, evalEvery);
     return;
   }
-  const scenes = await loadScenes(scenesDir);
+  // GT only feeds the metrics: a scene whose GT scale is unknown trains without them (the log says so)
+  const scenes = await loadScenes(scenesDir, { gtScale: gtScaleFlag(flags), metricsOptional: true, log: (line) => console.log(line) });
   const loaded = flags.get('weights') ? await loadModel(flags.get('weights')!) : undefined;
   const adapter = nodeAdapterInfo();
   if (adapter) console.log(describeAdapter(adapter));

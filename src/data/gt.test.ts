@@ -66,12 +66,19 @@ describe('masks', () => {
     expect(Array.from(decodeMask(bytes, 'inv.png'))).toEqual([1, 0]);
   });
 
-  it('reads gray PNG / PGM masks (value > 0 = 1) and the first channel of colour masks', () => {
-    expect(Array.from(decodeMask(grayPng([0, 255, 128, 0], 2, 2, 8), 'm.png'))).toEqual([0, 1, 1, 0]);
+  it('reads gray PNG / PGM masks (value > 0 = 1, but mid-gray = occluded) and the first channel of colour masks', () => {
+    expect(Array.from(decodeMask(grayPng([0, 255, 128, 0], 2, 2, 8), 'm.png'))).toEqual([0, 1, 0, 0]);
+    expect(Array.from(decodeMask(grayPng([1, 0, 1, 1], 2, 2, 8), 'binary01.png'))).toEqual([1, 0, 1, 1]);
     expect(Array.from(decodeMaskRaw(grayPng([0, 255, 128, 0], 2, 2, 8), 'm.png').data)).toEqual([0, 255, 128, 0]);
     expect(Array.from(decodeMask(encodePgm({ width: 2, height: 1, data: Uint8Array.of(255, 0) }), 'm.pgm'))).toEqual([1, 0]);
     const rgb = encodePng({ width: 2, height: 1, channels: 3, depth: 8, data: Uint8Array.of(255, 255, 255, 0, 0, 0) });
     expect(Array.from(decodeMask(rgb, 'rgb.png'))).toEqual([1, 0]);
     expect(() => decodeMask(seededBytes(40), 'm.png')).toThrow(/not an image/);
+  });
+
+  it('Middlebury 2014 mask0nocc.png: 255 non-occluded, 128 occluded, 0 no GT (8- and 16-bit)', () => {
+    const values = [255, 128, 0, 255, 128, 128];
+    expect(Array.from(decodeMask(grayPng(values, 3, 2, 8), 'mask0nocc.png'))).toEqual([1, 0, 0, 1, 0, 0]);
+    expect(Array.from(decodeMask(grayPng(values.map((v) => v * 257), 3, 2, 16), 'mask0nocc.png'))).toEqual([1, 0, 0, 1, 0, 0]);
   });
 });

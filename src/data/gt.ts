@@ -91,7 +91,12 @@ export function decodeMaskRaw(bytes: Uint8Array, name: string): MaskRaw {
   return { width, height, data };
 }
 
-/** 1 where the mask is not black (palette colour not black, or gray value > 0), else 0. */
+/**
+ * 1 where the mask marks a pixel seen by both views with GT, else 0: a palette colour that is not black, or a
+ * gray value > 0 other than mid-gray. Mid-gray (128, or 32896 in a 16-bit mask) is an occluded pixel: Middlebury
+ * 2014's mask0nocc.png marks 255 non-occluded, 128 occluded, 0 no GT. Binary masks (0 / 255, 0 / 1) never hold
+ * 128. Palette masks go by colour (Middlebury 2003 occl.png: black / white). Tested in gt.test.ts.
+ */
 export function maskToBinary(raw: MaskRaw): Uint8Array {
   const out = new Uint8Array(raw.width * raw.height);
   const palette = raw.palette;
@@ -99,7 +104,8 @@ export function maskToBinary(raw: MaskRaw): Uint8Array {
     const lit = palette.map((c) => (c[0] > 0 || c[1] > 0 || c[2] > 0 ? 1 : 0));
     for (let i = 0; i < out.length; i++) out[i] = lit[raw.data[i]];
   } else {
-    for (let i = 0; i < out.length; i++) out[i] = raw.data[i] > 0 ? 1 : 0;
+    const occluded = raw.data instanceof Uint16Array ? 128 * 257 : 128;
+    for (let i = 0; i < out.length; i++) out[i] = raw.data[i] > 0 && raw.data[i] !== occluded ? 1 : 0;
   }
   return out;
 }

@@ -19,6 +19,7 @@ import {
   type IntakeFile,
 } from './intake';
 import { planPairs, type PlannedPair } from './pairing';
+import { encodePfm } from './pfm';
 import { pngDeclaring } from './testPng';
 import { grayPng, solidRgbPng } from './testUtil';
 
@@ -209,6 +210,19 @@ describe('loadPair', () => {
     const half = downscaleScene(r.scene, 2);
     expect(half.calib).toEqual({ focalPx: 3997.684 / 8, baselineM: 0.193001, doffs: 131.111 / 8, source: 'motorcycle/calib.txt' });
     expect(half.ndisp).toBe(35);
+  });
+
+  it('a Middlebury 2014 folder: disp0GT.pfm and mask0nocc.png, whose 128 pixels are occluded (not visible)', async () => {
+    const gt = encodePfm({ width: 4, height: 2, channels: 1, data: Float32Array.from([1, 2, 3, 4, Infinity, 6, 7, 8]) });
+    const files: IntakeFile[] = [
+      { path: 'Adirondack/im0.png', blob: blobOf(solidRgbPng(4, 2)) },
+      { path: 'Adirondack/im1.png', blob: blobOf(solidRgbPng(4, 2)) },
+      { path: 'Adirondack/disp0GT.pfm', blob: blobOf(gt) },
+      { path: 'Adirondack/mask0nocc.png', blob: blobOf(grayPng([255, 128, 255, 128, 0, 255, 255, 128], 4, 2, 8)) },
+    ];
+    const r = await loadPair(planPairs(files.map((f) => f.path)).pairs[0], mapOf(files), nodeDecoders);
+    if (!r.ok) throw new Error(r.notices[0].text);
+    expect(Array.from(r.scene.nonOccMask ?? [])).toEqual([1, 0, 1, 0, 0, 1, 1, 0]);
   });
 
   it('a bad calib.txt gives a warning naming the file and what is wrong; the pair is still added', async () => {

@@ -11,6 +11,7 @@ import { decodeMaskRaw } from './gt';
 import type { RgbImage } from './image';
 import { listSceneDirs, loadSceneDir, sharedStereoRoot } from './node';
 import type { StereoScene } from './scene';
+import { encodePfm } from './pfm';
 import { grayPng, solidRgbPng } from './testUtil';
 
 // The Middlebury scenes of the shared set are also bundled with the app (public/samples, the same
@@ -192,6 +193,41 @@ describe('node helpers', () => {
     }
     // the tests' own idea of the shared folder (src/testing/shared.ts) is the same one
     expect(sharedStereoRoot()).toBe(sharedStereoDir);
+  });
+
+  it('a Middlebury 2014 folder (im0, im1, disp0GT.pfm, mask0nocc.png): found, its GT read, its 128 mask pixels occluded', async () => {
+    const root = join(tmp, 'mb2014');
+    const dir = join(root, 'Adirondack');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'im0.png'), solidRgbPng(3, 2));
+    await writeFile(join(dir, 'im1.png'), solidRgbPng(3, 2));
+    await writeFile(join(dir, 'im1E.png'), solidRgbPng(3, 2));
+    await writeFile(join(dir, 'disp0GT.pfm'), encodePfm({ width: 3, height: 2, channels: 1, data: Float32Array.from([1, 2, 3, 4, 5, 6]) }));
+    await writeFile(join(dir, 'mask0nocc.png'), grayPng([255, 128, 0, 255, 255, 128], 3, 2, 8));
+    await writeFile(join(dir, 'calib.txt'), 'baseline=193.001\n');
+    expect(await listSceneDirs(root)).toEqual([dir]);
+    const scene = await loadSceneDir(dir);
+    expect(scene.gtDisp?.data.length).toBe(6);
+    expect(Array.from(scene.nonOccMask ?? [])).toEqual([1, 0, 0, 1, 1, 0]);
+  });
+
+  it('unknown GT scale: gt_scale.txt or opts.gtScale give it; onUnknownGtScale loads the scene without GT and says why', async () => {
+    const dir = join(tmp, 'unscaled', 'no_scale');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'left.png'), solidRgbPng(2, 1));
+    await writeFile(join(dir, 'right.png'), solidRgbPng(2, 1));
+    await writeFile(join(dir, 'disp_left.png'), grayPng([0, 6], 2, 1, 8));
+    const said: string[] = [];
+    const bare = await loadSceneDir(dir, { onUnknownGtScale: (m) => said.push(m) });
+    expect(bare.gtDisp).toBeUndefined();
+    expect(bare.leftImg.width).toBe(2);
+    expect(said).toEqual(['no_scale/disp_left.png: unknown GT scale, so this scene has no metrics (it still trains). Give --gtScale <s> or write the scale in no_scale/gt_scale.txt (disparity = stored value / scale; 256 for KITTI PNGs)']);
+    await writeFile(join(dir, 'gt_scale.txt'), '3\n');
+    expect(Array.from((await loadSceneDir(dir)).gtDisp?.data ?? [])).toEqual([0, 2]);
+    // the option wins over the file
+    expect(Array.from((await loadSceneDir(dir, { gtScale: 2 })).gtDisp?.data ?? [])).toEqual([0, 3]);
+    await writeFile(join(dir, 'gt_scale.txt'), 'sixteen');
+    await expect(loadSceneDir(dir)).rejects.toThrow('no_scale/gt_scale.txt: holds "sixteen", not a positive number');
   });
 
   it('loads a scene folder, needs a scale for unknown names, and reports a missing view', async () => {

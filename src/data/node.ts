@@ -2,8 +2,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { gtScaleFor } from './datasets';
 import { DataError } from './errors';
+import { planPairs, type PlannedPair } from './pairing';
 import { assembleScene, type FilePart, type StereoScene } from './scene';
 
 const IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'ppm', 'pgm'];
@@ -27,41 +29,86 @@ function pick(files: string[], stem: string, exts: string[]): string | undefined
   return undefined;
 }
 
-/** Sub-folders of `root` (full paths, sorted) that hold a left and a right image. */
+/** Sub-folders of `root` (full paths, sorted) that hold a stereo pair (see findPair). */
 export async function listSceneDirs(root: string): Promise<string[]> {
   const entries = await readdir(root, { withFileTypes: true });
   const dirs: string[] = [];
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
-    const files = await readdir(join(root, entry.name));
-    if (pick(files, 'left', IMAGE_EXTS) && pick(files, 'right', IMAGE_EXTS)) dirs.push(join(root, entry.name));
+    if (findPair(await readdir(join(root, entry.name)))) dirs.push(join(root, entry.name));
   }
   return dirs.sort();
 }
 
 /**
- * Loads `<dir>/left.*`, `right.*`, optional `disp_left.(pgm|png|pfm)` and `mask_nonocc.*`.
- * The GT scale is opts.gtScale, else gtScaleFor(folder name, GT file name).
+ * The pair a scene folder holds: `left.*` and `right.*` (with `disp_left.*`, `mask_nonocc.*`), else the one
+ * pair the app's naming rules find among its files (src/data/pairing.ts: Middlebury 2014 / ETH3D im0, im1,
+ * disp0GT.pfm, mask0nocc.png; view1 / view5; scene_L / scene_R; ...). Undefined when there is none or several.
  */
-export async function loadSceneDir(dir: string, opts: { gtScale?: number } = {}): Promise<StereoScene> {
+export function findPair(files: string[]): Pick<PlannedPair, 'left' | 'right' | 'gt' | 'nonOcc'> | undefined {
+  const left = pick(files, 'left', IMAGE_EXTS);
+  const right = pick(files, 'right', IMAGE_EXTS);
+  if (left && right) return { left, right, gt: pick(files, 'disp_left', GT_EXTS), nonOcc: pick(files, 'mask_nonocc', MASK_EXTS) };
+  const pairs = planPairs(files).pairs.filter((p) => p.dir === '');
+  return pairs.length === 1 ? pairs[0] : undefined;
+}
+
+/**
+ * A scene folder's own GT scale: the number in `gt_scale.txt` beside the GT (disparity = stored value / scale),
+ * undefined when there is no such file. A file that does not hold one positive number is an error.
+ */
+async function folderGtScale(dir: string): Promise<number | undefined> {
+  const file = join(dir, 'gt_scale.txt');
+  if (!existsSync(file)) return undefined;
+  const text = (await readFile(file, 'utf8')).trim();
+  const v = Number(text);
+  if (!/^[0-9.eE+]+$/.test(text) || !(v > 0) || !Number.isFinite(v)) {
+    throw new DataError(`${basename(dir)}/gt_scale.txt`, `holds "${text.slice(0, 40)}", not a positive number`, 'Write the GT scale alone, e.g. 256 for KITTI PNGs (disparity = stored value / scale)');
+  }
+  return v;
+}
+
+/** How loadSceneDir treats a PNG / PGM ground truth whose scale it cannot tell. */
+export interface LoadSceneOptions {
+  /** disparity = stored value / gtScale; wins over gt_scale.txt and the known dataset names. */
+  gtScale?: number;
+  /**
+   * Called instead of throwing when the GT's scale is unknown: the scene is then loaded without its GT (it
+   * still trains; only its metrics are off), and the message says so and how to give the scale.
+   */
+  onUnknownGtScale?: (message: string) => void;
+}
+
+/**
+ * Loads the pair a scene folder holds (findPair), with its GT and non-occlusion mask when present.
+ * The GT scale is opts.gtScale, else the folder's gt_scale.txt, else gtScaleFor(folder name, GT file name)
+ * (1 for PFM). Unknown: an error naming the file, or, with opts.onUnknownGtScale, the scene without GT.
+ */
+export async function loadSceneDir(dir: string, opts: LoadSceneOptions = {}): Promise<StereoScene> {
   const name = basename(dir);
   const files = await readdir(dir);
-  const leftFile = pick(files, 'left', IMAGE_EXTS);
-  const rightFile = pick(files, 'right', IMAGE_EXTS);
-  if (!leftFile || !rightFile) {
-    throw new DataError(dir, `no ${leftFile ? 'right' : 'left'} image`, 'Put left.png and right.png in the scene folder');
+  const found = findPair(files);
+  if (!found) {
+    const leftFile = pick(files, 'left', IMAGE_EXTS);
+    throw new DataError(dir, leftFile ? 'no right image' : 'no left image', 'Put left.png and right.png in the scene folder (or im0.png and im1.png, as Middlebury names them)');
   }
   const part = async (file: string): Promise<FilePart> => ({
     bytes: new Uint8Array(await readFile(join(dir, file))),
     name: `${name}/${file}`,
   });
-  const gtFile = pick(files, 'disp_left', GT_EXTS);
-  const maskFile = pick(files, 'mask_nonocc', MASK_EXTS);
+  const gtFile = found.gt;
+  let scale = gtFile ? opts.gtScale ?? (await folderGtScale(dir)) ?? gtScaleFor(name, gtFile) : undefined;
+  let useGt = gtFile !== undefined;
+  if (gtFile && scale === undefined && opts.onUnknownGtScale) {
+    opts.onUnknownGtScale(`${name}/${gtFile}: unknown GT scale, so this scene has no metrics (it still trains). Give --gtScale <s> or write the scale in ${name}/gt_scale.txt (disparity = stored value / scale; 256 for KITTI PNGs)`);
+    useGt = false;
+    scale = undefined;
+  }
   return assembleScene({
     name,
-    left: await part(leftFile),
-    right: await part(rightFile),
-    ...(gtFile ? { gt: { ...(await part(gtFile)), scale: opts.gtScale ?? gtScaleFor(name, gtFile) } } : {}),
-    ...(maskFile ? { nonOcc: await part(maskFile) } : {}),
+    left: await part(found.left),
+    right: await part(found.right),
+    ...(useGt ? { gt: { ...(await part(gtFile!)), scale } } : {}),
+    ...(found.nonOcc ? { nonOcc: await part(found.nonOcc) } : {}),
   });
 }

@@ -41,5 +41,12 @@ export default defineConfig({
   optimizeDeps: {
     include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
   },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    // The browser tests run on a build (playwright.config.ts). Their kernel test page is built on its own,
+    // into the same folder, by a second build with RD_E2E_PAGES set: built together with the app, the
+    // page would share the app's entry chunk and run its start-up code.
+    ...(process.env.RD_E2E_PAGES ? { emptyOutDir: false, rollupOptions: { input: 'e2e/pages/kernels.html' } } : {}),
+  },
 });

@@ -1,6 +1,10 @@
 // Shared helpers for the browser tests. The page exposes `window.__rd = { client, store }`
 // (see src/main.tsx); tests read the store's slices and drive the worker through it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, type Page } from '@playwright/test';
+import { decode as decodePng, encode as encodePng } from 'fast-png';
 import type { RuntimeSlice, SelftestSlice } from '../src/state/store';
 
 /**
@@ -148,4 +152,38 @@ export async function freshMaps(page: Page, stride = 0): Promise<NonNullable<Awa
     await page.waitForTimeout(200);
   }
   throw new Error('no maps: the worker stayed busy');
+}
+
+/**
+ * A 64x32 crop of the bundled tsukuba sample (both views, same rows: still a rectified pair), as files to
+ * drop. The GPU-loss tests train and predict on it alone: on SwiftShader every new image size compiles
+ * the networks' shaders again, and the four sample scenes' sizes made those tests minutes longer.
+ */
+export function smallPairFiles(): DropFile[] {
+  const crop = (view: 'left' | 'right'): Buffer => {
+    const png = decodePng(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../public/samples/tsukuba/${view}.png`)));
+    const ch = png.channels;
+    const [x0, y0, w, h] = [150, 120, 64, 32];
+    const data = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let c = 0; c < 3; c++) data[(y * w + x) * 3 + c] = png.data[((y0 + y) * png.width + x0 + x) * ch + Math.min(c, ch - 1)];
+      }
+    }
+    return Buffer.from(encodePng({ width: w, height: h, channels: 3, depth: 8, data }));
+  };
+  return [{ name: 'crop_left.png', bytes: crop('left'), type: 'image/png' }, { name: 'crop_right.png', bytes: crop('right'), type: 'image/png' }];
+}
+
+/** Removes every pair (the sample scenes), then drops smallPairFiles and waits until it is the one selected pair. */
+export async function onlySmallPair(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const st = window.__rd!.store.getState();
+    for (const p of st.dataset.pairs) st.removePair(p.id);
+  });
+  await dropFiles(page, smallPairFiles());
+  await page.waitForFunction(() => {
+    const ds = window.__rd!.store.getState().dataset;
+    return ds.pairs.length === 1 && ds.selectedId === ds.pairs[0].id && ds.pairs[0].width === 64 && ds.pairs[0].height === 32;
+  });
 }

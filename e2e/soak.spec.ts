@@ -1,7 +1,7 @@
 // Holding up under load (issue 6): a long run keeps memory flat and the panels fresh, and a lost
 // GPU device (WebGPU) or context (WebGL), during training or while idle, costs a restart, not the run.
 import { expect, test, type Page } from '@playwright/test';
-import { collectErrors, waitForRuntime } from './helpers';
+import { collectErrors, onlySmallPair, waitForRuntime } from './helpers';
 import { tinyModel } from './modelFixture';
 import { startServer } from './server';
 
@@ -120,6 +120,7 @@ test('WebGPU device lost mid-run: the worker says so, restarts on a fresh device
   const runtime = await waitForRuntime(page);
   expect(runtime.backend, 'tf.getBackend() in the worker').toBe('webgpu');
   await page.waitForFunction(() => (window.__rd?.store.getState().dataset.pairs.length ?? 0) >= 4);
+  await onlySmallPair(page); // one 64x32 pair: training crops and previews share one size, so shaders compile once per device
   await logTraining(page);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await page.waitForFunction(() => (window.__rd!.store.getState().training.progress.stereo?.step ?? 0) >= 3, undefined, { timeout: 300_000 });
@@ -170,6 +171,8 @@ test('WebGL context lost while idle, after loading a model: the worker restarts 
     await page.goto(`/?backend=webgl&weights=${encodeURIComponent(url)}`);
     const runtime = await waitForRuntime(page);
     expect(runtime.backend, 'tf.getBackend() in the worker').toBe('webgl');
+    await page.waitForFunction(() => (window.__rd?.store.getState().dataset.pairs.length ?? 0) >= 4);
+    await onlySmallPair(page); // one 64x32 pair: its maps are predicted at one small size
     await expect(page.getByRole('status')).toHaveText(`Loaded the model from ${url}.`, { timeout: 120_000 });
     await page.waitForFunction(() => {
       const st = window.__rd!.store.getState();

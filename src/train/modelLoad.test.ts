@@ -64,6 +64,20 @@ describe('runnerFromModel', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('pairs that change while the weights are read are the ones the runner gets (a getter, read after the import)', async () => {
+    const [a, b] = [await scene('a'), await scene('b')];
+    const src = new Runner([a], tiny());
+    const cp = await src.checkpoint();
+    src.dispose();
+    let current = [a];
+    const loading = runnerFromModel(cp.modelJson, cp.weightData, () => current, tiny(), {});
+    current = [b]; // a setScenes that reached the worker during the import
+    const { runner } = await loading;
+    expect((await runner.predict('b')).stereoDisp).toBeDefined();
+    await expect(runner.predict('a')).rejects.toThrow(/no pair with id "a"/);
+    runner.dispose();
+  });
+
   it('a model saved in stage 2 shows SingleNet at once; bad weights create nothing', async () => {
     const s = await scene('b');
     const settings = tiny();

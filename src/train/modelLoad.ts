@@ -13,12 +13,14 @@ export { remainingOf, runProgressOf, stagesOf, type RunProgress } from './runPro
 /**
  * Builds a runner on `scenes` with the weights of a saved model. A network the model lacks is
  * built fresh from `settings`. SingleNet's maps are shown from the start when the model says it
- * was trained (stage 2 finished, or in progress).
+ * was trained (stage 2 finished, or in progress). `scenes` may be a getter: it is read once the
+ * weights are in, so pairs that changed while they were read (the worker takes setScenes during the
+ * import) are the ones the runner gets. Tested in modelLoad.test.ts.
  */
-export async function runnerFromModel(modelJson: unknown, weightData: ArrayBuffer, scenes: TrainScene[], settings: TrainSettings, events: RunnerEvents): Promise<{ runner: Runner; run?: RunProgress }> {
+export async function runnerFromModel(modelJson: unknown, weightData: ArrayBuffer, scenes: TrainScene[] | (() => TrainScene[]), settings: TrainSettings, events: RunnerEvents): Promise<{ runner: Runner; run?: RunProgress }> {
   const { nets, modelJson: checked } = await importModel(modelJson, [weightData]);
   const meta = checked.userDefinedMetadata;
-  const runner = new Runner(scenes, settings, events, nets);
+  const runner = new Runner(typeof scenes === 'function' ? scenes() : scenes, settings, events, nets);
   const completed = stagesOf(meta.completedStages);
   runner.completed.push(...completed);
   const run = runProgressOf(meta.run);

@@ -267,7 +267,7 @@ async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stage
     throw new Error(`${gpuResource(lostOn)} was lost (${loss.reason}: ${loss.message}) before any weights were saved; press Train to start again.`);
   }
   const restarted = await restartAfterLoss(lostOn);
-  const loaded = await runnerFromModel(saved.modelJson, saved.weightData, scenes, msg.settings, events);
+  const loaded = await runnerFromModel(saved.modelJson, saved.weightData, () => scenes, msg.settings, events);
   runner = loaded.runner;
   runner.setSettings(runSettingsOf(msg)); // the rest of the run keeps its budget
   runnerSettings = msg.settings;
@@ -311,7 +311,7 @@ async function recoverIdle(): Promise<void> {
   let problem: string | undefined;
   if (hadWeights && saved && settings) {
     try {
-      const loaded = await runnerFromModel(saved.modelJson, saved.weightData.slice(0), scenes, settings, events);
+      const loaded = await runnerFromModel(saved.modelJson, saved.weightData.slice(0), () => scenes, settings, events);
       runner = loaded.runner;
       runProgress = run ?? loaded.run;
       if (known(previewSceneId)) runner.setPreviewScene(previewSceneId);
@@ -373,9 +373,10 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
     case 'loadModel': {
       if (!ready) throw new Error('loadModel: the worker has no backend yet (send init first)');
       // Built and checked beside the current runner, which is only replaced on success. On a GPU
-      // backend the weights are kept as they came (plain memory), for a device lost while idle.
+      // backend the weights are kept as they came (plain memory), for a device lost while idle. The
+      // pairs are read once the weights are in: a setScenes answered during the import is not lost.
       const kept = onGpu() ? { modelJson: JSON.parse(JSON.stringify(msg.modelJson)) as unknown, weightData: msg.weightData.slice(0) } : undefined;
-      const loaded = await runnerFromModel(msg.modelJson, msg.weightData, scenes, msg.settings, events);
+      const loaded = await runnerFromModel(msg.modelJson, msg.weightData, () => scenes, msg.settings, events);
       disposeRunner();
       runner = loaded.runner;
       runnerSettings = msg.settings;

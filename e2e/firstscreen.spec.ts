@@ -43,6 +43,11 @@ test.describe('desktop (1600x1000)', () => {
     await page.goto('/?backend=wasm');
     await expect(page.getByRole('status')).toHaveText(LOADED, { timeout: 120_000 });
     await waitForSelectedMaps(page, true);
+    // the wasm threads were planned for the shipped model's 384x192x2 step, which it adapts with (src/train/wasmThreads.ts)
+    if ((await page.evaluate(() => navigator.hardwareConcurrency)) === 2) {
+      expect(await page.evaluate(() => window.__rd!.store.getState().runtime.wasmThreads)).toBe(2);
+      await expect(page.getByTestId('wasm-threads')).toContainText('WebAssembly threads: 2 (both logical cores, for the default network on crops of 384x192x2 pixels or more');
+    }
     await expect(page.getByTestId('intro')).toHaveText(/^The maps below are the sample scenes' depth from the shipped model/);
     await expect(page.getByTestId('intro')).toContainText('Train');
     await expect(page.locator('header')).not.toContainText('press Train');

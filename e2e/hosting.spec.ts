@@ -58,7 +58,8 @@ test('built app under a sub-path: isolated, threaded wasm, samples, ?weights=pre
   expect(runtime.crossOriginIsolated).toBe(true);
   expect(runtime.backend).toBe('wasm'); // the only WebGPU adapter here is software
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-  // Default settings: both cores of a 2-core machine, else half the cores up to 4 (src/train/wasmThreads.ts).
+  // Opening the shipped model: planned for its 384x192x2 step, so both cores of a 2-core machine, else half
+  // the cores up to 4 (src/train/wasmThreads.ts, threadStepFor in src/persist/modelUrl.ts).
   expect(runtime.wasmThreads).toBe(cores <= 2 ? cores : Math.min(4, Math.floor(cores / 2)));
   expect(withModels.requests.filter((r) => r.endsWith('.wasm'))).toEqual([expect.stringMatching(new RegExp(`^${BASE}assets/tfjs-backend-wasm-threaded-simd-[\\w-]+\\.wasm$`))]);
 

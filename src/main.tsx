@@ -13,7 +13,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { settingsFromQuery } from './config/settings';
-import { pageAddress } from './persist/modelUrl';
+import { pageAddress, threadStepFor } from './persist/modelUrl';
 import { indexedDbRunStore } from './persist/runStore';
 import { createAppStore, type AppStore } from './state/store';
 import { TrainClient } from './train/client';
@@ -40,6 +40,8 @@ const store = createAppStore(client, {
   pageHasWebGpu: 'gpu' in navigator && navigator.gpu !== undefined,
   ignoredBackendParam: param !== null && requested === undefined ? param : undefined,
   wasmThreads,
+  // opening the shipped model: the wasm threads are planned for its training step
+  threadStep: threadStepFor(window.location.href),
   settings: fromUrl.settings,
   settingsErrors: fromUrl.errors,
   runStore: indexedDbRunStore(),

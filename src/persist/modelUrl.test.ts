@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../config/settings';
-import { linkedModel, ModelUrlError, openingModel, pageAddress, pretrainedName, resolveModelUrl, shareLink } from './modelUrl';
+import { linkedModel, ModelUrlError, openingModel, pageAddress, pretrainedName, resolveModelUrl, shareLink, SHIPPED_MODEL_STEP, threadStepFor } from './modelUrl';
 
 const PAGE = 'https://example.org/apps/depth/index.html?backend=wasm&stepsStereo=5#w=old';
 
@@ -63,5 +65,24 @@ describe('model addresses', () => {
     const inline = shareLink('http://localhost:4173/', defaultSettings(), { fragment: 'xyz' });
     expect(inline).toBe('http://localhost:4173/#w=xyz');
     expect(linkedModel(inline)).toEqual({ kind: 'fragment', text: 'xyz' });
+  });
+});
+
+describe('the shipped model', () => {
+  it("SHIPPED_MODEL_STEP is the training step in its model.json (a plain visit plans the wasm threads for it)", () => {
+    const json = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../public/pretrained/default/model.json'), 'utf8')) as { userDefinedMetadata: { settings: Record<string, unknown> } };
+    const { preset, width, height, batch } = json.userDefinedMetadata.settings;
+    expect({ preset, width, height, batch }).toEqual({ ...SHIPPED_MODEL_STEP });
+  });
+
+  it('the page plans its wasm threads for that step when it opens the shipped model and names no step setting', () => {
+    const page = 'https://x.org/app/';
+    expect(threadStepFor(page)).toEqual(SHIPPED_MODEL_STEP);
+    expect(threadStepFor(`${page}?backend=wasm`)).toEqual(SHIPPED_MODEL_STEP);
+    expect(threadStepFor(`${page}?weights=pretrained/default`)).toEqual(SHIPPED_MODEL_STEP);
+    expect(threadStepFor(`${page}?weights=pretrained/default&width=128`)).toBeUndefined();
+    expect(threadStepFor(`${page}?weights=none`)).toBeUndefined();
+    expect(threadStepFor(`${page}?stepsStereo=7`)).toBeUndefined(); // settings without a model: new weights
+    expect(threadStepFor(`${page}?weights=https%3A%2F%2Fm.org%2Fmodel.json`)).toBeUndefined();
   });
 });

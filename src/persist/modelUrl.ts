@@ -8,6 +8,11 @@ import { FRAGMENT_PARAM } from './fragment';
 export const WEIGHTS_PARAM = 'weights';
 /** `?weights=pretrained/<name>` loads `<app base>pretrained/<name>/model.json`. */
 export const PRETRAINED_DEFAULT = 'pretrained/default';
+/**
+ * The training step of the shipped model's settings (public/pretrained/default/model.json; modelUrl.test.ts
+ * checks they agree): a plain visit, which loads that model, plans its wasm threads for it (src/train/wasmThreads.ts).
+ */
+export const SHIPPED_MODEL_STEP = { preset: 'default', width: 384, height: 192, batch: 2 } as const;
 /** `?weights=none`: open with no model (new weights), not even the shipped one. */
 export const NO_WEIGHTS = 'none';
 const PRETRAINED = /^pretrained\/([A-Za-z0-9_-]+)\/?$/;
@@ -84,6 +89,18 @@ export function openingModel(href: string): OpeningModel {
   const q = new URL(href).searchParams;
   if (q.has(WEIGHTS_PARAM)) return { kind: 'none' };
   return SETTINGS.some((spec) => q.has(spec.key)) ? { kind: 'none' } : { kind: 'shipped' };
+}
+
+/**
+ * The training step the page plans its wasm threads for, when it is not the address's settings: the shipped
+ * model's (SHIPPED_MODEL_STEP) when the page opens that model (a plain visit, or `?weights=pretrained/default`)
+ * and the address sets none of preset, width, height and batch (which win, as they do over the model's).
+ */
+export function threadStepFor(href: string): typeof SHIPPED_MODEL_STEP | undefined {
+  const opening = openingModel(href);
+  const shipped = opening.kind === 'shipped' || (opening.kind === 'url' && pretrainedName(opening.value) === 'default');
+  const q = new URL(href).searchParams;
+  return shipped && !['preset', 'width', 'height', 'batch'].some((k) => q.has(k)) ? SHIPPED_MODEL_STEP : undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Decoders } from '../data/intake';
 import type { TrainClient } from '../train/client';
 import type { AdapterSummary, BackendName, SelftestReply } from '../train/protocol';
 import type { RunStore } from '../persist/runStore';
+import type { StepSize } from '../train/wasmThreads';
 import { AUTOSAVE_MS, autosaveSlice, initialAutosave, type AutosaveActions, type AutosaveSlice } from './autosave';
 import { AppBuffers } from './buffers';
 import { datasetSlice, initialDataset, type DatasetActions, type DatasetSlice } from './dataset';
@@ -83,6 +84,11 @@ export interface AppEnv {
   wasmThreads?: number;
   /** Initial settings (from the URL); defaults when absent. */
   settings?: TrainSettings;
+  /**
+   * The training step the wasm thread count is planned for, when not the initial settings' (the page: the
+   * shipped model's on a plain visit, which loads it; src/train/wasmThreads.ts).
+   */
+  threadStep?: StepSize;
   /** Problems found reading the settings from the URL, shown as messages. */
   settingsErrors?: string[];
   /** Image decoders (tests pass Node ones). */
@@ -141,7 +147,7 @@ export function createAppStore(client: TrainClient, env: AppEnv): AppStore {
         buffers.clearLosses();
         try {
           const { preset, width, height, batch } = get().settings.values;
-          const r = await client.init(backend, { wasmThreads: env.wasmThreads, step: { preset, width, height, batch } });
+          const r = await client.init(backend, { wasmThreads: env.wasmThreads, step: env.threadStep ?? { preset, width, height, batch } });
           set((s) => ({
             runtime: {
               ...s.runtime,

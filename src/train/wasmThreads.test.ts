@@ -2,14 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_WASM_THREADS, MAX_WASM_THREADS, planWasmThreads } from './wasmThreads';
 
 describe('planWasmThreads', () => {
-  const app = { preset: 'default', width: 256, height: 128, batch: 2 } as const;
+  const app = { preset: 'default', width: 384, height: 192, batch: 2 } as const;
 
-  it('on 2 cores uses both for the default network at 256x128x2 pixels or more, else one', () => {
+  it('on 2 cores uses both for the default network at 384x192x2 pixels or more, else one', () => {
     expect(planWasmThreads(2, undefined, app)).toEqual({
       threads: 2,
-      note: 'both logical cores, for the default network on crops of 256x128x2 pixels or more; ?wasmThreads=1 for one',
+      note: 'both logical cores, for the default network on crops of 384x192x2 pixels or more; ?wasmThreads=1 for one',
     });
     expect(planWasmThreads(2, undefined, { ...app, width: 1216, height: 256, batch: 1 }).threads).toBe(2);
+    expect(planWasmThreads(2, undefined, { ...app, width: 256, height: 128 })).toEqual({
+      threads: 1,
+      note: 'one of the 2 logical cores: two are slower for steps below the default network on 384x192x2 pixels; ?wasmThreads=2 for both',
+    });
     expect(planWasmThreads(2, undefined, { ...app, width: 128, height: 64 }).threads).toBe(1);
     expect(planWasmThreads(2, undefined, { ...app, batch: 1 }).threads).toBe(1);
     expect(planWasmThreads(2, undefined, { ...app, preset: 'tiny' }).threads).toBe(1);

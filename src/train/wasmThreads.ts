@@ -3,18 +3,23 @@
 //
 // tfjs' threaded wasm build sizes its pool at half of `navigator.hardwareConcurrency` (at most 4;
 // it assumes two hardware threads per core) and caps an explicit `setThreadsCount` at the same
-// figure, so a 2-core machine trains on one thread whatever is asked. Measured at 22b61e1, before the
-// app's own wasm convolution kernels (XNNPACK ran the convolutions then), on the 2-core test machine
-// in headless Chromium (BENCHMARKS.md, "Two wasm threads on a two-core machine"), two threads against one:
-//   - default preset, 256x128, batch 2 (the app's default settings): stage 1 1,362 -> 1,097 ms,
-//     stage 2 361 -> 295, stage 3 1,764 -> 1,216 ms a step: the convolutions run x1.8 faster;
-//   - smaller steps lose: default preset at 128x64 388 -> 480 ms, tiny at 64x32 72 -> 145 ms.
-//     Every XNNPACK op then wakes the second thread, and on two cores it competes with the page.
-// So on a machine with at most 2 logical cores the worker uses both when the settings it starts
-// with (from the URL, or the defaults) train the default preset on at least 256x128x2 pixels a
-// step, else one; with more cores, tfjs' own choice stands (not measured here). The rule was not
-// measured again once src/core/wasmNative.ts ran the convolutions, with N - 1 helper threads. The count is
-// fixed when the wasm module starts: settings changed later keep it. `?wasmThreads=N` asks for N.
+// figure, so a 2-core machine trains on one thread whatever is asked. Measured on the 2-core test
+// machine in headless Chromium with the app's own wasm convolution kernels (BENCHMARKS.md, "Two wasm
+// threads on a two-core machine": `npm run bench:browser -- --backends wasm --wasm-threads 1|2`, three
+// runs each, median ms a step of stages 1 / 2 / 3, default preset, batch 2):
+//   - 384x192 (the shipped model's crop): 1 thread 820-847 / 307-333 / 1,049-1,515, 2 threads
+//     727-966 / 264-314 / 820-1,013: two win stages 2 and 3 in every run, stage 1 in two of three;
+//   - 256x128 (the default settings): 1 thread 383-761 / 160-288 / 493-504, 2 threads 359-443 /
+//     200-253 / 535-646: one wins stages 2 and 3 in every run;
+//   - smaller steps lose more with two: 128x64 159-161 / 57-67 / 161-171 against 205-241 / 82-94 /
+//     188-203; tiny at 64x32 122 / 70 / 95 against 163 / 78 / 108.
+// (Before those kernels, when XNNPACK ran the convolutions, two threads already won from 256x128x2.)
+// So on a machine with at most 2 logical cores the worker uses both when the step it plans for
+// trains the default preset on at least 384x192x2 pixels, else one; with more cores, tfjs' own choice
+// stands (not measured here). The step planned for is that of the settings the page starts with
+// (from the URL, or the defaults), or the shipped model's when a plain visit loads it
+// (src/state/store.ts). The count is fixed when the wasm module starts: settings changed later keep
+// it. `?wasmThreads=N` asks for N.
 //
 // `planWasmThreads` is pure (tested in wasmThreads.test.ts); `applyWasmThreads` must run in the
 // worker before the wasm backend initialises.
@@ -39,13 +44,13 @@ export interface StepSize {
   batch: number;
 }
 
-/** Crop pixels x batch from which two threads beat one on two cores (default preset; 256x128, batch 2). */
-export const TWO_THREAD_MIN_PIXELS = 256 * 128 * 2;
+/** Crop pixels x batch from which two threads beat one on two cores (default preset; 384x192, batch 2). */
+export const TWO_THREAD_MIN_PIXELS = 384 * 192 * 2;
 
 /**
  * Threads for wasm from the logical core count, an optional request (`?wasmThreads=N`) and the
  * step the run starts with. A request is kept within 1..8. Otherwise: on at most 2 cores, both
- * for a default-preset step of at least 256x128x2 pixels, else one; on more, half the cores, at
+ * for a default-preset step of at least 384x192x2 pixels, else one; on more, half the cores, at
  * most 4 (tfjs' own choice). `option` names the override in the note (the CLI's is `--threads `).
  */
 export function planWasmThreads(hardwareConcurrency: number | undefined, requested?: number, step?: StepSize, option = '?wasmThreads='): WasmThreadPlan {
@@ -60,8 +65,8 @@ export function planWasmThreads(hardwareConcurrency: number | undefined, request
   if (cores === 2) {
     const big = step !== undefined && step.preset === 'default' && step.width * step.height * step.batch >= TWO_THREAD_MIN_PIXELS;
     return big
-      ? { threads: 2, note: `both logical cores, for the default network on crops of 256x128x2 pixels or more; ${option}1 for one` }
-      : { threads: 1, note: `one of the 2 logical cores: two are slower for steps below the default network on 256x128x2 pixels; ${option}2 for both` };
+      ? { threads: 2, note: `both logical cores, for the default network on crops of 384x192x2 pixels or more; ${option}1 for one` }
+      : { threads: 1, note: `one of the 2 logical cores: two are slower for steps below the default network on 384x192x2 pixels; ${option}2 for both` };
   }
   const threads = Math.min(DEFAULT_MAX_WASM_THREADS, Math.floor(cores / 2));
   return { threads, note: `half the ${cores} logical cores, at most ${DEFAULT_MAX_WASM_THREADS}, as tfjs chooses` };

@@ -1,10 +1,9 @@
 // The tfjs WebGPU backend in Node, on Dawn (the npm package `webgpu`, an optional dependency).
 // tfjs-backend-webgpu registers itself only where `navigator.gpu` exists when it is first imported,
-// which in Node it never does (src/core/webgpuKernels.ts imports it before any of this runs), so the
+// which in Node it never does (src/backends/webgpu/ imports it before any of this runs), so the
 // backend is registered here with the same device request as the package's own (src/train/webgpuDevice.ts).
 import * as tf from '@tensorflow/tfjs';
-// our WGSL kernels (warp, correlation, fused conv, Adam), for every CLI entry point that runs on WebGPU
-import '../src/core/webgpuKernels';
+import { registerWebgpuKernels } from '../src/backends/webgpu';
 import { webgpuBackendOn } from '../src/train/webgpuDevice';
 
 /** What Dawn says of the adapter it picked (vendor, architecture, device, description). */
@@ -26,6 +25,8 @@ export const describeAdapter = (a: NodeAdapterInfo): string =>
  * package or a GPU is missing.
  */
 export async function registerNodeWebGPU(): Promise<void> {
+  // our WGSL kernels (warp, correlation, fused conv, Adam...), for every CLI entry point that runs on WebGPU
+  registerWebgpuKernels();
   if (tf.findBackendFactory('webgpu')) return;
   let dawn: { create: (options: string[]) => GPU; globals: object };
   try {

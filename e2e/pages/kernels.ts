@@ -1,4 +1,4 @@
-// Test page: the WGSL kernels of src/core/webgpuKernels.ts against the stock-op versions of the
+// Test page: the WGSL kernels of src/backends/webgpu/ against the stock-op versions of the
 // same ops, on the WebGPU backend, for values and gradients on random inputs, and the number of
 // kernel dispatches of each. Exposes `window.__kernelCheck()` for e2e/kernels.spec.ts.
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +12,9 @@ import type { DispT, ImageT } from '../../src/core/types';
 import { upsampleDisparity } from '../../src/core/resize';
 import { warpH } from '../../src/core/warp';
 import { conv } from '../../src/model/layers';
-import '../../src/core/webgpuKernels';
+import { registerWebgpuKernels } from '../../src/backends/webgpu';
+
+registerWebgpuKernels();
 
 export interface KernelCase {
   name: string;
@@ -151,7 +153,7 @@ function countDispatches(): { readonly n: number; readonly byProgram: Map<string
   return c;
 }
 
-// Which program each dispatch runs: our WGSL programs carry their key as a comment (src/core/webgpuKernels.ts);
+// Which program each dispatch runs: our WGSL programs carry their key as a comment (src/backends/webgpu/program.ts);
 // shader module -> key, pipeline -> key, pass encoder -> the key of the pipeline it last set. Installed before any
 // pipeline exists (tfjs makes them on first use and caches them).
 const moduleKey = new WeakMap<GPUShaderModule, string>();

@@ -16,7 +16,7 @@ export interface AdamStep {
  *   m' = beta1 m + (1 - beta1) g,   v' = beta2 v + (1 - beta2) g^2,
  *   w' = w - lr (m' / c1) / (sqrt(v' / c2) + epsilon).
  * Returns [w', m', v'] as new tensors. With stock ops this is 14 kernels per variable; a backend
- * may register its own (WebGPU: three dispatches, src/core/webgpuKernels.ts).
+ * may register its own (WebGPU: three dispatches, src/backends/webgpu/adam.ts).
  */
 export function adamUpdateOps(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, k: AdamStep): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {

@@ -18,7 +18,7 @@ import { check } from './types';
  * or slices along W of the 4-D tensor, copy C values at a time, which on wasm cost more than
  * the rest of the step's non-convolution work.) `correlation1dStock` is the same op from
  * stock ops with autodiff: the reference in tests. A backend with its own kernel for it
- * (WebGPU: src/core/webgpuKernels.ts) uses that instead.
+ * (WebGPU: src/backends/webgpu/correlation.ts) uses that instead.
  */
 export function correlation1d(fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number): tf.Tensor4D {
   checkArgs(fL, fR, minK, maxK);

@@ -1,7 +1,7 @@
 // A convolution layer's whole forward pass (padding, conv, bias, activation) as one fused tfjs
 // kernel, with a hand-written backward pass: the stock path dispatches pad, conv, add and
 // leakyRelu forward and their five gradients backward, each its own GPU kernel. Used on WebGPU
-// (registered in webgpuKernels.ts) and, with plain-convolution gradients, on wasm and cpu (on wasm
+// (src/backends/webgpu/conv.ts) and, with plain-convolution gradients, on wasm and cpu (on wasm
 // the activation pass and the bias add are the slow single-threaded part of a conv layer); the
 // stock path in src/model/layers.ts stays the reference.
 import * as tf from '@tensorflow/tfjs';
@@ -43,7 +43,7 @@ export const stockInputGrad: InputGrad = (dz, w, xinShape, stride, pad) => tf.co
 /**
  * The backward pass's kernels, each optional (the stock ones otherwise). `filterBiasGrad`, where
  * given, replaces `filterGrad` and the bias sum: both gradients from one pass over the output
- * gradient (WebGPU, see webgpuKernels.ts).
+ * gradient (WebGPU, see src/backends/webgpu/conv.ts).
  */
 export interface ConvGradKernels {
   activationGrad?: ActivationGrad;
@@ -73,7 +73,7 @@ export interface ConvGradKernels {
  * k x k convolution (odd k) with zero padding (k - 1) / 2 on each side, stride 1 or 2, bias and
  * activation, as in src/model/layers.ts. `inputGrad` false: no gradient for `x` (a layer that
  * reads the image). x [B, H, W, Cin], w [k, k, Cin, Cout], b [Cout] -> [B, H / stride, W / stride, Cout].
- * `kernels` computes the gradients (WebGPU passes its own, see webgpuKernels.ts; cpu and wasm plain
+ * `kernels` computes the gradients (WebGPU passes its own, see src/backends/webgpu/conv.ts; cpu and wasm plain
  * convolutions for the filter and the input, see convGrad.ts).
  */
 export function fusedConvAct(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean, kernels: ConvGradKernels = {}): tf.Tensor4D {

@@ -14,7 +14,7 @@ export const SSIM_WEIGHT = 0.85;
  */
 export function photometricError(a: tf.Tensor4D, b: tf.Tensor4D, opts: { gradA?: boolean } = {}): MapT {
   check(sameShape(a.shape, b.shape), 'photometricError', () => `inputs must have the same shape, got [${a.shape}] and [${b.shape}]`);
-  // WebGPU: one dispatch forward and one per gradient (src/core/webgpuKernels.ts), where these stock
+  // WebGPU: one dispatch forward and one per gradient (src/backends/webgpu/photometric.ts), where these stock
   // ops are ~90 dispatches with their gradients; the stock ops stay the reference and run elsewhere
   const accel = acceleratedOps(tf.getBackend())?.photometricError;
   if (accel) return accel(a, b, !!opts.gradA) as MapT;

@@ -27,7 +27,7 @@ export function smoothness(dispPx: DispT, img: ImageT): tf.Scalar {
     'smoothness', () => `disparity [${dispPx.shape}] and image [${img.shape}] must share H and W, with one disparity channel`);
   return tf.tidy(() => {
     // WebGPU: the normalisation and the terms in two dispatches forward and three backward
-    // (src/core/webgpuKernels.ts), where these stock ops are ~18 with their gradients
+    // (src/backends/webgpu/smoothness.ts), where these stock ops are ~18 with their gradients
     const accel = acceleratedOps(tf.getBackend())?.smoothnessMap;
     if (accel) return tf.sum(accel(dispPx, img)) as tf.Scalar;
     const meanD = tf.mean(dispPx, [1, 2, 3], true);

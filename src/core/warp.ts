@@ -37,7 +37,7 @@ function xCoords(W: number): tf.Tensor4D {
  * dispPx is sign * (img[x1] - img[x0]) inside the image and 0 where clamped; the gradient
  * with respect to img (optional) is the scatter-add of the interpolation weights.
  * Hand-written because tfjs's gather gives no gradient for indices computed from dispPx.
- * A backend with its own kernel for it (WebGPU: src/core/webgpuKernels.ts) uses that instead.
+ * A backend with its own kernel for it (WebGPU: src/backends/webgpu/warp.ts) uses that instead.
  */
 export function warpH(img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, opts: WarpOptions = {}): tf.Tensor4D {
   const [B, H, W, C] = img.shape;

@@ -15,6 +15,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { applyWasmThreads, planWasmThreads, type WasmThreadPlan } from './wasmThreads';
 import { nativeThreads } from '../core/wasmNative';
+import { registerWebgpuKernels } from '../backends/webgpu';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
 import { gpuResource } from '../config/backends';
@@ -337,6 +338,8 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
         wasmPlan = planWasmThreads(scope.navigator.hardwareConcurrency, msg.wasmThreads, msg.step);
         applyWasmThreads(wasmPlan.threads);
       }
+      // our own kernels, before any backend runs an op (once; later inits find them registered)
+      registerWebgpuKernels();
       const choice = await selectBackend(msg.backend);
       backendName = choice.backend;
       const warmupMs = await warmUp();

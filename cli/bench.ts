@@ -32,7 +32,7 @@ import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig, type 
 import { layeredScene } from '../src/testing/scenes';
 import { CropSampler, uploadScene } from '../src/train/pipeline';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from '../src/train/stages/units';
-import { nativeKernels, nativeStats, waitForNativeHelper } from '../src/core/wasmNative';
+import { nativeKernels, nativeStats, registerWasmKernels, waitForNativeHelper } from '../src/backends/wasm';
 import { nodeWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 import { describeAdapter, nodeAdapterInfo, type NodeAdapterInfo } from './nodeWebgpu';
 
@@ -44,7 +44,7 @@ interface Row {
   allKernels?: { name: string; ms: number; calls: number }[];
   /** Multiply-adds of the convolution kernels of one step (forward and gradients), and their time. */
   convGMacs?: number; convMs?: number;
-  /** wasm: the weight and bias gradients by our own kernel (src/core/wasmNative.ts; tf.profile does not see them), per step. */
+  /** wasm: the weight and bias gradients by our own kernel (src/backends/wasm/conv.ts; tf.profile does not see them), per step. */
   nativeGMacs?: number; nativeMs?: number;
   /** wasm: the input gradients by our own kernel, per step (multiply-adds that reach a pixel; not in tf.profile either). */
   nativeInputGMacs?: number; nativeInputMs?: number;
@@ -212,6 +212,8 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine}; tfjs ${tf.version.tfjs}; preset ${preset}; batch 2; median of ${steps} steps after ${warmup} warm-up${Object.keys(tfFlags).length ? `; tfjs flags ${JSON.stringify(tfFlags)}` : ''}`);
   const adapters: Record<string, NodeAdapterInfo> = {};
   let wasmThreads: number | undefined;
+  // the wasm overrides the app's worker trains with (copies, correlation and warp loops)
+  registerWasmKernels();
   for (const backend of backends) {
     // wasm threads: the app's rule for a run at the first size (fixed once the module starts), or --threads
     await useNodeBackend(backend, { threads: threadsFlag(flags), step: { preset, width: sizes[0][0], height: sizes[0][1], batch: 2 } });

@@ -2,12 +2,12 @@
 // driven by the settings table, scene loading and model files on disk.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import '../src/core/wasmKernels';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseSetting, SETTINGS, validateSettings, type TrainSettings } from '../src/config/settings';
+import { registerFastWasmKernels } from '../src/backends/wasm';
 import { findPair, listSceneDirs, loadSceneDir } from '../src/data/node';
 import { importModel, type ModelJson, type Networks } from '../src/model/io';
 import type { TrainScene } from '../src/train/types';
@@ -66,6 +66,9 @@ export function threadsFlag(flags: Map<string, string>): number | undefined {
  */
 export async function useNodeBackend(name = process.env.RD_BACKEND ?? 'wasm', wasm: { threads?: number; step?: StepSize } = {}): Promise<string> {
   if (!['wasm', 'webgpu', 'cpu'].includes(name)) throw new Error(`--backend must be wasm, webgpu (a GPU, through Dawn) or cpu; got "${name}"`);
+  // Every CLI entry point gets the faster wasm copies (src/backends/wasm/copyKernels.ts); those that train (train,
+  // bench) also register the correlation and warp loops (registerWasmKernels), which eval and the step check do not.
+  registerFastWasmKernels();
   if (name === 'webgpu') await registerNodeWebGPU();
   if (name === 'wasm') {
     const plan = planWasmThreads(cpus().length, wasm.threads, wasm.step, '--threads ');

@@ -6,7 +6,7 @@
 //   - the module reads `os.cpus().length` once, at start, and caps its pool at half of it (as in
 //     the browser, src/train/wasmThreads.ts), so `os.cpus` reports twice the threads asked while
 //     the module starts, then is restored.
-// Every kernel (tfjs' and ours in src/core/wasmKernels.ts, wasmOps.ts) is registered by backend
+// Every kernel (tfjs' and ours in src/backends/wasm/) is registered by backend
 // name, so they run on this module unchanged; cli/nodeWasmThreads.test.ts checks a training step
 // against the single-threaded backend.
 import * as tf from '@tensorflow/tfjs';

@@ -14,7 +14,8 @@ import type { ImageT } from '../src/core/types';
 import { buildStereoNet, stereoNetConfig } from '../src/model';
 import { layeredScene } from '../src/testing/scenes';
 import { stereoLoss } from '../src/train/stages/losses';
-import { killNativeHelperForTest, nativeHelperReady, nativeHelpersReady, nativeStats, setNativeSplitMin, waitForNativeHelper } from '../src/core/wasmNative';
+import { nativeHelperReady, nativeHelpersReady, nativeStats, waitForNativeHelper } from '../src/backends/wasm';
+import { killNativeHelperForTest, setNativeSplitMin } from '../src/backends/wasm/testing';
 import { nodeWasmThreads, useNodeBackend } from './common';
 import { nodeAdapterInfo } from './nodeWebgpu';
 

@@ -11,7 +11,7 @@ export interface StepCheck {
   backend: string;
   adapter: { architecture: string } | null;
   wasmThreads: number | null;
-  /** wasm: whether the weight-gradient kernel's helper thread was up (src/core/wasmNative.ts), and how many gradients it shared */
+  /** wasm: whether the weight-gradient kernel's helper thread was up (src/backends/wasm/threadPool.ts), and how many gradients it shared */
   nativeHelper: boolean;
   nativeHelpers: number;
   nativeSplitCalls: number;

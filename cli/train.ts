@@ -25,6 +25,7 @@ import { STAGE_NAMES, stageBudgets, stageSteps, type StageName } from '../src/co
 import * as tf from '@tensorflow/tfjs';
 import type { TrainSettings } from '../src/config/settings';
 import { disparityMetrics } from '../src/core/metrics';
+import { registerWasmKernels } from '../src/backends/wasm';
 import { singleNetConfig, stereoNetConfig } from '../src/model/config';
 import { exportModel } from '../src/model/io';
 import { buildSingleNet } from '../src/model/singleNet';
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
   const out = flags.get('out');
   const evalEvery = Number(flags.get('eval-every') ?? 0);
 
+  // the wasm overrides the app's worker trains with (copies, correlation and warp loops)
+  registerWasmKernels();
   const backend = await useNodeBackend(flags.get('backend'), { threads: threadsFlag(flags), step: settings });
   if (flags.get('corpus') === '1' || (flags.get('corpus') !== '0' && existsSync(join(scenesDir, 'index.json')))) {
     await corpusMain(flags, scenesDir, stages, settings, backend, out, evalEvery);

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Builds src/core/wasm/kernels.c into src/core/wasm/kernelsWasm.ts (two wasm modules as base64: one for tfjs's
+# Builds src/backends/wasm/kernels.c into src/backends/wasm/kernelsWasm.ts (two wasm modules as base64: one for tfjs's
 # shared, threaded heap and one for its plain heap). Needs clang and wasm-ld (Debian: apt-get install clang-14 lld-14).
 # The generated file is committed, so neither the app nor the tests need clang.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLANG=${CLANG:-$(command -v clang-14 || command -v clang)}
-src=src/core/wasm/kernels.c
-out=src/core/wasm/kernelsWasm.ts
+src=src/backends/wasm/kernels.c
+out=src/backends/wasm/kernelsWasm.ts
 flags=(--target=wasm32 -msimd128 -mbulk-memory -O3 -nostdlib -Wl,--no-entry -Wl,--import-memory)
 # The module runs on tfjs's heap: it must not touch a stack of its own (clang puts one in linear memory).
 if "$CLANG" "${flags[@]:0:4}" -S -o - "$src" | grep -q __stack_pointer; then

@@ -12,9 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { applyWasmThreads, planWasmThreads, type StepSize } from '../train/wasmThreads';
-import { nativeKernels, nativeStats, waitForNativeHelper } from '../core/wasmNative';
-// Registers the faster wasm Slice / SplitV / Identity, as the app's training path does.
-import { fastWasmKernelsActive } from '../core/wasmKernels';
+import { fastWasmKernelsActive, nativeKernels, nativeStats, registerWasmKernels, waitForNativeHelper } from '../backends/wasm';
 import { registerWebgpuKernels } from '../backends/webgpu';
 import { defaultSettings, type StageName } from '../config/settings';
 import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig, type PresetName } from '../model';
@@ -65,6 +63,7 @@ async function probeAdapter(): Promise<AdapterReport> {
 /** Sets the backend and checks that tfjs really runs on it; the console warnings of a failed init are kept as the cause. */
 async function startBackend(name: string, wasmThreads: number | undefined, step: StepSize): Promise<BackendReport> {
   // the app's own kernels, as the training worker registers them before it sets a backend
+  registerWasmKernels();
   registerWebgpuKernels();
   // The app's choice (src/train/wasmThreads.ts) for a run that starts with `step`, unless asked.
   if (name === 'wasm') applyWasmThreads(planWasmThreads(navigator.hardwareConcurrency, wasmThreads, step).threads);

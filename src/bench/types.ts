@@ -72,7 +72,7 @@ export interface BackendReport {
   /** wasm only: getThreadsCount(), and whether the project's faster wasm kernels are registered. */
   wasmThreads?: number;
   fastWasmKernels?: boolean;
-  /** wasm only: the weight gradients by our own SIMD kernel (src/core/wasmNative.ts), and whether its helper thread is up. */
+  /** wasm only: the weight gradients by our own SIMD kernel (src/backends/wasm/conv.ts), and whether its helper thread is up. */
   nativeKernels?: boolean;
   nativeHelper?: boolean;
   /** webgpu only: the backend can time kernels (timestamp-query), so tf.profile has kernel times. */

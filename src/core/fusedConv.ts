@@ -52,12 +52,12 @@ export interface ConvGradKernels {
   inputGrad?: InputGrad;
   /**
    * Replaces `inputGrad` where given: the input gradient straight for the unpadded input, from the conv's own padding
-   * (k - 1) / 2 and stride (wasm, src/core/wasmNative.ts). xShape is the input's, not the padded one's.
+   * (k - 1) / 2 and stride (wasm, src/backends/wasm/conv.ts). xShape is the input's, not the padded one's.
    */
   inputGradUnpadded?: (dz: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], stride: number, pad: number) => tf.Tensor4D;
   /**
    * The forward pass (conv, bias, activation) on the unpadded input, from the conv's own padding (k - 1) / 2 (wasm,
-   * src/core/wasmNative.ts). With it the input is saved unpadded, so `filterBiasGrad` is then given pad (k - 1) / 2 at
+   * src/backends/wasm/conv.ts). With it the input is saved unpadded, so `filterBiasGrad` is then given pad (k - 1) / 2 at
    * both strides, and `inputGradUnpadded` must be given too.
    */
   forwardUnpadded?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: number, pad: number, act: ConvActivation, slope: number) => tf.Tensor4D;

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import './wasmKernels';
+import { registerFastWasmKernels } from '../backends/wasm/copyKernels';
 import { box3 } from './ssim';
+
+registerFastWasmKernels();
 
 afterAll(async () => {
   await tf.setBackend('cpu');

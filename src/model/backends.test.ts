@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import '../core/wasmKernels';
+import { registerFastWasmKernels } from '../backends/wasm/copyKernels';
 import { afterAll, describe, expect, it } from 'vitest';
 import { distillLoss } from '../core/distill';
 import { rightDisparities } from '../core/mirror';
@@ -13,6 +13,8 @@ import { layeredScene } from '../testing/scenes';
 import { LRELU_SLOPE } from '../core/accelerated';
 import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig } from './index';
 import { conv, Params } from './layers';
+
+registerFastWasmKernels();
 
 /**
  * The training maths must give the same gradients on the backend we train on in Node and in
@@ -80,7 +82,7 @@ describe('wasm gives the same losses and gradients as cpu', () => {
 
 describe('a leaky-ReLU conv layer on wasm', () => {
   it("gives what tfjs's fused leaky-ReLU conv gives, and the same gradients as the stock ops on cpu", async () => {
-    // wasm runs the whole layer in our own kernels (src/core/wasmNative.ts): tfjs's LeakyRelu alone is ~17x slower there
+    // wasm runs the whole layer in our own kernels (src/backends/wasm/conv.ts): tfjs's LeakyRelu alone is ~17x slower there
     expect(await tf.setBackend('wasm')).toBe(true);
     const p = new Params(5);
     const w = p.add('w', [3, 3, 6, 7], 54);

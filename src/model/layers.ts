@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { acceleratedOps, LRELU_SLOPE } from '../core/accelerated';
 import { convFilterGradPadded, convInputGrad } from '../core/convGrad';
-import { convPartsActNative } from '../core/convParts';
 import { fusedConvAct } from '../core/fusedConv';
-import { convForwardNative, filterBiasGradNative, inputGradNative, nativeKernels } from '../core/wasmNative';
+// the wasm conv kernels (no registration: used wherever they load); the one conv interface of issue 25 would let the
+// backend provide them instead
+import { convForwardNative, filterBiasGradNative, inputGradNative } from '../backends/wasm/conv';
+import { convPartsActNative } from '../backends/wasm/convParts';
+import { nativeKernels } from '../backends/wasm/loader';
 
 export { conv2dFilterGrad, conv2dInputGrad } from '../core/convGrad';
 
@@ -108,7 +111,7 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
     if (CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend())) {
       // one fused kernel forward (conv, bias, activation); gradients as plain convolutions
       // wasm: the forward pass and the weight, bias and input gradients by our own SIMD loops where they load
-      // (src/core/wasmNative.ts)
+      // (src/backends/wasm/conv.ts)
       const native = onNativeKernels();
       return fusedConvAct(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad, {
         filterGrad: convFilterGradPadded,
@@ -130,7 +133,7 @@ export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 |
 /** A convolution layer bound to its weights in `params`. */
 export interface ConvLayer {
   (x: tf.Tensor4D): tf.Tensor4D;
-  /** The layer on `xs` concatenated on the channels (on wasm without the concatenation, src/core/convParts.ts). */
+  /** The layer on `xs` concatenated on the channels (on wasm without the concatenation, src/backends/wasm/convParts.ts). */
   parts(xs: tf.Tensor4D[]): tf.Tensor4D;
   readonly cin: number;
   readonly cout: number;

@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmKernels } from '../backends/wasm';
 import { defaultSettings, type TrainSettings } from '../config/settings';
 import { layeredScene } from '../testing/scenes';
 import { remainingOf, runnerFromModel, runProgressOf } from './modelLoad';
 import { Runner } from './runner';
 import type { StepReport, TrainScene } from './types';
+
+registerWasmKernels();
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);

@@ -188,7 +188,7 @@ export interface ReadyReply {
   wasmThreads?: number;
   /** How the thread count was chosen (src/train/wasmThreads.ts); only when it runs on wasm. */
   wasmThreadsNote?: string;
-  /** On wasm: the threads our own convolution kernels run on (src/core/wasmNative.ts); 0 where they cannot load. */
+  /** On wasm: the threads our own convolution kernels run on (src/backends/wasm/); 0 where they cannot load. */
   wasmConvThreads?: number;
 }
 

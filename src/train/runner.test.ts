@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { registerWasmKernels } from '../backends/wasm';
 import { defaultSettings, type TrainSettings } from '../config/settings';
 import { constantDisparityBaseline } from '../core/metrics';
 import { stereoNetConfig } from '../model/config';
@@ -9,6 +10,8 @@ import { buildStereoNet } from '../model/stereoNet';
 import { layeredScene } from '../testing/scenes';
 import { Runner } from './runner';
 import type { PreviewMaps, StepReport, TrainScene } from './types';
+
+registerWasmKernels();
 
 // Training runs on wasm, as the CLI and browsers without a GPU do.
 beforeAll(async () => {

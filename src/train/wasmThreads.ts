@@ -1,5 +1,5 @@
 // How many threads the wasm backend gets (tfjs's pool; our kernels add one helper per thread beyond the
-// first: src/core/wasmNative.ts), and how to make tfjs honour it.
+// first: src/backends/wasm/), and how to make tfjs honour it.
 //
 // tfjs' threaded wasm build sizes its pool at half of `navigator.hardwareConcurrency` (at most 4;
 // it assumes two hardware threads per core) and caps an explicit `setThreadsCount` at the same

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs'; // core + layers + the cpu and webgl bac
 import '@tensorflow/tfjs-backend-webgpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { applyWasmThreads, planWasmThreads, type WasmThreadPlan } from './wasmThreads';
-import { nativeThreads } from '../core/wasmNative';
+import { nativeThreads, registerWasmKernels } from '../backends/wasm';
 import { registerWebgpuKernels } from '../backends/webgpu';
 import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
@@ -339,6 +339,7 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
         applyWasmThreads(wasmPlan.threads);
       }
       // our own kernels, before any backend runs an op (once; later inits find them registered)
+      registerWasmKernels();
       registerWebgpuKernels();
       const choice = await selectBackend(msg.backend);
       backendName = choice.backend;

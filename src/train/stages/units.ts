@@ -1,11 +1,6 @@
 // The three stages as units with the same shape: construct (init), step, dispose. Each step
 // takes a batch, takes one Adam step on its network, and returns its loss terms as numbers.
 import * as tf from '@tensorflow/tfjs';
-// Backend kernels wherever training runs (the worker and the CLI both come through here): faster
-// wasm Slice / SplitV / Identity, the correlation and warp as loops on wasm. (The WGSL kernels are
-// registered where a WebGPU backend is set up: src/backends/webgpu/index.ts.)
-import '../../core/wasmKernels';
-import '../../core/wasmOps';
 import { Adam } from '../../core/adam';
 import { stageMakesLabels, type LrSchedule, type StageName, type TrainSettings } from '../../config/settings';
 import { cloneSingleNet, cloneStereoNet } from '../../model/clone';

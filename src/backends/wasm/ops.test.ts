@@ -2,11 +2,13 @@
 // values and every gradient on random inputs, on the wasm backend, and no leaked tensors.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceleratedOps, setAccelerated } from './accelerated';
-import { correlation1d } from './correlation';
-import type { DispT } from './types';
-import { warpH } from './warp';
-import './wasmOps';
+import { acceleratedOps, setAccelerated } from '../../core/accelerated';
+import { correlation1d } from '../../core/correlation';
+import type { DispT } from '../../core/types';
+import { warpH } from '../../core/warp';
+import { registerWasmOps } from './index';
+
+registerWasmOps();
 
 beforeAll(async () => {
   await tf.setBackend('wasm');

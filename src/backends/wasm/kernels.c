@@ -1,5 +1,5 @@
 // Convolution weight gradients for tfjs's wasm backend, as loops over its heap (wasm SIMD).
-// Built by scripts/build-wasm-kernels.sh into kernelsWasm.ts; loaded by src/core/wasmNative.ts.
+// Built by scripts/build-wasm-kernels.sh into kernelsWasm.ts; loaded by src/backends/wasm/loader.ts.
 //
 // Why: tfjs 4.22's wasm backend has no Conv2DBackpropFilter. Written as a Conv2D (the input as the
 // batch, the output gradient as the filter), every call builds a new XNNPACK operator: tfjs

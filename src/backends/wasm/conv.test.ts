@@ -3,10 +3,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomTensor, relError } from '../testing/gradcheck';
+import { randomTensor, relError } from '../../testing/gradcheck';
 import { convPartsActNative } from './convParts';
-import { KERNELS_WASM, KERNELS_WASM_SHARED } from './wasm/kernelsWasm';
-import { convForwardNative, filterBiasGradNative, inputGradNative, nativeKernels, type NativeKernels } from './wasmNative';
+import { convForwardNative, filterBiasGradNative, inputGradNative } from './conv';
+import { KERNELS_WASM, KERNELS_WASM_SHARED } from './kernelsWasm';
+import { nativeKernels, type NativeKernels } from './loader';
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -49,9 +50,9 @@ function inputReference(d: Float32Array, [B, Ho, Wo, Cout]: number[], w: Float32
   return dx;
 }
 
-describe('the wasm SIMD convolution and its weight, bias and input gradients (src/core/wasm/kernels.c)', () => {
+describe('the wasm SIMD convolution and its weight, bias and input gradients (src/backends/wasm/kernels.c)', () => {
   it('carry the sha256 of the kernels.c they were built from, which must be the kernels.c in the repository (rerun scripts/build-wasm-kernels.sh after every change to it; this does not rebuild them)', () => {
-    const dir = new URL('./wasm/', import.meta.url);
+    const dir = new URL('./', import.meta.url);
     const sha = createHash('sha256').update(readFileSync(new URL('kernels.c', dir))).digest('hex');
     expect(readFileSync(new URL('kernelsWasm.ts', dir), 'utf8')).toContain(`sha256 of kernels.c: ${sha}`);
   });

@@ -16,15 +16,11 @@
 // PadV2, Reverse and Concat (float32) are plain copies too, written the same way: the stock
 // kernels walk every element with index arithmetic in C++ (BENCHMARKS.md, "Copies on the wasm heap").
 // Other dtypes go to the stock kernels.
+// Registered by registerFastWasmKernels (./index.ts's registerWasmKernels); ./copyKernels.test.ts compares each with
+// the stock kernel.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-
-interface WasmTensorInfo { dataId: object; shape: number[]; dtype: tf.DataType }
-interface WasmBackendLike {
-  incRef(dataId: object): void;
-  makeOutput(shape: number[], dtype: tf.DataType): WasmTensorInfo;
-  typedArrayFromHeap(t: WasmTensorInfo): tf.TypedArray;
-}
+import type { WasmBackendLike, WasmTensorInfo } from './types';
 
 /** Runs shorter than this are copied value by value: a subarray + set per run costs more than the copy itself. */
 const SHORT_RUN = 32;
@@ -236,5 +232,3 @@ export function registerFastWasmKernels(): void {
     ours.add(kernelFunc);
   }
 }
-
-registerFastWasmKernels();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastWasmKernelsActive, registerFastWasmKernels } from './wasmKernels';
+import { fastWasmKernelsActive, registerFastWasmKernels } from './copyKernels';
 
 beforeAll(async () => {
   registerFastWasmKernels();

@@ -1,12 +1,12 @@
 // A conv layer whose input is several tensors concatenated on the channels, on wasm without the concatenation: our
-// kernels (src/core/wasmNative.ts) read each part where it is, forward and backward, so neither the concat nor its
+// kernels (./conv.ts) read each part where it is, forward and backward, so neither the concat nor its
 // gradient (a split) copies anything. At 512x256 the concats and splits of a stage-1 step took 113 ms of 1,344
-// (bench:browser; BENCHMARKS.md, "A conv of several inputs without a concat"). Values and gradients equal the concat + conv layer's (src/core/wasmNative.test.ts).
+// (bench:browser; BENCHMARKS.md, "A conv of several inputs without a concat"). Values and gradients equal the concat + conv layer's (./conv.test.ts).
 import * as tf from '@tensorflow/tfjs';
-import { LRELU_SLOPE } from './accelerated';
-import { customOp } from './customGrad';
-import { stockActivationGrad, type ConvActivation } from './fusedConv';
-import { convForwardPartsNative, filterBiasGradPartsNative, inputGradPartsNative } from './wasmNative';
+import { LRELU_SLOPE } from '../../core/accelerated';
+import { customOp } from '../../core/customGrad';
+import { stockActivationGrad, type ConvActivation } from '../../core/fusedConv';
+import { convForwardPartsNative, filterBiasGradPartsNative, inputGradPartsNative } from './conv';
 
 /**
  * k x k convolution (odd k, zero padding (k - 1) / 2, stride 1 or 2) of `xs` concatenated on the channels, plus bias,

@@ -1,4 +1,4 @@
-// The WGSL kernels (src/core/webgpuKernels.ts) give the values and gradients of the stock-op
+// The WGSL kernels (src/backends/webgpu/) give the values and gradients of the stock-op
 // versions of the correlation, the warp, the photometric error, the smoothness, the disparity upsampling and
 // the conv layer, on the WebGPU backend (SwiftShader here).
 import { expect, test } from '@playwright/test';

@@ -63,7 +63,7 @@ test('no ?backend: the worker picks WASM when the only WebGPU adapter is softwar
       await expect(page.getByTestId('wasm-threads')).toHaveText(
         'WebAssembly threads: 1 (one of the 2 logical cores: two are slower for steps below the default network on 384x192x2 pixels; ?wasmThreads=2 for both; the page is cross-origin isolated).',
       );
-      // our own convolution kernels (src/core/wasmNative.ts)
+      // our own convolution kernels (src/backends/wasm/conv.ts)
       await expect(page.getByTestId('wasm-conv')).toHaveText("Convolutions: the app's own WebAssembly SIMD kernels, on 1 thread.");
     }
     console.log(`wasm threads: ${runtime.wasmThreads} of ${cores} logical cores (cross-origin isolated)`);

@@ -20,7 +20,7 @@ const backend = () => tf.backend() as unknown as WasmBackendLike;
 
 /** A new float32 tensor of `shape` on the wasm heap, filled by `fill` through views of it and of `inputs` (taken after the allocation, which may grow the heap). */
 export function compute(shape: number[], inputs: tf.Tensor[], fill: (out: Float32Array, ...ins: Float32Array[]) => void, zero = false): tf.Tensor4D {
-  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`wasmOps: expected float32 inputs, got ${t.dtype}`);
+  for (const t of inputs) if (t.dtype !== 'float32') throw new Error(`wasm heap ops: expected float32 inputs, got ${t.dtype}`);
   const b = backend();
   const info = b.makeOutput(shape, 'float32');
   const out = b.typedArrayFromHeap(info) as Float32Array;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../src/config/settings';
-import { grayPng, solidRgbPng } from '../src/data/testUtil';
+import { grayPng, solidRgbPng } from '../src/testing/images';
 import { gtScaleFlag, loadScenes, parseArgs, settingsFromArgs } from './common';
 
 describe('CLI arguments', () => {

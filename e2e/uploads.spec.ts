@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import { pngDeclaring } from '../src/data/testPng';
-import { solidRgbPng } from '../src/data/testUtil';
+import { pngDeclaring } from '../src/testing/png';
+import { solidRgbPng } from '../src/testing/images';
 import { collectErrors, dropFiles, waitForRuntime } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

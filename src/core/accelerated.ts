@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { customOp } from './customGrad';
 import type { AdamStep } from './adam';
 import type { DispT } from './types';
+import type { ConvActivation } from './fusedConv';
 
 /**
  * Backend-specific versions of the project's own ops (hand-written GPU kernels), used in place of
@@ -12,7 +13,7 @@ export interface AcceleratedOps {
   correlation1d?: (fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number) => tf.Tensor4D;
   warpH?: (img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean) => tf.Tensor4D;
   /** A conv layer (pad, conv, bias, activation) as one fused kernel; see src/core/fusedConv.ts. */
-  convAct?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: 'lrelu' | 'relu' | 'linear', inputGrad: boolean) => tf.Tensor4D;
+  convAct?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean) => tf.Tensor4D;
   /** The photometric error of src/core/photometric.ts (SSIM and L1, channel mean) with its gradients. */
   photometricError?: (a: tf.Tensor4D, b: tf.Tensor4D, gradA: boolean) => tf.Tensor4D;
   /**

@@ -4,7 +4,7 @@ import { DataError } from './errors';
 import { decodeDisparity, decodeMask, decodeMaskRaw } from './gt';
 import { encodePfm } from './pfm';
 import { encodePgm } from './pgm';
-import { grayPng, packBits, seededBytes, solidRgbPng } from './testUtil';
+import { grayPng, packBits, seededBytes, solidRgbPng } from '../testing/images';
 
 describe('decodeDisparity', () => {
   it('divides 16-bit PNG values by the scale (KITTI: 256), 0 stays invalid', () => {

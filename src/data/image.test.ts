@@ -5,7 +5,7 @@ import { DataError } from './errors';
 import { decodeImage } from './image';
 import { encodePfm } from './pfm';
 import { encodePgm } from './pgm';
-import { grayPng, packBits, seededBytes, solidRgbPng } from './testUtil';
+import { grayPng, packBits, seededBytes, solidRgbPng } from '../testing/images';
 
 const px = (data: Float32Array, i: number) => Array.from(data.subarray(3 * i, 3 * i + 3));
 

@@ -20,8 +20,8 @@ import {
 } from './intake';
 import { planPairs, type PlannedPair } from './pairing';
 import { encodePfm } from './pfm';
-import { pngDeclaring } from './testPng';
-import { grayPng, solidRgbPng } from './testUtil';
+import { pngDeclaring } from '../testing/png';
+import { grayPng, solidRgbPng } from '../testing/images';
 
 /** Node has no createImageBitmap: decode with the JavaScript readers. */
 const nodeDecoders: Decoders = { image: async (blob, name) => decodeImage(new Uint8Array(await blob.arrayBuffer()), name) };

@@ -12,7 +12,7 @@ import type { RgbImage } from './image';
 import { listSceneDirs, loadSceneDir, sharedStereoRoot } from './node';
 import type { StereoScene } from './scene';
 import { encodePfm } from './pfm';
-import { grayPng, solidRgbPng } from './testUtil';
+import { grayPng, solidRgbPng } from '../testing/images';
 
 // The Middlebury scenes of the shared set are also bundled with the app (public/samples, the same
 // bytes), so they are read from there and checked on any clone. The KITTI frames are not bundled

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { samplesDir, sharedMissing, sharedStereoDir } from '../testing/shared';
 import { DataError } from './errors';
 import { decodePngRaw } from './png';
-import { grayPng, packBits, seededBytes, solidRgbPng } from './testUtil';
+import { grayPng, packBits, seededBytes, solidRgbPng } from '../testing/images';
 
 describe('decodePngRaw', () => {
   it('keeps 16-bit gray samples as uint16 values', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataError } from './errors';
 import { assembleScene } from './scene';
-import { grayPng, solidRgbPng } from './testUtil';
+import { grayPng, solidRgbPng } from '../testing/images';
 
 const part = (bytes: Uint8Array, name: string) => ({ bytes, name });
 

@@ -2,8 +2,8 @@ import { encode as encodeJpeg } from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from './image';
 import { readImageSize, sniffFormat } from './sniff';
-import { pngDeclaring } from './testPng';
-import { seededBytes, solidRgbPng } from './testUtil';
+import { pngDeclaring } from '../testing/png';
+import { seededBytes, solidRgbPng } from '../testing/images';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { acceleratedOps, LRELU_SLOPE } from '../core/accelerated';
 import { convFilterGradPadded, convInputGrad } from '../core/convGrad';
-import { fusedConvAct } from '../core/fusedConv';
+import { fusedConvAct, type ConvActivation } from '../core/fusedConv';
+import { mulberry32 } from '../util/random';
 // the wasm conv kernels (no registration: used wherever they load); the one conv interface of issue 25 would let the
 // backend provide them instead
 import { convForwardNative, filterBiasGradNative, inputGradNative } from '../backends/wasm/conv';
@@ -9,18 +10,6 @@ import { convPartsActNative } from '../backends/wasm/convParts';
 import { nativeKernels } from '../backends/wasm/loader';
 
 export { conv2dFilterGrad, conv2dInputGrad } from '../core/convGrad';
-
-/** Seeded PRNG (mulberry32): the same seed gives the same weights on every backend. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The named, trainable weights of one network. Logical names ("feat/enc1a/kernel") are ours;
@@ -79,7 +68,8 @@ export class Params {
   }
 }
 
-export type Activation = 'lrelu' | 'relu' | 'linear';
+/** A conv layer's activation: the one type, declared with the fused conv op (src/core/fusedConv.ts). */
+export type Activation = ConvActivation;
 
 /** Whether `conv` runs on our own wasm kernels here (tfjs's wasm backend, where they load). */
 function onNativeKernels(): boolean {

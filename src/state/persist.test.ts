@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultSettings, type TrainSettings } from '../config/settings';
 import { decodeImage } from '../data/image';
 import type { Decoders } from '../data/intake';
-import { solidRgbPng } from '../data/testUtil';
+import { solidRgbPng } from '../testing/images';
 import { buildSingleNet, buildStereoNet, exportModel, singleNetConfig, stereoNetConfig, type ModelJson } from '../model/index';
 import { memoryRunStore } from '../persist/runStore';
 import { linkedModel } from '../persist/modelUrl';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultSettings, type TrainSettings } from '../config/settings';
 import { decodeImage } from '../data/image';
 import type { Decoders, IntakeFile } from '../data/intake';
-import { solidRgbPng } from '../data/testUtil';
+import { solidRgbPng } from '../testing/images';
 import { samplesDir } from '../testing/shared';
 import { TrainClient } from '../train/client';
 import { statusText } from '../ui/status';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../model/layers';
+import { mulberry32 } from '../util/random';
 
 /**
  * Central finite-difference gradient of a scalar function at `x` (float64 accumulation of
@@ -35,7 +35,7 @@ export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** The seeded PRNG the networks use for their weights (mulberry32). */
-export { mulberry32 as rng } from '../model/layers';
+export { mulberry32 as rng } from '../util/random';
 
 /** A tensor of uniform values in [lo, hi) from a seeded PRNG. */
 export function randomTensor(shape: number[], seed: number, lo = 0, hi = 1): tf.Tensor {

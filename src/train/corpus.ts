@@ -2,7 +2,7 @@
 // are cut and resampled there and only the batch is uploaded, so memory grows with the corpus's
 // bytes (1 byte a value), not with 4-byte tensors of every pair. No tfjs in this file: cli/corpus.ts
 // reads the pairs and uploads the batches.
-import { mulberry32 } from '../model/layers';
+import { mulberry32 } from '../util/random';
 import type { PipelineSettings } from './pipeline';
 
 /** One pair as the corpus holds it: RGB, HWC, 8-bit (greyscale pairs are three equal channels). */

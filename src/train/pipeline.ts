@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { flipH } from '../core/mirror';
 import type { ImageT } from '../core/types';
-import { mulberry32 } from '../model/layers';
+import { mulberry32 } from '../util/random';
 import type { TrainScene } from './types';
 
 export interface PipelineSettings {

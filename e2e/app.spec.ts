@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { collectErrors, dropFiles, waitForRuntime } from './helpers';
+import { collectErrors, dropFiles, removeAllPairs, waitForRuntime } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Real scenes to add through the file input: the bundled samples, so that a clone without the shared data folder runs this too. */
@@ -192,10 +192,7 @@ test('WebGPU: add tsukuba with its GT, train all three stages, inspect every pan
   await waitForSamples(page);
   // The samples go first (wasm tests train on several pairs): on SwiftShader each image size compiles the
   // networks' shaders anew, and the four samples' sizes took about a minute of this test.
-  await page.evaluate(() => {
-    const st = window.__rd!.store.getState();
-    for (const p of st.dataset.pairs) st.removePair(p.id);
-  });
+  await removeAllPairs(page);
 
   // Bare file names do not tell the dataset, so the page asks for the GT scale.
   await page.getByLabel('Add stereo pairs').setInputFiles(['left.png', 'right.png', 'disp_left.pgm'].map((f) => path.join(STEREO, 'tsukuba', f)));

@@ -175,12 +175,17 @@ export function smallPairFiles(): DropFile[] {
   return [{ name: 'crop_left.png', bytes: crop('left'), type: 'image/png' }, { name: 'crop_right.png', bytes: crop('right'), type: 'image/png' }];
 }
 
-/** Removes every pair (the sample scenes), then drops smallPairFiles and waits until it is the one selected pair. */
-export async function onlySmallPair(page: Page): Promise<void> {
+/** Removes every pair (the sample scenes) from the page's dataset. */
+export async function removeAllPairs(page: Page): Promise<void> {
   await page.evaluate(() => {
     const st = window.__rd!.store.getState();
     for (const p of st.dataset.pairs) st.removePair(p.id);
   });
+}
+
+/** Removes every pair, then drops smallPairFiles and waits until it is the one selected pair. */
+export async function onlySmallPair(page: Page): Promise<void> {
+  await removeAllPairs(page);
   await dropFiles(page, smallPairFiles());
   await page.waitForFunction(() => {
     const ds = window.__rd!.store.getState().dataset;

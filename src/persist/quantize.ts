@@ -3,6 +3,7 @@
 // tf.io.decodeWeights reads the same bytes. Used to make share links small.
 import type { WeightSpec } from '../model/format';
 import { ModelFormatError, storedBytes } from '../model/format';
+import { concatBytes } from '../util/bytes';
 
 export type QuantMode = 'float16' | 'uint8';
 
@@ -98,7 +99,7 @@ export function quantizeWeights(specs: readonly WeightSpec[], data: ArrayBuffer,
     }
   }
   if (offset !== data.byteLength) throw new ModelFormatError(`weight data is ${data.byteLength} bytes but the manifest describes ${offset}`);
-  return { specs: outSpecs, data: concat(parts) };
+  return { specs: outSpecs, data: concatBytes(parts) };
 }
 
 /** The inverse: float32 entries (no `quantization`) and their bytes, from quantised ones. */
@@ -140,12 +141,3 @@ function littleEndian16(bits: Uint16Array): ArrayBuffer {
   return out.buffer;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

@@ -4,6 +4,7 @@
  * 30000x30000), as a damaged or hostile file would. Pure: runs in Node and in Playwright's runner.
  */
 import { zlibSync } from 'fflate';
+import { concatBytes } from '../util/bytes';
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -41,11 +42,5 @@ export function pngDeclaring(width: number, height: number, rows = 0): Uint8Arra
   const raw = new Uint8Array(rows * (1 + 3 * width)).fill(128);
   for (let y = 0; y < rows; y++) raw[y * (1 + 3 * width)] = 0; // filter type 0 per row
   const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -7,7 +7,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseSetting, SETTINGS, validateSettings, type TrainSettings } from '../src/config/settings';
-import { registerFastWasmKernels } from '../src/backends/wasm';
+import { registerCpuKernels } from '../src/backends/cpu';
+import { registerFastWasmKernels, registerWasmConv } from '../src/backends/wasm';
 import { findPair, listSceneDirs, loadSceneDir } from '../src/data/node';
 import { importModel, type ModelJson, type Networks } from '../src/model/io';
 import type { TrainScene } from '../src/train/types';
@@ -66,9 +67,12 @@ export function threadsFlag(flags: Map<string, string>): number | undefined {
  */
 export async function useNodeBackend(name = process.env.RD_BACKEND ?? 'wasm', wasm: { threads?: number; step?: StepSize } = {}): Promise<string> {
   if (!['wasm', 'webgpu', 'cpu'].includes(name)) throw new Error(`--backend must be wasm, webgpu (a GPU, through Dawn) or cpu; got "${name}"`);
-  // Every CLI entry point gets the faster wasm copies (src/backends/wasm/copyKernels.ts); those that train (train,
+  // Every CLI entry point gets the faster wasm copies (src/backends/wasm/copyKernels.ts) and the conv layer's own
+  // kernels (src/core/conv.ts: our SIMD kernels on wasm, plain-convolution gradients on cpu); those that train (train,
   // bench) also register the correlation and warp loops (registerWasmKernels), which eval and the step check do not.
   registerFastWasmKernels();
+  registerWasmConv();
+  registerCpuKernels();
   if (name === 'webgpu') await registerNodeWebGPU();
   if (name === 'wasm') {
     const plan = planWasmThreads(cpus().length, wasm.threads, wasm.step, '--threads ');

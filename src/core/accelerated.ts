@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { customOp } from './customGrad';
 import type { AdamStep } from './adam';
 import type { DispT } from './types';
-import type { ConvActivation } from './fusedConv';
+import type { ConvKernels } from './conv';
 
 /**
  * Backend-specific versions of the project's own ops (hand-written GPU kernels), used in place of
@@ -12,8 +12,6 @@ import type { ConvActivation } from './fusedConv';
 export interface AcceleratedOps {
   correlation1d?: (fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number) => tf.Tensor4D;
   warpH?: (img: tf.Tensor4D, dispPx: DispT, sign: 1 | -1, imageGrad: boolean) => tf.Tensor4D;
-  /** A conv layer (pad, conv, bias, activation) as one fused kernel; see src/core/fusedConv.ts. */
-  convAct?: (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean) => tf.Tensor4D;
   /** The photometric error of src/core/photometric.ts (SSIM and L1, channel mean) with its gradients. */
   photometricError?: (a: tf.Tensor4D, b: tf.Tensor4D, gradA: boolean) => tf.Tensor4D;
   /**
@@ -45,7 +43,22 @@ export function acceleratedOps(name: string): AcceleratedOps | undefined {
   return enabled ? registry.get(name) : undefined;
 }
 
-/** Switches the accelerated ops on or off (tests and benchmarks compare both); returns the old state. */
+const convProviders = new Map<string, () => ConvKernels>();
+
+/**
+ * A backend's conv layer kernels (src/core/conv.ts), as a function asked at each layer call: wasm's answer changes
+ * once our SIMD kernels have loaded (src/backends/wasm/index.ts).
+ */
+export function registerConv(backend: string, provider: () => ConvKernels): void {
+  convProviders.set(backend, provider);
+}
+
+/** The conv kernels of the backend `name`, unless switched off (then src/core/conv.ts's stockConv runs). */
+export function convKernels(name: string): ConvKernels | undefined {
+  return enabled ? convProviders.get(name)?.() : undefined;
+}
+
+/** Switches the accelerated ops and conv kernels on or off (tests and benchmarks compare both); returns the old state. */
 export function setAccelerated(on: boolean): boolean {
   const old = enabled;
   enabled = on;

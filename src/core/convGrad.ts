@@ -55,15 +55,7 @@ export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, inShape: [numbe
 }
 
 /**
- * d(loss)/d(filter) of a convolution of `xin` padded by `pad` on each side (zero: already padded
- * for a 'valid' convolution): the FilterGrad of src/core/fusedConv.ts as plain convolutions.
- */
-export function convFilterGradPadded(xin: tf.Tensor4D, dz: tf.Tensor4D, k: number, stride: number, pad: number): tf.Tensor4D {
-  return conv2dFilterGrad(xin, dz, k, stride, pad);
-}
-
-/**
- * d(loss)/d(input) of a convolution (the InputGrad of src/core/fusedConv.ts) as a plain convolution:
+ * d(loss)/d(input) of a convolution (the InputGrad of src/core/conv.ts) as a plain convolution:
  * 'same' at stride 1 is itself a 'same' convolution with the filter rotated by 180 degrees and its
  * channels swapped; 'valid' goes through conv2dInputGrad. xinShape: the conv's (padded) input.
  */

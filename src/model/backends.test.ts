@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerFastWasmKernels } from '../backends/wasm/copyKernels';
+import { registerFastWasmKernels, registerWasmConv } from '../backends/wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { distillLoss } from '../core/distill';
 import { rightDisparities } from '../core/mirror';
@@ -15,6 +15,7 @@ import { buildSingleNet, buildStereoNet, singleNetConfig, stereoNetConfig } from
 import { conv, Params } from './layers';
 
 registerFastWasmKernels();
+registerWasmConv();
 
 /**
  * The training maths must give the same gradients on the backend we train on in Node and in

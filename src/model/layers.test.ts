@@ -11,7 +11,7 @@ beforeAll(async () => {
 const activate = (z: tf.Tensor, act: Activation): tf.Tensor => (act === 'lrelu' ? tf.leakyRelu(z, LRELU_SLOPE) : act === 'relu' ? tf.relu(z) : z);
 
 describe('conv as one fused kernel with hand-written gradients (for wasm and cpu)', () => {
-  // odd sizes too: a stride-2 layer then pads p after the input, else p - 1 (see fusedConv.ts)
+  // odd sizes too: a stride-2 layer then pads p after the input, else p - 1 (see src/core/conv.ts)
   for (const [stride, act, H, W] of [[1, 'linear', 8, 6], [2, 'linear', 8, 6], [1, 'lrelu', 8, 6], [2, 'lrelu', 8, 6], [1, 'relu', 8, 6], [2, 'lrelu', 7, 5], [2, 'linear', 6, 9], [1, 'lrelu', 7, 5]] as const) {
     it(`matches tfjs's own conv, bias and activation gradients for stride ${stride}, ${act}, ${H}x${W}`, async () => {
       const p = new Params(3);

@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { acceleratedOps, LRELU_SLOPE } from '../core/accelerated';
-import { convFilterGradPadded, convInputGrad } from '../core/convGrad';
-import { fusedConvAct, type ConvActivation } from '../core/fusedConv';
+import { convKernels } from '../core/accelerated';
+import { convOp, convPartsOp, stockConv, type ConvActivation } from '../core/conv';
 import { mulberry32 } from '../util/random';
-// the wasm conv kernels (no registration: used wherever they load); the one conv interface of issue 25 would let the
-// backend provide them instead
-import { convForwardNative, filterBiasGradNative, inputGradNative } from '../backends/wasm/conv';
-import { convPartsActNative } from '../backends/wasm/convParts';
-import { nativeKernels } from '../backends/wasm/loader';
 
 export { conv2dFilterGrad, conv2dInputGrad } from '../core/convGrad';
 
@@ -68,16 +62,8 @@ export class Params {
   }
 }
 
-/** A conv layer's activation: the one type, declared with the fused conv op (src/core/fusedConv.ts). */
+/** A conv layer's activation: the one type, declared with the conv op (src/core/conv.ts). */
 export type Activation = ConvActivation;
-
-/** Whether `conv` runs on our own wasm kernels here (tfjs's wasm backend, where they load). */
-function onNativeKernels(): boolean {
-  return tf.getBackend() === 'wasm' && !acceleratedOps('wasm')?.convAct && nativeKernels() !== null;
-}
-
-/** Backends without a usable Conv2DBackpropFilter kernel (wasm has none; cpu's is ~10x slower than ours). */
-const CUSTOM_FILTER_GRAD_BACKENDS = new Set(['cpu', 'wasm']);
 
 export interface ConvOptions {
   /** Back-propagate into the input (false for a layer that reads the image itself). Default true. */
@@ -86,44 +72,22 @@ export interface ConvOptions {
 
 /**
  * k x k convolution with zero padding (k - 1) / 2 on each side (so stride 2 halves even sizes),
- * bias and activation. On cpu and wasm: one fused conv + bias + activation kernel forward, with the
- * gradients as plain convolutions (src/core/convGrad.ts); on WebGPU the accelerated fused layer;
- * elsewhere tfjs's own kernels.
+ * bias and activation, on the active backend's own conv kernels where it registered some
+ * (src/core/conv.ts says which), else on stock ops.
  * x [B, H, W, Cin] -> [B, H / stride, W / stride, Cout].
  */
 export function conv(x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 | 2, act: Activation, opts: ConvOptions = {}): tf.Tensor4D {
   return tf.tidy(() => {
-    const k = w.shape[0];
-    const p = (k - 1) / 2;
-    const inputGrad = opts.inputGrad ?? true;
-    const fused = acceleratedOps(tf.getBackend())?.convAct;
-    if (fused) return fused(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad);
-    if (CUSTOM_FILTER_GRAD_BACKENDS.has(tf.getBackend())) {
-      // one fused kernel forward (conv, bias, activation); gradients as plain convolutions
-      // wasm: the forward pass and the weight, bias and input gradients by our own SIMD loops where they load
-      // (src/backends/wasm/conv.ts)
-      const native = onNativeKernels();
-      return fusedConvAct(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, inputGrad, {
-        filterGrad: convFilterGradPadded,
-        filterBiasGrad: native ? filterBiasGradNative : undefined,
-        inputGrad: convInputGrad,
-        inputGradUnpadded: native ? inputGradNative : undefined,
-        forwardUnpadded: native ? convForwardNative : undefined,
-        leakyReluApart: tf.getBackend() === 'wasm',
-      });
-    }
-    const xp = p > 0 ? (tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]) as tf.Tensor4D) : x;
-    const z = tf.add(tf.conv2d(xp, w as tf.Tensor4D, stride, 'valid'), b) as tf.Tensor4D;
-    if (act === 'lrelu') return tf.leakyRelu(z, LRELU_SLOPE);
-    if (act === 'relu') return tf.relu(z);
-    return z;
+    const kernels = convKernels(tf.getBackend());
+    if (kernels) return convOp(kernels, x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act, opts.inputGrad ?? true);
+    return stockConv(x, w as tf.Tensor4D, b as tf.Tensor1D, stride, act);
   });
 }
 
 /** A convolution layer bound to its weights in `params`. */
 export interface ConvLayer {
   (x: tf.Tensor4D): tf.Tensor4D;
-  /** The layer on `xs` concatenated on the channels (on wasm without the concatenation, src/backends/wasm/convParts.ts). */
+  /** The layer on `xs` concatenated on the channels (without the concatenation where the backend's kernels take parts). */
   parts(xs: tf.Tensor4D[]): tf.Tensor4D;
   readonly cin: number;
   readonly cout: number;
@@ -142,9 +106,8 @@ export function convLayer(params: Params, name: string, cin: number, cout: numbe
   const parts = (xs: tf.Tensor4D[]) => {
     const channels = xs.reduce((a, x) => a + x.shape[3], 0);
     if (channels !== cin) throw new Error(`conv ${name}: expected ${cin} input channels, got ${xs.map((x) => x.shape[3]).join(' + ')}`);
-    // (only where every part has 8 channels or more: a kernel pass per part re-reads the output and its gradient, which
-    // costs more than copying a 1- or 7-channel part; measured on the decoders: BENCHMARKS.md, "A conv of several inputs without a concat")
-    if (xs.length > 1 && xs.every((x) => x.shape[3] >= 8) && onNativeKernels() && (opts.inputGrad ?? true)) return tf.tidy(() => convPartsActNative(xs, w as tf.Tensor4D, b as tf.Tensor1D, stride, act));
+    const partsKernels = convKernels(tf.getBackend())?.parts;
+    if (xs.length > 1 && (opts.inputGrad ?? true) && partsKernels?.accepts(xs)) return tf.tidy(() => convPartsOp(partsKernels, xs, w as tf.Tensor4D, b as tf.Tensor1D, stride, act));
     return tf.tidy(() => layer(xs.length === 1 ? xs[0] : (tf.concat(xs, 3) as tf.Tensor4D)));
   };
   return Object.assign(layer, { parts, cin, cout });

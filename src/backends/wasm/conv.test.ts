@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomTensor, relError } from '../../testing/gradcheck';
-import { convPartsActNative } from './convParts';
+import { convPartsOp } from '../../core/conv';
+import { nativeConvKernels } from './convLayer';
 import { convForwardNative, filterBiasGradNative, inputGradNative } from './conv';
 import { KERNELS_WASM, KERNELS_WASM_SHARED } from './kernelsWasm';
 import { nativeKernels, type NativeKernels } from './loader';
@@ -166,7 +167,7 @@ describe('the wasm SIMD convolution and its weight, bias and input gradients (sr
       const b = randomTensor([16], 56, -0.5, 0.5) as tf.Tensor1D;
       const R = randomTensor([2, 8 / stride, 10 / stride, 16], 57, -1, 1);
       const loss = (f: (...t: tf.Tensor[]) => tf.Tensor) => (...t: tf.Tensor[]) => tf.sum(tf.mul(f(...t), R)) as tf.Scalar;
-      const parts = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => convPartsActNative([a, c, d] as tf.Tensor4D[], ww as tf.Tensor4D, bb as tf.Tensor1D, stride, act);
+      const parts = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => convPartsOp(nativeConvKernels.parts!, [a, c, d] as tf.Tensor4D[], ww as tf.Tensor4D, bb as tf.Tensor1D, stride, act);
       // the reference: tfjs's own conv on the concatenation (pad 1, the activation after), on cpu's autodiff below
       const ours = tf.grads(loss(parts))([...xs, w, b]);
       const y = parts(xs[0], xs[1], xs[2], w, b);

@@ -1,6 +1,6 @@
 // Our own wasm SIMD kernels (./kernels.c, loaded by ./loader.ts), run on tfjs's wasm heap in place: a convolution's
 // forward pass (bias and activation included), its weight and bias gradients and its input gradient, for a conv of one
-// input or of several concatenated on the channels (./convParts.ts), cut between the threads by ./threadPool.ts. Why:
+// input or of several concatenated on the channels (the layer on them: ./convLayer.ts), cut between the threads by ./threadPool.ts. Why:
 // tfjs 4.22's wasm backend has no Conv2DBackpropFilter, and written as a Conv2D each call transposes its operands and
 // makes XNNPACK pack the fresh output gradient, which costs more than the multiply-adds; its LeakyRelu runs at ~4.4 ns
 // a value; and its forward convolution ran at 39-41 G multiply-adds/s on 2 threads where these run at 40-55

@@ -4,10 +4,11 @@
 //   - tfjs kernels replaced by faster copies on the heap (./copyKernels.ts: Slice, SplitV, Identity, PadV2, Reverse,
 //     Concat);
 //   - the correlation and the warp as loops over the heap (./correlation.ts, ./warp.ts, why in ./heap.ts), in
-//     src/core/accelerated.ts's registry.
-// The conv layer's own SIMD kernels (./conv.ts, ./convParts.ts, loaded by ./loader.ts, threads in ./threadPool.ts) need
-// no registration: src/model/layers.ts calls them on wasm wherever they load.
-import { registerAccelerated } from '../../core/accelerated';
+//     src/core/accelerated.ts's registry;
+//   - the conv layer (./convLayer.ts) on our own SIMD kernels (./conv.ts, loaded by ./loader.ts, threads in
+//     ./threadPool.ts) once they have loaded, in the conv registry there.
+import { registerAccelerated, registerConv } from '../../core/accelerated';
+import { wasmConvKernels } from './convLayer';
 import { registerFastWasmKernels } from './copyKernels';
 import { correlation1dWasm } from './correlation';
 import { warpHWasm } from './warp';
@@ -26,11 +27,17 @@ export function registerWasmOps(): void {
   registerAccelerated('wasm', { correlation1d: correlation1dWasm, warpH: warpHWasm });
 }
 
+/** The conv layer on our SIMD kernels wherever they load, for the 'wasm' backend (safe to call again). */
+export function registerWasmConv(): void {
+  registerConv('wasm', wasmConvKernels);
+}
+
 /**
- * Every wasm override: the replaced tfjs kernels and the correlation and warp loops (once; safe to call again). Call
- * it before the wasm backend runs its first op.
+ * Every wasm override: the replaced tfjs kernels, the correlation and warp loops and the conv layer (once; safe to
+ * call again). Call it before the wasm backend runs its first op.
  */
 export function registerWasmKernels(): void {
   registerFastWasmKernels();
   registerWasmOps();
+  registerWasmConv();
 }

@@ -1,9 +1,9 @@
-// A conv layer (src/core/fusedConv.ts) with its backward pass in WGSL: the activation's gradient in
+// A conv layer's kernels (src/core/conv.ts: tfjs's FusedConv2D forward) with its backward pass in WGSL: the activation's gradient in
 // one dispatch, the filter and bias gradients in three. e2e/kernels.spec.ts compares values,
 // gradients and dispatch counts with the stock layer of src/model/layers.ts.
 import * as tf from '@tensorflow/tfjs';
 import { LRELU_SLOPE } from '../../core/accelerated';
-import { fusedConvAct, type ConvActivation } from '../../core/fusedConv';
+import { fusedConvKernels, type ConvActivation } from '../../core/conv';
 import { flat, program, run, type Uniform } from './program';
 
 // ---- conv layer backward: dz from the activation, then the filter and bias gradients -------------
@@ -87,7 +87,5 @@ export function filterBiasGradWebGPU(xin: tf.Tensor4D, dz: tf.Tensor4D, k: numbe
   });
 }
 
-/** A conv layer (pad, conv, bias, activation) as one fused kernel with the gradients above. */
-export function convActWebGPU(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, stride: 1 | 2, act: ConvActivation, inputGrad: boolean): tf.Tensor4D {
-  return fusedConvAct(x, w, b, stride, act, inputGrad, { activationGrad: activationGradWebGPU, filterBiasGrad: filterBiasGradWebGPU });
-}
+/** The conv layer on WebGPU: FusedConv2D forward, the gradients above, tfjs's Conv2DBackpropInput for the input. */
+export const webgpuConvKernels = fusedConvKernels({ activationGrad: activationGradWebGPU, filterBiasGrad: filterBiasGradWebGPU });

@@ -4,11 +4,11 @@
 // pass and Adam, one file per op family. On a real GPU the step is bound by encoding dispatches
 // (BENCHMARKS.md, "A real-GPU step is bound by its dispatches, not by the GPU"), so each replaces a
 // chain of stock kernels by one or a few. `registerWebgpuKernels` puts them in src/core/accelerated.ts's
-// registry for the 'webgpu' backend; the stock-op versions in src/core stay the reference and run on
+// registries for the 'webgpu' backend; the stock-op versions in src/core stay the reference and run on
 // every other backend (e2e/kernels.spec.ts compares values and gradients of both on random inputs).
-import { registerAccelerated } from '../../core/accelerated';
+import { registerAccelerated, registerConv } from '../../core/accelerated';
 import { adamUpdateWebGPU } from './adam';
-import { convActWebGPU } from './conv';
+import { webgpuConvKernels } from './conv';
 import { correlation1dWebGPU } from './correlation';
 import { photometricErrorWebGPU } from './photometric';
 import { smoothnessMapWebGPU } from './smoothness';
@@ -32,6 +32,6 @@ export function registerWebgpuKernels(): void {
     smoothnessMap: smoothnessMapWebGPU,
     upsampleBilinear2x: upsampleBilinear2xWebGPU,
     warpH: warpHWebGPU,
-    convAct: convActWebGPU,
   });
+  registerConv('webgpu', () => webgpuConvKernels);
 }

@@ -96,3 +96,21 @@ export function warpFromKernels(k: WarpKernels): NonNullable<AcceleratedOps['war
     })(img, dispPx);
   };
 }
+
+/** A backend's correlation kernels (see correlation.ts for what each computes): K = maxK - minK + 1 shifts from minK. */
+export interface CorrelationKernels {
+  forward: (fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, K: number) => tf.Tensor4D;
+  /** [d fL, d fR] from the gradient of the cost volume */
+  backward: (dy: tf.Tensor4D, fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number) => [tf.Tensor4D, tf.Tensor4D];
+}
+
+/** `correlation1d` with its custom gradient, from a backend's kernels. */
+export function correlationFromKernels(k: CorrelationKernels): NonNullable<AcceleratedOps['correlation1d']> {
+  return (fL, fR, minK, maxK) => customOp<tf.Tensor4D>(([l, r], save) => {
+    save([l, r]);
+    return {
+      value: k.forward(l as tf.Tensor4D, r as tf.Tensor4D, minK, maxK - minK + 1),
+      gradFunc: (dy, [ls, rs]) => k.backward(dy as tf.Tensor4D, ls as tf.Tensor4D, rs as tf.Tensor4D, minK),
+    };
+  })(fL, fR);
+}

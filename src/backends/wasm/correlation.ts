@@ -1,7 +1,7 @@
 // The 1-D correlation (src/core/correlation.ts) as loops over the wasm heap (why: ./heap.ts); ./ops.test.ts compares
 // values and both gradients with the stock-op version.
 import type * as tf from '@tensorflow/tfjs';
-import { customOp } from '../../core/customGrad';
+import { correlationFromKernels } from '../../core/accelerated';
 import { compute } from './heap';
 
 // ---- correlation: cost[b,y,x,i] = mean_c left[b,y,x,c] * right[b,y,x - (minK + i),c] ----------
@@ -92,13 +92,4 @@ function corrBackward(dy: tf.Tensor4D, l: tf.Tensor4D, r: tf.Tensor4D, minK: num
 }
 
 /** correlation1d of src/core/correlation.ts with its custom gradient. */
-export function correlation1dWasm(fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number): tf.Tensor4D {
-  const K = maxK - minK + 1;
-  return customOp<tf.Tensor4D>(([l, r], save) => {
-    save([l, r]);
-    return {
-      value: corrForward(l as tf.Tensor4D, r as tf.Tensor4D, minK, K),
-      gradFunc: (dy, [ls, rs]) => corrBackward(dy as tf.Tensor4D, ls as tf.Tensor4D, rs as tf.Tensor4D, minK),
-    };
-  })(fL, fR);
-}
+export const correlation1dWasm = correlationFromKernels({ forward: corrForward, backward: corrBackward });

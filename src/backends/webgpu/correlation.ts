@@ -2,7 +2,7 @@
 // each, where stock tfjs chains slices, products and a scatter. e2e/kernels.spec.ts compares values,
 // gradients and dispatch counts with the stock-op version.
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from '../../core/customGrad';
+import { correlationFromKernels } from '../../core/accelerated';
 import { program, run } from './program';
 
 // ---- correlation: cost[b,y,x,i] = mean_c left[b,y,x,c] * right[b,y,x - (minK + i),c] ----------
@@ -61,16 +61,7 @@ function corrGradRight(dy: tf.Tensor4D, l: tf.Tensor4D, minK: number): tf.Tensor
 }
 
 /** correlation1d of src/core/correlation.ts with its custom gradient. */
-export function correlation1dWebGPU(fL: tf.Tensor4D, fR: tf.Tensor4D, minK: number, maxK: number): tf.Tensor4D {
-  const K = maxK - minK + 1;
-  return customOp<tf.Tensor4D>(([l, r], save) => {
-    save([l, r]);
-    return {
-      value: corrForward(l as tf.Tensor4D, r as tf.Tensor4D, minK, K),
-      gradFunc: (dy, [ls, rs]) => [
-        corrGradLeft(dy as tf.Tensor4D, rs as tf.Tensor4D, minK),
-        corrGradRight(dy as tf.Tensor4D, ls as tf.Tensor4D, minK),
-      ],
-    };
-  })(fL, fR);
-}
+export const correlation1dWebGPU = correlationFromKernels({
+  forward: corrForward,
+  backward: (dy, l, r, minK) => [corrGradLeft(dy, r, minK), corrGradRight(dy, l, minK)],
+});

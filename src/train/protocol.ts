@@ -14,14 +14,15 @@
 // Busy rule: `setScenes`, `control` and `previewScene` are answered at once, at any time (so
 // pause and cancel work while training runs). `predict` and `checkpoint` may run while `train`
 // does (between its steps). Any other request (`loadModel` included: it replaces the weights)
-// is refused with a 'busy' error while another request is queued or running.
+// is refused with a 'busy' error while another request is queued or running. The worker applies
+// this rule in one place, src/train/requestQueue.ts (IMMEDIATE_REQUESTS, DURING_TRAINING), and
+// requestQueue.test.ts shows each case.
 //
 // Training: `train` is answered by `trainEnd` when the run ends (done, cancelled or reset). In
 // between, the worker streams `trainStart`, `step`, `preview` and `stageEnd` messages that carry
 // the `reqId` of that `train` request; the client drops those of any other (older) train.
 import type { PreviewMaps, TrainScene } from './types';
 import type { DeviceEvent, TrainEvent } from './protocol/events';
-import type { ToWorker } from './protocol/requests';
 import type {
   AckReply,
   CheckpointReply,
@@ -38,11 +39,6 @@ export { BACKEND_NAMES, isBackendName, type BackendName } from '../config/backen
 export type * from './protocol/requests';
 export type * from './protocol/replies';
 export * from './protocol/events';
-
-/** Requests answered at once, even while another request (such as `train`) runs. */
-export const IMMEDIATE_REQUESTS: readonly ToWorker['type'][] = ['setScenes', 'control', 'previewScene'];
-/** Requests that may run while `train` runs (between its steps). */
-export const DURING_TRAINING: readonly ToWorker['type'][] = ['predict', 'checkpoint'];
 
 export type FromWorker = ReadyReply | SelftestReply | ErrorReply | AckReply | TrainEndReply | PredictReply | CheckpointReply | ModelLoadedReply | TrainEvent | DeviceEvent;
 

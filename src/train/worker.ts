@@ -1,12 +1,7 @@
 // The training worker: the only owner of tfjs. It answers the requests of src/train/client.ts
-// (types and the busy rule in ./protocol.ts).
+// (types in ./protocol.ts). When each request runs, and which are refused as busy, is decided by
+// ./requestQueue.ts (run ids, the busy rule; tested in requestQueue.test.ts).
 //
-// - `init` with a newer run id starts a new run: it cancels training, then runs as soon as the
-//   request in progress (if any) has finished; from then on, replies of older runs are dropped.
-// - Any other request must carry the current run id (else it is ignored).
-// - `setScenes`, `control` and `previewScene` are answered at once; `predict` and `checkpoint`
-//   may run between the steps of a `train`; anything else is refused with a 'busy' error while
-//   another request is queued or running.
 // - A GPU device (WebGPU) or context (WebGL) lost during a `train` is recovered inside it; one
 //   lost while idle is recovered on the queue (`deviceLost`, then `deviceRestored`), so requests
 //   sent meanwhile wait for it.
@@ -20,10 +15,9 @@ import { STAGE_NAMES, type TrainSettings } from '../config/settings';
 import { messageOf, selectBackend, warmUp } from './backend';
 import { gpuResource } from '../config/backends';
 import { loseDevice, lostWithin, restartBackend, watchDeviceLoss, type DeviceLoss } from './recovery';
+import { RequestQueue } from './requestQueue';
 import {
   type BackendName,
-  DURING_TRAINING,
-  IMMEDIATE_REQUESTS,
   previewBuffers,
   type AckReply,
   type ControlRequest,
@@ -39,16 +33,10 @@ import type { RunnerEvents, StageEnd, TrainScene } from './types';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-/** Run id of the last accepted `init`; -1 before the first. */
-let currentRunId = -1;
 /** A backend is set and warmed up. */
 let ready = false;
 /** The wasm thread count, chosen at the first init (the wasm module reads it once). */
 let wasmPlan: WasmThreadPlan | undefined;
-/** Requests queued or running (a running `train` included). */
-let inFlight = 0;
-let queue: Promise<void> = Promise.resolve();
-
 /** Training data as the page sent it (the runner uploads its own tensors). */
 let scenes: TrainScene[] = [];
 let previewSceneId: string | undefined;
@@ -96,8 +84,8 @@ function onDeviceLost(loss: DeviceLoss): void {
     return;
   }
   // Idle: recover now, after the request in progress (if any), before any request sent after.
-  queue = queue.then(recoverIdle).catch((err: unknown) => {
-    post({ type: 'error', runId: currentRunId, message: `Starting again after the lost GPU device failed: ${messageOf(err)}. Reload the page.` });
+  queue.after(recoverIdle, (err: unknown) => {
+    post({ type: 'error', runId: queue.currentRunId, message: `Starting again after the lost GPU device failed: ${messageOf(err)}. Reload the page.` });
   });
 }
 
@@ -107,7 +95,7 @@ function post(msg: FromWorker, transfer: Transferable[] = []): void {
 
 /** Posts a streamed message of the active train, unless its run is over. */
 function stream(make: (ids: { runId: number; reqId: number }) => FromWorker, transfer: Transferable[] = []): void {
-  if (activeTrain === undefined || activeTrain.runId !== currentRunId) return;
+  if (activeTrain === undefined || activeTrain.runId !== queue.currentRunId) return;
   post(make(activeTrain), transfer);
 }
 
@@ -288,7 +276,7 @@ async function recover(msg: TrainRequest): Promise<{ stages: TrainRequest['stage
 async function recoverIdle(): Promise<void> {
   const loss = deviceLoss;
   if (loss === undefined) return; // a train already recovered from it
-  const runId = currentRunId;
+  const runId = queue.currentRunId;
   const lostOn = backendName ?? 'webgpu';
   post({ type: 'deviceLost', runId, backend: lostOn, reason: loss.reason, message: loss.message });
   const hadWeights = runner !== undefined;
@@ -439,54 +427,5 @@ function immediate(msg: ToWorker): AckReply {
   return { type: 'ack', ...ids, trainer: summary(), ...(note !== undefined ? { note } : {}) };
 }
 
-/** Runs `msg` now, beside the queue (its reply is dropped once its run is over). */
-async function runNow(msg: ToWorker, track: boolean): Promise<void> {
-  if (track) inFlight += 1;
-  try {
-    const reply = await handle(msg);
-    if (reply.runId === currentRunId) post(reply, reply.type === 'predictResult' ? previewBuffers(reply.maps) : reply.type === 'checkpointResult' ? [reply.weightData] : []);
-  } catch (err) {
-    if (msg.runId === currentRunId) post({ type: 'error', runId: msg.runId, reqId: msg.reqId, message: messageOf(err) });
-  } finally {
-    if (track) inFlight -= 1;
-  }
-}
-
-/** Runs `msg` after the requests before it; drops it, or its reply, once its run is over. */
-function enqueue(msg: ToWorker): void {
-  inFlight += 1;
-  queue = queue.then(async () => {
-    try {
-      if (msg.runId !== currentRunId) return; // superseded before it started
-      await runNow(msg, false);
-    } finally {
-      inFlight -= 1;
-    }
-  });
-}
-
-scope.onmessage = (ev: MessageEvent<ToWorker>) => {
-  const msg = ev.data;
-  if (msg.type === 'init') {
-    if (msg.runId <= currentRunId) return; // stale
-    currentRunId = msg.runId;
-    runner?.cancel(); // a train of the old run must end for the init to run
-    enqueue(msg);
-    return;
-  }
-  if (msg.runId !== currentRunId) return; // stale
-  if (IMMEDIATE_REQUESTS.includes(msg.type)) {
-    void runNow(msg, false);
-    return;
-  }
-  const onlyTraining = activeTrain !== undefined && inFlight === 1;
-  if (onlyTraining && DURING_TRAINING.includes(msg.type)) {
-    void runNow(msg, true);
-    return;
-  }
-  if (inFlight > 0) {
-    post({ type: 'error', runId: msg.runId, reqId: msg.reqId, message: `busy: '${msg.type}' refused while another request runs` });
-    return;
-  }
-  enqueue(msg);
-};
+const queue = new RequestQueue(handle, post, () => runner?.cancel());
+scope.onmessage = (ev: MessageEvent<ToWorker>) => queue.receive(ev.data);

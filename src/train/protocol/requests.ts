@@ -1,5 +1,5 @@
 // Page -> worker: the requests of the training protocol (../protocol.ts says how they are
-// answered, and which are refused as busy).
+// answered; src/train/requestQueue.ts when, and which are refused as busy).
 import type { StepSize } from '../wasmThreads';
 import type { BackendName } from '../../config/backends';
 import type { StageName, TrainSettings } from '../../config/settings';

@@ -174,6 +174,29 @@ test('Export: the pretrained maps of a sample as KITTI PNG, PFM, depth, PLY and 
   const fromFile = decodePfm((await downloadOf(page, testInfo, () => depthButton.click())).bytes, 'depth.pfm');
   expectClose(fromFile.data[0], (615 * 0.1) / stereo[0], 'depth from calib.txt at pixel 0');
 
+  // With its calibration, the pair's depth errors (METHOD.md "where depth is wanted"): StereoNet's Abs Rel by hand here,
+  // from its map and the GT through depth = f B / (d + doffs).
+  const depthRows = await page.getByRole('table', { name: 'Depth metrics' }).locator('tbody tr').evaluateAll((rows) =>
+    rows.map((r) => Array.from(r.querySelectorAll('th, td'), (c) => c.textContent ?? '')),
+  );
+  expect(depthRows.map((r) => r[0])).toEqual(['StereoNet', 'SingleNet', 'Fused']);
+  const absRel = await page.evaluate(() => {
+    const st = window.__rd!.store.getState();
+    const id = st.dataset.selectedId!;
+    const gt = st.buffers.scenes.get(id)!.gtDisp!.data;
+    const d = st.buffers.previews.get(id)!.stereoDisp!;
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < gt.length; i++) {
+      if (!(gt[i] > 0 && Number.isFinite(gt[i]))) continue;
+      const z = (615 * 0.1) / gt[i];
+      sum += Math.abs((d[i] > 0 ? (615 * 0.1) / d[i] : Infinity) - z) / z;
+      n++;
+    }
+    return sum / n;
+  });
+  expect(depthRows[0][1]).toBe(Number.isFinite(absRel) ? absRel.toFixed(3) : '–');
+
   // The Metrics table as CSV: its rows, unrounded, equal to the table's cells once rounded as it rounds them.
   const csvFile = await downloadOf(page, testInfo, () => page.getByRole('button', { name: 'Download metrics (CSV)' }).click());
   expect(csvFile.name).toBe('tsukuba_metrics.csv');

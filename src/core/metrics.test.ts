@@ -181,6 +181,17 @@ describe('depthMetrics', () => {
     }
   });
 
+  it('adds doffs to both disparities (Middlebury calib.txt: depth = f B / (d + doffs))', () => {
+    // gt 10 + doffs 10 -> depth 5; pred 30 + 10 -> depth 2.5: Abs Rel 0.5; a GT disparity of -10 has no depth, skipped
+    const m = depthMetrics(new Float32Array([30, 5]), new Float32Array([10, -10]), FB, { doffs: 10 });
+    expect(m.count).toBe(1);
+    expect(m.absRel).toBeCloseTo(0.5, 12);
+    expect(m.a3).toBe(0);
+    // without doffs the same maps say depth 10 vs 3.33
+    expect(depthMetrics(new Float32Array([30]), new Float32Array([10]), FB).absRel).toBeCloseTo(2 / 3, 12);
+    expect(() => depthMetrics(new Float32Array(1), new Float32Array(1), FB, { doffs: NaN })).toThrow(/doffs/);
+  });
+
   it('returns NaN with count 0 when nothing is scored, and throws on bad input', () => {
     const m = depthMetrics(new Float32Array(2), new Float32Array(2), FB);
     expect(m.count).toBe(0);

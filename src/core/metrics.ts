@@ -170,10 +170,15 @@ export interface DepthMetricsOptions {
   minDepth?: number;
   /** Score only GT depth < maxDepth and clip predicted depth down to it. */
   maxDepth?: number;
+  /**
+   * The x-difference of the principal points in pixels (Middlebury calib.txt's doffs; 0, the default, for KITTI-style
+   * rectification): depth = focalTimesBaseline / (disparity + doffs), as src/data/export.ts's depthFromDisp.
+   */
+  doffs?: number;
 }
 
 /**
- * Depth errors (Eigen / Monodepth definitions) with depth = focalTimesBaseline / disparity.
+ * Depth errors (Eigen / Monodepth definitions) with depth = focalTimesBaseline / (disparity + doffs).
  * Scored pixels: GT disparity valid and GT depth inside (minDepth, maxDepth) when given.
  * A predicted disparity that is not > 0 (or not finite) gives infinite predicted depth: it is
  * scored, not skipped, and shows up as Infinity unless maxDepth clips it (as Monodepth does).
@@ -190,16 +195,19 @@ export function depthMetrics(
   }
   const minDepth = opts.minDepth ?? 0;
   const maxDepth = opts.maxDepth ?? Infinity;
+  const doffs = opts.doffs ?? 0;
+  if (!Number.isFinite(doffs)) throw new Error(`depthMetrics: doffs must be a finite number of pixels, got ${doffs}`);
   const t1 = 1.25, t2 = 1.25 ** 2, t3 = 1.25 ** 3;
   let count = 0, absRel = 0, sqRel = 0, sq = 0, sqLog = 0, a1 = 0, a2 = 0, a3 = 0;
   for (let i = 0; i < gtDisp.length; i++) {
     const g = gtDisp[i];
     if (!validGt(g)) continue;
-    const gtDepth = focalTimesBaseline / g;
+    if (!(g + doffs > 0)) continue; // no finite GT depth
+    const gtDepth = focalTimesBaseline / (g + doffs);
     if (opts.minDepth !== undefined && !(gtDepth > minDepth)) continue;
     if (opts.maxDepth !== undefined && !(gtDepth < maxDepth)) continue;
     const p = predDisp[i];
-    let depth = p > 0 && Number.isFinite(p) ? focalTimesBaseline / p : Infinity;
+    let depth = p + doffs > 0 && Number.isFinite(p) ? focalTimesBaseline / (p + doffs) : Infinity;
     depth = Math.min(Math.max(depth, minDepth), maxDepth);
     const diff = depth - gtDepth;
     const ratio = Math.max(depth / gtDepth, gtDepth / depth);

@@ -15,7 +15,7 @@ import { memoryRunStore } from '../persist/runStore';
 import { TrainClient } from '../train/client';
 import type { SetScenesRequest, ToWorker, TrainRequest } from '../train/protocol';
 import { statusText } from '../ui/status';
-import { adaptBudgetProblem, budgetLeft, ownPairs, scoreMaps } from './adapt';
+import { adaptBudgetProblem, budgetLeft, ownPairs, scoreDepth, scoreMaps } from './adapt';
 import { FakeWorker } from './fakeWorker';
 import { createAppStore, type AppEnv, type AppState, type AppStore } from './store';
 
@@ -205,5 +205,18 @@ describe('Adapt helpers', () => {
     expect(scores.stereoDisp!.all.epe).toBeCloseTo(0.5);
     expect(scoreMaps({ sceneId: 'p', width: 1, height: 2, stereoDisp: new Float32Array(2) }, scene)).toEqual({});
     expect(scoreMaps({ sceneId: 'p', width: 2, height: 1, stereoDisp: new Float32Array(2) }, { ...scene!, gtDisp: undefined })).toEqual({});
+  });
+
+  it('depth scores: each map against the GT, both through the pair\'s calibration (doffs included)', () => {
+    const gt = { width: 2, height: 1, data: new Float32Array([2, 4]) };
+    const scene = { id: 'p', name: 'p', width: 2, height: 1, gtDisp: gt } as unknown as Parameters<typeof scoreDepth>[1];
+    // f B = 1000 * 0.1 = 100 m px; doffs 6: GT depths 100 / 8 and 100 / 10, predicted 100 / 10 and 100 / 10
+    const calib = { focalPx: 1000, baselineM: 0.1, doffs: 6, source: 'calib.txt' };
+    const scores = scoreDepth({ sceneId: 'p', width: 2, height: 1, stereoDisp: new Float32Array([4, 4]), fusedDisp: new Float32Array([2, 4]) }, scene, calib);
+    expect(Object.keys(scores)).toEqual(['stereoDisp', 'fusedDisp']);
+    expect(scores.stereoDisp!.absRel).toBeCloseTo((12.5 - 10) / 12.5 / 2, 12);
+    expect([scores.stereoDisp!.a1, scores.stereoDisp!.a2]).toEqual([0.5, 1]); // ratio 1.25 is not < 1.25
+    expect(scores.fusedDisp!.rmse).toBe(0);
+    expect(scoreDepth({ sceneId: 'p', width: 1, height: 2, stereoDisp: new Float32Array(2) }, scene, calib)).toEqual({});
   });
 });

@@ -5,7 +5,8 @@
 // keeps the user's step counts), and the maps of the pairs with ground truth are scored before
 // and after it. This file holds the plain parts: which pairs, the scores, the budget.
 import { checkSetting, SETTINGS, STAGE_BUDGET_SHARE, type StageName } from '../config/settings';
-import { disparityMetrics, type DispMetrics } from '../core/metrics';
+import { depthMetrics, disparityMetrics, type DepthStats, type DispMetrics } from '../core/metrics';
+import type { StereoCalib } from '../data/calib';
 import type { PreviewMaps } from '../train/types';
 import type { SceneData } from './buffers';
 import type { PairMeta } from './dataset';
@@ -56,6 +57,23 @@ export function scoreMaps(maps: PreviewMaps | undefined, scene: SceneData | unde
   for (const [field] of SCORED_MAPS) {
     const d = maps[field];
     if (d) out[field] = disparityMetrics(d, scene.gtDisp.data, opts);
+  }
+  return out;
+}
+
+/** Depth errors of each map (metres, on every pixel with GT), for a pair whose calibration is known. */
+export type DepthScores = Partial<Record<ScoredMap, DepthStats>>;
+
+/**
+ * Depth errors of `maps` against the scene's GT, both turned into depth by the pair's calibration (depth = focalPx *
+ * baselineM / (d + doffs), METHOD.md's "where depth is wanted"); empty without GT or when the sizes differ.
+ */
+export function scoreDepth(maps: PreviewMaps | undefined, scene: SceneData | undefined, calib: StereoCalib): DepthScores {
+  if (!maps || !scene?.gtDisp || maps.width !== scene.width || maps.height !== scene.height) return {};
+  const out: DepthScores = {};
+  for (const [field] of SCORED_MAPS) {
+    const d = maps[field];
+    if (d) out[field] = depthMetrics(d, scene.gtDisp.data, calib.focalPx * calib.baselineM, { doffs: calib.doffs });
   }
   return out;
 }

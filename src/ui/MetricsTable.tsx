@@ -1,11 +1,13 @@
 // EPE, D1, bad-1 and bad-3 of each map of the selected pair against its GT (disparityMetrics on
 // the full-size maps), on every pixel with GT and, with a mask, on the non-occluded ones. After
 // Adapt, a pair it trained on shows two groups of rows: the weights it started from (scored as it
-// started) and those it ended with (scored at its end; while it runs, the live maps).
+// started) and those it ended with (scored at its end; while it runs, the live maps). A pair whose
+// calibration is known (a calib.txt beside it) also gets the depth errors of the current maps (DepthTable).
 import { useMemo } from 'react';
-import type { DispStats } from '../core/metrics';
+import type { DepthStats, DispStats } from '../core/metrics';
+import type { StereoCalib } from '../data/calib';
 import { exportFileName, metricsCsv } from '../data/export';
-import { SCORED_MAPS, scoreMaps, type MapScores } from '../state/adapt';
+import { SCORED_MAPS, scoreDepth, scoreMaps, type MapScores } from '../state/adapt';
 import { saveBytes } from './ExportPanel';
 import { useApp, useAppStore } from './StoreContext';
 
@@ -38,6 +40,7 @@ export function MetricsTable() {
   const hasGt = useApp((s) => s.dataset.pairs.find((p) => p.id === s.dataset.selectedId)?.hasGt ?? false);
   const pairName = useApp((s) => s.dataset.pairs.find((p) => p.id === s.dataset.selectedId)?.name ?? 'pair');
   const adapt = useApp((s) => s.training.adapt);
+  const calib = useApp((s) => s.dataset.pairs.find((p) => p.id === s.dataset.selectedId)?.calib);
 
   const live = useMemo(() => {
     const { buffers } = store.getState();
@@ -121,6 +124,56 @@ export function MetricsTable() {
           Download metrics (CSV)
         </button>
       </p>
+      {calib && id !== undefined && <DepthTable id={id} calib={calib} />}
     </>
+  );
+}
+
+const pct = (v: number) => cell(100 * v, 1);
+
+/** Depth errors (METHOD.md: Abs Rel, Sq Rel, RMSE, RMSE log, δ < 1.25^k) of the current maps, through the pair's calibration. */
+function DepthTable({ id, calib }: { id: string; calib: StereoCalib }) {
+  const store = useAppStore();
+  const previewVersion = useApp((s) => s.training.previewVersion);
+  const datasetVersion = useApp((s) => s.dataset.version);
+  const rows = useMemo(() => {
+    const { buffers } = store.getState();
+    const scores = scoreDepth(buffers.previews.get(id), buffers.scenes.get(id), calib);
+    return SCORED_MAPS.flatMap(([field, name]): { name: string; s: DepthStats }[] => (scores[field] ? [{ name, s: scores[field] }] : []));
+    // previewVersion and datasetVersion tell when the buffers changed.
+  }, [store, id, calib, previewVersion, datasetVersion]);
+  if (rows.length === 0) return null;
+  return (
+    <table className="metrics" aria-label="Depth metrics">
+      <caption>
+        Depth of the current maps against the ground truth's, in metres: depth = {+calib.focalPx.toFixed(2)} × {calib.baselineM} / (disparity + {+calib.doffs.toFixed(3)}) ({calib.source}; all pixels with GT)
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">map</th>
+          <th scope="col">Abs Rel</th>
+          <th scope="col">Sq Rel (m)</th>
+          <th scope="col">RMSE (m)</th>
+          <th scope="col">RMSE log</th>
+          <th scope="col">δ &lt; 1.25 (%)</th>
+          <th scope="col">δ &lt; 1.25² (%)</th>
+          <th scope="col">δ &lt; 1.25³ (%)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ name, s }) => (
+          <tr key={name}>
+            <th scope="row">{name}</th>
+            <td>{cell(s.absRel, 3)}</td>
+            <td>{cell(s.sqRel, 3)}</td>
+            <td>{cell(s.rmse, 3)}</td>
+            <td>{cell(s.rmseLog, 3)}</td>
+            <td>{pct(s.a1)}</td>
+            <td>{pct(s.a2)}</td>
+            <td>{pct(s.a3)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -176,7 +176,7 @@ test('Export: the pretrained maps of a sample as KITTI PNG, PFM, depth, PLY and 
 
   // With its calibration, the pair's depth errors (METHOD.md "where depth is wanted"): StereoNet's Abs Rel by hand here,
   // from its map and the GT through depth = f B / (d + doffs).
-  const depthRows = await page.getByRole('table', { name: 'Depth metrics' }).locator('tbody tr').evaluateAll((rows) =>
+  const depthRows = await page.getByRole('table', { name: 'Depth errors' }).locator('tbody tr').evaluateAll((rows) =>
     rows.map((r) => Array.from(r.querySelectorAll('th, td'), (c) => c.textContent ?? '')),
   );
   expect(depthRows.map((r) => r[0])).toEqual(['StereoNet', 'SingleNet', 'Fused']);

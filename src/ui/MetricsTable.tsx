@@ -144,7 +144,7 @@ function DepthTable({ id, calib }: { id: string; calib: StereoCalib }) {
   }, [store, id, calib, previewVersion, datasetVersion]);
   if (rows.length === 0) return null;
   return (
-    <table className="metrics" aria-label="Depth metrics">
+    <table className="metrics" aria-label="Depth errors">
       <caption>
         Depth of the current maps against the ground truth's, in metres: depth = {+calib.focalPx.toFixed(2)} × {calib.baselineM} / (disparity + {+calib.doffs.toFixed(3)}) ({calib.source}; all pixels with GT)
       </caption>

@@ -11,7 +11,9 @@ import { singleNetConfig, stereoNetConfig } from '../src/model/config';
 import { buildSingleNet } from '../src/model/singleNet';
 import { buildStereoNet } from '../src/model/stereoNet';
 import { exportModel, importModel } from '../src/model/io';
-import { loadCorpus, loadRunState, trainCorpus } from './corpus';
+import { trainCorpus } from './corpus';
+import { loadRunState } from './corpusCheckpoint';
+import { loadCorpus } from './corpusLoad';
 
 let root: string;
 

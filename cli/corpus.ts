@@ -1,90 +1,24 @@
-// Training on a corpus folder (issue 22): many pairs, read once into 8-bit arrays, per-step crops
-// cut on the CPU (src/train/corpus.ts), the three stages with the app's losses, and checkpoints
-// that a later run continues from exactly (weights, Adam moments, step; the crops of a step depend
-// on the seed and the step alone).
+// Training on a corpus folder (issue 22): many pairs, read once into 8-bit arrays (./corpusLoad.ts),
+// per-step crops cut on the CPU (src/train/corpus.ts), the three stages with the app's losses, and
+// checkpoints that a later run continues from exactly (./corpusCheckpoint.ts: weights, Adam moments,
+// step; the crops of a step depend on the seed and the step alone).
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageName, TrainSettings } from '../src/config/settings';
-import { Adam, type AdamState } from '../src/core/adam';
+import { Adam } from '../src/core/adam';
 import { alignSingle, fuseDisparity } from '../src/core/fusion';
 import { visibilityMask } from '../src/core/occlusion';
 import type { DispT, ImageT, MapT } from '../src/core/types';
-import { listSceneDirs, loadSceneDir } from '../src/data/node';
 import { cloneSingleNet, cloneStereoNet } from '../src/model/clone';
 import type { Params } from '../src/model/layers';
 import type { SingleNet } from '../src/model/singleNet';
 import type { StereoNet } from '../src/model/stereoNet';
-import { cutCorpusBatch, estimateDispMax, planCorpusBatch, toBytes, type CorpusCropSettings, type CorpusPair } from '../src/train/corpus';
+import { cutCorpusBatch, planCorpusBatch, type CorpusCropSettings, type CorpusPair } from '../src/train/corpus';
 import { learningRateAt, optimise, toleranceAt } from '../src/train/stages/units';
 import { cropFusedLabel } from '../src/train/stages/labels';
 import { fuseLoss, singleLoss, stereoBothViews, stereoLoss } from '../src/train/stages/losses';
-
-interface IndexEntry {
-  name: string;
-  domain?: string;
-  dispMax?: number | null;
-}
-
-/**
- * Reads every pair of a corpus folder (one sub-folder per pair: left.*, right.*, optional disp_left.*)
- * into 8-bit RGB. index.json, when present, gives each pair's domain and largest GT disparity;
- * without it the domain is the folder name up to its first '-'. A pair that cannot be read (a
- * damaged file, views of different sizes) is skipped with a message naming it. `exclude` names
- * pairs kept out (a validation split).
- */
-export async function loadCorpus(dir: string, opts: { exclude?: readonly string[]; log?: (msg: string) => void } = {}): Promise<{ pairs: CorpusPair[]; skipped: string[] }> {
-  const log = opts.log ?? ((m: string) => console.log(m));
-  const indexPath = join(dir, 'index.json');
-  const index = new Map<string, IndexEntry>();
-  if (existsSync(indexPath)) {
-    const raw = JSON.parse(await readFile(indexPath, 'utf8')) as IndexEntry[] | { pairs: IndexEntry[] };
-    for (const e of Array.isArray(raw) ? raw : raw.pairs) index.set(e.name, e);
-  }
-  const pairs: CorpusPair[] = [];
-  const skipped: string[] = [];
-  for (const d of await listSceneDirs(dir)) {
-    const name = d.split('/').pop()!;
-    if (opts.exclude?.includes(name)) continue;
-    try {
-      // decoded to floats one pair at a time, then kept as bytes; GT is not used here, so its scale need not be known
-      const s = await loadSceneDir(d, { onUnknownGtScale: () => {} });
-      const e = index.get(name);
-      const known = typeof e?.dispMax === 'number' && e.dispMax > 0;
-      pairs.push({
-        name,
-        domain: e?.domain ?? (name.includes('-') ? name.slice(0, name.indexOf('-')) : 'all'),
-        width: s.width,
-        height: s.height,
-        left: toBytes(s.leftImg.data),
-        right: toBytes(s.rightImg.data),
-        dispMax: known ? e!.dispMax! : estimateDispMax(s.width),
-        dispMaxKnown: known,
-      });
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      skipped.push(name);
-      log(`skipped ${name}: ${why}`);
-    }
-  }
-  return { pairs, skipped };
-}
-
-/** Bytes the corpus holds (both views, 1 byte a value). */
-export function corpusBytes(pairs: readonly CorpusPair[]): number {
-  return pairs.reduce((n, p) => n + p.left.length + p.right.length, 0);
-}
-
-/** Where a corpus run stands, saved beside its weights. */
-export interface CorpusRunState {
-  stage: StageName;
-  /** Steps done in this stage. */
-  step: number;
-  /** The stage's length in steps (its schedules depend on it). */
-  steps: number;
-  settings: TrainSettings;
-}
+import { loadRunState, nameMaps, saveRunState } from './corpusCheckpoint';
+import { corpusBytes, loadCorpus } from './corpusLoad';
 
 /**
  * The context a teacher sees to the left of a stage-2/3 crop, in pixels: as wide as the largest
@@ -197,67 +131,6 @@ export function corpusUnit(stage: StageName, stereo: StereoNet, single: SingleNe
       frozenSingle.dispose();
     },
   };
-}
-
-/** Logical weight names of a network's variables, both ways (Adam keys its moments by tfjs's names). */
-export function nameMaps(params: Params): { logical: (v: string) => string; variable: (k: string) => tf.Variable } {
-  const byVar = new Map([...params.vars].map(([k, v]) => [v.name, k]));
-  return {
-    logical: (v) => {
-      const k = byVar.get(v);
-      if (!k) throw new Error(`no logical name for variable ${v}`);
-      return k;
-    },
-    variable: (k) => params.get(k),
-  };
-}
-
-/** Adam's state as one binary file plus its index (key, length) in JSON. */
-export function packAdam(state: AdamState): { json: { t: number; keys: [string, number][] }; bin: Uint8Array } {
-  const keys: [string, number][] = Object.entries(state.moments).map(([k, { m }]) => [k, m.length]);
-  const total = keys.reduce((n, [, len]) => n + 2 * len, 0);
-  const all = new Float32Array(total);
-  let o = 0;
-  for (const [k, len] of keys) {
-    all.set(state.moments[k].m, o);
-    all.set(state.moments[k].v, o + len);
-    o += 2 * len;
-  }
-  return { json: { t: state.t, keys }, bin: new Uint8Array(all.buffer) };
-}
-
-export function unpackAdam(json: { t: number; keys: [string, number][] }, bin: Uint8Array): AdamState {
-  const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-  const moments: AdamState['moments'] = {};
-  let o = 0;
-  for (const [k, len] of json.keys) {
-    moments[k] = { m: all.slice(o, o + len), v: all.slice(o + len, o + 2 * len) };
-    o += 2 * len;
-  }
-  if (o !== all.length) throw new Error(`optimizer.bin holds ${all.length} values, its index ${o}`);
-  return { t: json.t, moments };
-}
-
-/** Writes a file by way of a temporary one, so a run killed while saving leaves the old checkpoint whole. */
-export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
-}
-
-export async function saveRunState(dir: string, state: CorpusRunState, adam: AdamState): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const packed = packAdam(adam);
-  await writeAtomic(join(dir, 'optimizer.bin'), packed.bin);
-  await writeAtomic(join(dir, 'run-state.json'), JSON.stringify({ ...state, optimizer: packed.json }, null, 1));
-}
-
-export async function loadRunState(dir: string): Promise<{ state: CorpusRunState; adam: AdamState } | undefined> {
-  const file = join(dir, 'run-state.json');
-  if (!existsSync(file)) return undefined;
-  const raw = JSON.parse(await readFile(file, 'utf8')) as CorpusRunState & { optimizer: { t: number; keys: [string, number][] } };
-  const bin = new Uint8Array(await readFile(join(dir, 'optimizer.bin')));
-  const { optimizer, ...state } = raw;
-  return { state, adam: unpackAdam(optimizer, bin) };
 }
 
 /** Pairs of the corpus held out of training to choose settings on (all have GT; none is one of the six validation scenes). */

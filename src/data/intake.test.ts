@@ -1,23 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { samplesDir } from '../testing/shared';
-import { decodeImage, type RgbImage } from './image';
-import {
-  decodeGtFor,
-  decodeImageRobust,
-  downscaleDisp,
-  downscaleMask,
-  downscaleRgb,
-  downscaleScene,
-  loadPair,
-  MAX_DECODE_PIXELS,
-  MAX_PIXELS,
-  screenFiles,
-  type Decoders,
-  type IntakeFile,
-} from './intake';
+import { downscaleScene } from './downscale';
+import { decodeImage } from './image';
+import { decodeGtFor, decodeImageRobust, loadPair, MAX_DECODE_PIXELS, MAX_PIXELS, type Decoders, type IntakeFile } from './intake';
 import { planPairs, type PlannedPair } from './pairing';
 import { encodePfm } from './pfm';
 import { pngDeclaring } from '../testing/png';
@@ -34,32 +21,6 @@ async function sampleFile(scene: string, file: string, as = `${scene}/${file}`):
 
 const blobOf = (bytes: Uint8Array | string) => new Blob([bytes as BlobPart]);
 const mapOf = (files: IntakeFile[]) => new Map(files.map((f) => [f.path, f.blob]));
-
-describe('screenFiles', () => {
-  it('expands a zip under the archive name and keeps the entries', async () => {
-    const left = await readFile(join(samplesDir, 'tsukuba/left.png'));
-    const zip = zipSync({ 'left.png': new Uint8Array(left), 'sub/': new Uint8Array(0), 'notes.txt': new TextEncoder().encode('hi') });
-    const { files, notices } = await screenFiles([{ path: 'tsukuba.zip', blob: blobOf(zip) }]);
-    expect(notices).toEqual([]);
-    expect(files.map((f) => f.path).sort()).toEqual(['tsukuba/left.png', 'tsukuba/notes.txt']);
-    expect((await files.find((f) => f.path.endsWith('.png'))!.blob.arrayBuffer()).byteLength).toBe(left.length);
-  });
-
-  it('a broken zip and an image-named file that is not an image give messages; other files pass through', async () => {
-    const { files, notices } = await screenFiles([
-      { path: 'bad.zip', blob: blobOf('PK\x03\x04 not really') },
-      { path: 'fake.png', blob: blobOf('hello, I am text') },
-      { path: 'empty.jpg', blob: blobOf('') },
-      { path: 'notes.txt', blob: blobOf('hello') },
-    ]);
-    expect(files.map((f) => f.path)).toEqual(['notes.txt']);
-    expect(notices.map((n) => n.text)).toEqual([
-      expect.stringMatching(/^bad\.zip: not a readable \.zip archive/),
-      'fake.png: not an image (unknown magic bytes). Choose a PNG or JPEG image',
-      'empty.jpg: empty file. Choose a PNG or JPEG image',
-    ]);
-  });
-});
 
 describe('loadPair', () => {
   it('tsukuba from bare file names: decodes both views; asks for the GT scale (the names do not tell it)', async () => {
@@ -249,34 +210,5 @@ describe('decodeImageRobust', () => {
     const img = await decodeImageRobust(blobOf(png), 'x.png');
     expect([img.width, img.height, img.data[0], img.data[1]]).toEqual([4, 2, 1, 0]);
     await expect(decodeImageRobust(blobOf(png.slice(0, 40)), 'x.png')).rejects.toThrow(/^x\.png: .*truncated/);
-  });
-});
-
-describe('downscaling', () => {
-  const ramp = (w: number, h: number): RgbImage => ({ width: w, height: h, data: Float32Array.from({ length: w * h * 3 }, (_, i) => Math.floor(i / 3)) });
-
-  it('averages RGB blocks and floors the size', () => {
-    const img = downscaleRgb(ramp(5, 4), 2); // pixel value = its index
-    expect([img.width, img.height]).toEqual([2, 2]);
-    expect(Array.from(img.data.filter((_, i) => i % 3 === 0))).toEqual([3, 5, 13, 15]);
-  });
-
-  it('disparity: mean of valid values divided by the factor; no valid value gives 0', () => {
-    const d = downscaleDisp({ width: 4, height: 2, data: Float32Array.from([8, 0, 0, 0, 4, 0, 0, 0]) }, 2);
-    expect(Array.from(d.data)).toEqual([3, 0]);
-  });
-
-  it('mask: 1 only where the whole block is 1', () => {
-    expect(Array.from(downscaleMask(Uint8Array.from([1, 1, 1, 0, 1, 1, 1, 1]), 4, 2, 2))).toEqual([1, 0]);
-  });
-
-  it('downscaleScene shrinks every map and records the factor', () => {
-    const scene = {
-      name: 's', width: 4, height: 4, leftImg: ramp(4, 4), rightImg: ramp(4, 4), fileWidth: 4, fileHeight: 4, factor: 1,
-      gtDisp: { width: 4, height: 4, data: new Float32Array(16).fill(10) }, nonOccMask: new Uint8Array(16).fill(1), files: { left: 'l', right: 'r' },
-    };
-    const small = downscaleScene(scene, 4);
-    expect([small.width, small.height, small.factor, small.gtDisp!.data[0], small.nonOccMask![0]]).toEqual([1, 1, 4, 2.5, 1]);
-    expect(() => downscaleScene(scene, 1.5)).toThrow(/whole number/);
   });
 });

@@ -1,15 +1,17 @@
 /**
  * Browser file intake: files, folders and .zip archives -> decoded stereo scenes, with a message for
- * every file that cannot be used. Pairing by name is in ./pairing; this file reads the bytes.
+ * every file that cannot be used. In order: ./screen expands zips and checks magic bytes, ./pairing
+ * matches the files into pairs by name, this file decodes each planned pair (sizes from the headers
+ * first, then the views, GT, mask and calib.txt), ./downscale shrinks a pair the user chose to.
  * It needs Blob only (Node has it too), so everything but the default image decoder runs in tests.
  */
-import { unzipSync } from 'fflate';
-import { calibForImages, downscaleCalib, parseMiddleburyCalib, type StereoCalib } from './calib';
+import { calibForImages, parseMiddleburyCalib, type StereoCalib } from './calib';
 import { gtScaleFor } from './datasets';
-import { DataError, HINT_IMAGE, HINT_REEXPORT } from './errors';
+import { downscaleDisp, downscaleScene } from './downscale';
+import { DataError, HINT_REEXPORT } from './errors';
 import { decodeDisparity, decodeMaskRaw, maskToBinary } from './gt';
 import { decodeImage, decodeImageBrowser, type DispMap, type RgbImage } from './image';
-import { IMAGE_EXTENSIONS, parsePath, type PlannedPair } from './pairing';
+import type { PlannedPair } from './pairing';
 import { readImageSize, sniffFormat, type HeaderSize } from './sniff';
 import type { StereoScene } from './scene';
 
@@ -35,10 +37,6 @@ export const MAX_PIXELS = 4_000_000;
 export const MAX_DECODE_PIXELS = 50_000_000;
 /** How much of a file is read for its header; a JPEG whose frame header lies further is read whole. */
 const HEADER_BYTES = 64 * 1024;
-/** Zip entries above this size are skipped (a guard against zip bombs). */
-export const MAX_ZIP_ENTRY_BYTES = 256 * 2 ** 20;
-/** Formats the browser decodes but sniffFormat does not know. */
-const BROWSER_ONLY = ['webp', 'bmp', 'gif', 'avif'];
 
 /** A decoded scene ready for the dataset. Images and maps are at `width` x `height`. */
 export interface LoadedScene extends StereoScene {
@@ -57,11 +55,13 @@ export interface Decoders {
   image: (blob: Blob, name: string) => Promise<RgbImage>;
 }
 
-function messageOf(err: unknown): string {
+/** An error's message (a thrown non-Error as text). */
+export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function bytesOf(blob: Blob): Promise<Uint8Array> {
+/** The bytes of a blob, or of a slice of one (a header). */
+export async function bytesOf(blob: Blob): Promise<Uint8Array> {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
@@ -114,61 +114,6 @@ async function decodeRobust(blob: Blob, name: string): Promise<RgbImage> {
 }
 
 export const browserDecoders: Decoders = { image: decodeImageRobust };
-
-function isZip(head: Uint8Array, path: string): boolean {
-  return (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) || /\.zip$/i.test(path);
-}
-
-/**
- * Expands .zip files into their entries (paths prefixed with the archive's name, so a zip of bare
- * left.png / right.png gets the archive's name) and checks the magic bytes of files named as images.
- * Returns the files to pair (files not named as images included: pairing reports them) and a notice
- * for each file dropped.
- */
-export async function screenFiles(files: readonly IntakeFile[]): Promise<{ files: IntakeFile[]; notices: IntakeNotice[] }> {
-  const out: IntakeFile[] = [];
-  const notices: IntakeNotice[] = [];
-  for (const f of files) {
-    const head = await bytesOf(f.blob.slice(0, 16));
-    if (!isZip(head, f.path)) {
-      out.push(f);
-      continue;
-    }
-    try {
-      const prefix = f.path.replace(/\.zip$/i, '');
-      let skipped = 0;
-      const entries = unzipSync(await bytesOf(f.blob), {
-        filter: (e) => {
-          if (e.name.endsWith('/')) return false;
-          if (e.originalSize > MAX_ZIP_ENTRY_BYTES) skipped++;
-          return e.originalSize <= MAX_ZIP_ENTRY_BYTES;
-        },
-      });
-      for (const [name, data] of Object.entries(entries)) out.push({ path: `${prefix}/${name}`, blob: new Blob([data]) });
-      if (skipped > 0) notices.push({ level: 'warning', text: `${f.path}: ${skipped} file(s) over ${MAX_ZIP_ENTRY_BYTES / 2 ** 20} MB skipped.` });
-    } catch (err) {
-      notices.push({ level: 'error', text: `${f.path}: not a readable .zip archive (${messageOf(err)}). Re-create the archive, or add the files themselves.` });
-    }
-  }
-  const usable: IntakeFile[] = [];
-  for (const f of out) {
-    const { ext } = parsePath(f.path);
-    if (!IMAGE_EXTENSIONS.includes(ext)) {
-      usable.push(f); // pairing reports it as "not an image" (or skips known clutter)
-      continue;
-    }
-    if (BROWSER_ONLY.includes(ext) || sniffFormat(await bytesOf(f.blob.slice(0, 16))) !== undefined) usable.push(f);
-    else if (f.blob.size === 0) notices.push({ level: 'error', text: new DataError(f.path, 'empty file', HINT_IMAGE).message });
-    else notices.push({ level: 'error', text: new DataError(f.path, 'not an image (unknown magic bytes)', HINT_IMAGE).message });
-  }
-  return { files: usable, notices };
-}
-
-/** Notice for a file with an extension that is not an image's. */
-export function notImageNotice(path: string): IntakeNotice {
-  const ext = parsePath(path).ext;
-  return { level: 'error', text: `${path}: not an image${ext ? ` (.${ext})` : ''}, skipped. Add PNG, JPEG, PGM or PFM files, a folder, or a .zip of them.` };
-}
 
 function sizeProblem(what: string, file: string, w: number, h: number, leftFile: string, lw: number, lh: number): string {
   return `${file}: ${what} is ${w}x${h} but the left image ${leftFile} is ${lw}x${lh}`;
@@ -338,91 +283,4 @@ export async function loadPair(pair: PlannedPair, byPath: ReadonlyMap<string, Bl
   }
   const factor = options.factor ?? 1;
   return { ok: true, scene: factor > 1 ? downscaleScene(scene, factor) : scene, notices, gtNeedsScale };
-}
-
-// ---- downscaling (box filter) -----------------------------------------------------------------
-
-/** RGB image averaged over factor x factor blocks; the size is floor(size / factor). */
-export function downscaleRgb(img: RgbImage, factor: number): RgbImage {
-  const w = Math.floor(img.width / factor);
-  const h = Math.floor(img.height / factor);
-  const data = new Float32Array(w * h * 3);
-  const inv = 1 / (factor * factor);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let r = 0, g = 0, b = 0;
-      for (let dy = 0; dy < factor; dy++) {
-        let i = ((y * factor + dy) * img.width + x * factor) * 3;
-        for (let dx = 0; dx < factor; dx++, i += 3) {
-          r += img.data[i];
-          g += img.data[i + 1];
-          b += img.data[i + 2];
-        }
-      }
-      const o = (y * w + x) * 3;
-      data[o] = r * inv;
-      data[o + 1] = g * inv;
-      data[o + 2] = b * inv;
-    }
-  }
-  return { width: w, height: h, data };
-}
-
-/** Disparity downscaled: the mean of the valid (> 0) values of each block, divided by factor; 0 if none. */
-export function downscaleDisp(disp: DispMap, factor: number): DispMap {
-  const w = Math.floor(disp.width / factor);
-  const h = Math.floor(disp.height / factor);
-  const data = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let sum = 0, n = 0;
-      for (let dy = 0; dy < factor; dy++) {
-        for (let dx = 0; dx < factor; dx++) {
-          const v = disp.data[(y * factor + dy) * disp.width + x * factor + dx];
-          if (v > 0 && Number.isFinite(v)) {
-            sum += v;
-            n++;
-          }
-        }
-      }
-      data[y * w + x] = n > 0 ? sum / n / factor : 0;
-    }
-  }
-  return { width: w, height: h, data };
-}
-
-/** 0/1 mask downscaled: 1 only where every pixel of the block is 1. */
-export function downscaleMask(mask: Uint8Array, width: number, height: number, factor: number): Uint8Array {
-  const w = Math.floor(width / factor);
-  const h = Math.floor(height / factor);
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let all = 1;
-      for (let dy = 0; dy < factor && all; dy++) {
-        for (let dx = 0; dx < factor; dx++) if (mask[(y * factor + dy) * width + x * factor + dx] === 0) all = 0;
-      }
-      out[y * w + x] = all;
-    }
-  }
-  return out;
-}
-
-/** The scene at 1 / factor of its size (GT disparities divided by factor, as the pixels shrink). */
-export function downscaleScene(scene: LoadedScene, factor: number): LoadedScene {
-  if (!(Number.isInteger(factor) && factor >= 1)) throw new Error(`downscaleScene: factor must be a whole number >= 1, got ${factor}`);
-  if (factor === 1) return scene;
-  const leftImg = downscaleRgb(scene.leftImg, factor);
-  return {
-    ...scene,
-    width: leftImg.width,
-    height: leftImg.height,
-    leftImg,
-    rightImg: downscaleRgb(scene.rightImg, factor),
-    gtDisp: scene.gtDisp && downscaleDisp(scene.gtDisp, factor),
-    nonOccMask: scene.nonOccMask && downscaleMask(scene.nonOccMask, scene.width, scene.height, factor),
-    factor: scene.factor * factor,
-    ...(scene.calib ? { calib: downscaleCalib(scene.calib, factor) } : {}),
-    ...(scene.ndisp !== undefined ? { ndisp: Math.ceil(scene.ndisp / factor) } : {}),
-  };
 }

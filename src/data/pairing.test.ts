@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pairByHand, parsePath, planPairs, separateCopies } from './pairing';
+import { parsePath } from './fileRoles';
+import { pairByHand, planPairs, separateCopies } from './pairing';
 
 const pick = (plan: ReturnType<typeof planPairs>) =>
   plan.pairs.map((p) => ({ name: p.name, left: p.left, right: p.right, gt: p.gt, nonOcc: p.nonOcc, scheme: p.scheme }));

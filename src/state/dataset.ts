@@ -1,11 +1,18 @@
-// The dataset slice: stereo pairs added from files, folders, zips or the bundled samples; the
-// questions the intake asks (lone images, unknown GT scale, very large images); the messages.
+// The dataset slice: stereo pairs added from files, folders, zips or the bundled samples (fetched
+// by ./samples.ts), and the messages. The questions the intake asks (lone images, unknown GT scale,
+// very large images) and their answers are in ./datasetQuestions.ts.
 // Decoded images live in the buffers; the slice holds only their descriptions.
-import { decodeGtFor, loadPair, notImageNotice, screenFiles, type IntakeFile, type IntakeNotice, type LoadedScene } from '../data/intake';
-import { pairByHand, parsePath, planPairs, separateCopies, type PairingPlan, type PlannedPair, type SeparatedCopies, type Side } from '../data/pairing';
+import { parsePath } from '../data/fileRoles';
+import { loadPair, type IntakeFile, type IntakeNotice, type LoadedScene } from '../data/intake';
+import { planPairs, separateCopies, type PairingPlan, type PlannedPair, type SeparatedCopies } from '../data/pairing';
+import { notImageNotice, screenFiles } from '../data/screen';
 import type { StereoCalib } from '../data/calib';
 import type { SceneData } from './buffers';
+import { datasetQuestions, type GtQuestion, type LargeOffer, type LoneImage, type QuestionActions } from './datasetQuestions';
+import { fetchSamples } from './samples';
 import { errorText, patch, type SliceDeps } from './slice';
+
+export type { GtQuestion, LargeOffer, LoneImage } from './datasetQuestions';
 
 export interface Notice extends IntakeNotice {
   id: number;
@@ -30,26 +37,6 @@ export interface PairMeta {
   ndisp?: number;
 }
 
-export interface LoneImage {
-  path: string;
-  side?: Side;
-}
-
-/** A pair whose GT is a PNG / PGM of unknown scale. */
-export interface GtQuestion {
-  pairId: string;
-  pairName: string;
-  file: string;
-}
-
-/** A pair above the pixel limit (by its files' headers), not decoded yet, waiting for the user's choice. */
-export interface LargeOffer {
-  id: string;
-  name: string;
-  width: number;
-  height: number;
-}
-
 export interface DatasetSlice {
   pairs: PairMeta[];
   selectedId?: string;
@@ -65,7 +52,7 @@ export interface DatasetSlice {
   version: number;
 }
 
-export interface DatasetActions {
+export interface DatasetActions extends QuestionActions {
   /** Adds files (and the contents of zips); never rejects: problems become notices. */
   addFiles: (files: IntakeFile[]) => Promise<void>;
   /** Loads the bundled sample scenes listed in `<baseUrl>samples/index.json`. */
@@ -74,22 +61,11 @@ export interface DatasetActions {
   removePair: (id: string) => void;
   /** Swaps the two views of a pair (a pair matched the wrong way round). GT is dropped: it was the left view's. */
   swapPair: (id: string) => void;
-  /** Pairs a lone image with another lone image by hand. */
-  pairLone: (left: string, right: string) => Promise<void>;
-  dismissLone: (path: string) => void;
-  answerGtScale: (pairId: string, scale: number) => Promise<void>;
-  skipGt: (pairId: string) => void;
-  /** Decodes and adds a large pair downscaled by `factor` (1 = at full size), or drops it. Never rejects. */
-  resolveLarge: (offerId: string, choice: 1 | 2 | 4 | 'skip') => Promise<void>;
   /** Replaces every pair with these (a resumed autosave), selecting the one named `selectedName`. */
   restorePairs: (scenes: (LoadedScene & { sample?: boolean })[], selectedName?: string) => void;
   notify: (notices: IntakeNotice[]) => void;
   dismissNotice: (id: number) => void;
   clearNotices: () => void;
-}
-
-interface SampleIndex {
-  scenes: { name: string; left: string; right: string; gt?: string; gtScale?: number; nonOcc?: string }[];
 }
 
 export function initialDataset(): DatasetSlice {
@@ -116,8 +92,6 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     for (let i = 2; ; i++) if (!taken.has(`${base} (${i})`)) return `${base} (${i})`;
   };
 
-  /** Pairs over MAX_PIXELS waiting for a choice: the plan and its files, not decoded. */
-  const largePending = new Map<string, { pair: PlannedPair; byPath: ReadonlyMap<string, Blob>; gtScale?: number; sample: boolean }>();
   let intakes = 0;
 
   const metaOf = (s: SceneData): PairMeta => ({
@@ -178,16 +152,13 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
       const r = await loadPair(pair, byPath, d.decoders, { gtScale, factor });
       notify(r.notices);
       if (!r.ok && r.ask) {
-        const id = `large${nextPair++}`;
-        const own = new Map([pair.left, pair.right, pair.gt, pair.nonOcc, pair.calib].flatMap((p) => (p !== undefined && byPath.has(p) ? [[p, byPath.get(p)!] as const] : [])));
-        largePending.set(id, { pair, byPath: own, gtScale, sample });
-        setDs({ largeOffers: [...ds().largeOffers, { id, name: pair.name || pair.left, width: r.ask.width, height: r.ask.height }] });
+        questions.offerLarge(`large${nextPair++}`, pair, byPath, r.ask, gtScale, sample);
         continue;
       }
       if (!r.ok) continue;
       const data = addScene({ ...r.scene, sample });
       added.push({ scene: data, gtAsked: r.gtNeedsScale !== undefined });
-      if (r.gtNeedsScale) askGtScale(data, r.gtNeedsScale);
+      if (r.gtNeedsScale) questions.askGtScale(data, r.gtNeedsScale);
     }
     if (added.length === 0) return 0;
     if (sample) {
@@ -224,11 +195,6 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     };
   };
 
-  const askGtScale = (scene: SceneData, file: IntakeFile) => {
-    buffers.pendingFiles.set(`gt:${scene.id}`, file);
-    setDs({ gtQuestions: [...ds().gtQuestions, { pairId: scene.id, pairName: scene.name, file: file.path }] });
-  };
-
   const withLoading = async (work: () => Promise<void>) => {
     setDs({ loading: ds().loading + 1 });
     try {
@@ -240,31 +206,11 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     }
   };
 
-  /** Fetches and adds the scenes listed in `<baseUrl>samples/index.json` (GT scales from the index). */
-  const loadSampleScenes = async (baseUrl: string, fetcher: typeof fetch) => {
-    const get1 = async (path: string): Promise<Blob> => {
-      const res = await fetcher(`${baseUrl}samples/${path}`);
-      if (!res.ok) throw new Error(`samples/${path}: HTTP ${res.status}`);
-      return res.blob();
-    };
-    const res = await fetcher(`${baseUrl}samples/index.json`);
-    if (!res.ok) throw new Error(`samples/index.json: HTTP ${res.status}`);
-    const index = (await res.json()) as SampleIndex;
-    const byPath = new Map<string, Blob>();
-    const pairs: PlannedPair[] = [];
-    const scales = new Map<PlannedPair, number | undefined>();
-    for (const s of index.scenes) {
-      const paths = [s.left, s.right, s.gt, s.nonOcc].filter((p): p is string => p !== undefined);
-      for (const p of paths) byPath.set(p, await get1(p));
-      const pair: PlannedPair = { name: s.name, dir: s.name, left: s.left, right: s.right, gt: s.gt, nonOcc: s.nonOcc, scheme: 'left/right' };
-      pairs.push(pair);
-      scales.set(pair, s.gtScale);
-    }
-    await addPlanned(pairs, byPath, (p) => scales.get(p), true);
-  };
+  const questions = datasetQuestions({ d, ds, setDs, notify, withLoading, addPlanned, updateMeta, changed });
 
   return {
     notify,
+    ...questions.actions,
 
     addFiles: (files) =>
       withLoading(async () => {
@@ -294,7 +240,8 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
     loadSamples: (baseUrl, fetcher = fetch) =>
       withLoading(async () => {
         try {
-          await loadSampleScenes(baseUrl, fetcher);
+          const samples = await fetchSamples(baseUrl, fetcher);
+          await addPlanned(samples.pairs, samples.byPath, samples.gtScale, true);
         } catch (err) {
           notify([{ level: 'error', text: `Could not load the sample scenes: ${errorText(err)}. Add your own pairs instead.` }]);
         }
@@ -327,54 +274,6 @@ export function datasetSlice(d: SliceDeps): DatasetActions {
       updateMeta(id);
       changed();
     },
-
-    pairLone: (left, right) =>
-      withLoading(async () => {
-        const l = buffers.pendingFiles.get(`lone:${left}`);
-        const r = buffers.pendingFiles.get(`lone:${right}`);
-        if (!l || !r || left === right) return;
-        const added = await addPlanned([pairByHand(left, right)], new Map([[left, l.blob], [right, r.blob]]));
-        if (added === 0) return; // the notice says why; the images stay for another try
-        for (const p of [left, right]) buffers.pendingFiles.delete(`lone:${p}`);
-        setDs({ lone: ds().lone.filter((x) => x.path !== left && x.path !== right) });
-      }),
-
-    dismissLone: (path) => {
-      buffers.pendingFiles.delete(`lone:${path}`);
-      setDs({ lone: ds().lone.filter((x) => x.path !== path) });
-    },
-
-    answerGtScale: async (pairId, scale) => {
-      const scene = buffers.scenes.get(pairId);
-      const file = buffers.pendingFiles.get(`gt:${pairId}`);
-      if (!scene || !file) return;
-      try {
-        const gtDisp = await decodeGtFor(scene, file, scale);
-        buffers.scenes.set(pairId, { ...scene, gtDisp, files: { ...scene.files, gt: file.path } });
-        buffers.pendingFiles.delete(`gt:${pairId}`);
-        setDs({ gtQuestions: ds().gtQuestions.filter((q) => q.pairId !== pairId) });
-        updateMeta(pairId);
-        changed();
-        notify([{ level: 'info', text: `Pair "${scene.name}": GT ${file.path} attached with scale ${scale}.` }]);
-      } catch (err) {
-        notify([{ level: 'error', text: `Pair "${scene.name}": GT not attached: ${errorText(err)}` }]);
-        if (/is \d+x\d+ but/.test(errorText(err))) get().skipGt(pairId);
-      }
-    },
-
-    skipGt: (pairId) => {
-      buffers.pendingFiles.delete(`gt:${pairId}`);
-      setDs({ gtQuestions: ds().gtQuestions.filter((q) => q.pairId !== pairId) });
-    },
-
-    resolveLarge: (offerId, choice) =>
-      withLoading(async () => {
-        const pending = largePending.get(offerId);
-        largePending.delete(offerId);
-        setDs({ largeOffers: ds().largeOffers.filter((o) => o.id !== offerId) });
-        if (!pending || choice === 'skip') return;
-        await addPlanned([pending.pair], pending.byPath, () => pending.gtScale, pending.sample, choice);
-      }),
 
     restorePairs: (scenes, selectedName) => {
       buffers.scenes.clear();

@@ -1,12 +1,18 @@
-// The training slice: Train / Pause / Resume / Stop / Reset, per-stage progress, and the bridge
-// that sends the dataset to the worker and brings previews back. Loss history and maps go to the
-// buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
-import { STAGE_NAMES, stageBudgets, stageSteps, type StageName } from '../config/settings';
-import type { DeviceEvent, PredictReply, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
-import type { StepReport, TrainScene, TrainSettings } from '../train/types';
-import { BACKEND_LABEL, gpuResource } from '../config/backends';
-import { ADAPT_DEFAULT_SECONDS, adaptBudgetProblem, ownPairs, scoreMaps, type AdaptRun, type MapScores } from './adapt';
+// The training slice: its state, and the run's lifecycle: Train and Adapt, Pause / Resume / Stop /
+// Reset, and the bridge that sends the dataset to the worker. What the worker reports during a run
+// (progress, step times, previews, a lost device) is booked by ./trainingProgress.ts; the maps of
+// the selected pair, and Adapt's scores, come from ./trainingPreview.ts. Loss history and maps go
+// to the buffers; the slice holds small numbers only (step counters at most ~10 updates a second).
+import { STAGE_NAMES, stageBudgets, type StageName } from '../config/settings';
+import type { DeviceEvent, StartPoint, TrainEndReply, TrainEvent } from '../train/protocol';
+import type { TrainScene } from '../train/types';
+import { ADAPT_DEFAULT_SECONDS, adaptBudgetProblem, ownPairs, type AdaptRun, type MapScores } from './adapt';
 import { errorText, patch, type SliceDeps } from './slice';
+import { storedStepMs, storeStepMs } from './stepCost';
+import { predictions } from './trainingPreview';
+import { progressBook, type LiveRun } from './trainingProgress';
+
+export { stepCostKey } from './stepCost';
 
 export interface StageProgress {
   step: number;
@@ -63,32 +69,6 @@ export interface TrainingSlice {
   stepMs: Record<string, number>;
 }
 
-/** What a step's cost depends on: the backend, the network size, the crop and the batch, and the stage. */
-export function stepCostKey(backend: string | undefined, v: Pick<TrainSettings, 'preset' | 'width' | 'height' | 'batch'>, stage: StageName): string {
-  return `${backend ?? '?'}|${v.preset}|${v.width}x${v.height}|b${v.batch}|${stage}`;
-}
-
-const STEP_MS_STORAGE = 'reciprocal-depth.stepMs';
-
-function storedStepMs(): Record<string, number> {
-  try {
-    const raw = typeof localStorage !== 'undefined' ? localStorage.getItem(STEP_MS_STORAGE) : null;
-    const parsed: unknown = raw ? JSON.parse(raw) : {};
-    if (typeof parsed !== 'object' || parsed === null) return {};
-    return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'number' && Number.isFinite(v) && v > 0)) as Record<string, number>;
-  } catch {
-    return {}; // storage blocked or a broken entry: estimate from this page's steps only
-  }
-}
-
-function storeStepMs(stepMs: Record<string, number>): void {
-  try {
-    if (typeof localStorage !== 'undefined') localStorage.setItem(STEP_MS_STORAGE, JSON.stringify(stepMs));
-  } catch {
-    // storage full or blocked: the estimate still works for this page
-  }
-}
-
 export interface TrainingActions {
   /** Sends the pairs to the worker if they changed since last time. Never rejects. */
   syncScenes: (force?: boolean) => Promise<void>;
@@ -124,8 +104,6 @@ export function initialTraining(): TrainingSlice {
   return { phase: 'idle', runStages: [], progress: {}, completed: [], hasWeights: false, previewVersion: 0, sentVersion: -1, sentScope: 'all', adaptSeconds: ADAPT_DEFAULT_SECONDS, stepMs: storedStepMs() };
 }
 
-const STEP_PATCH_MS = 100;
-
 function describeEnd(end: TrainEndReply): string {
   if (end.reset) return 'Reset: the networks start from new weights on the next Train.';
   const cut = end.ends.find((e) => e.reason === 'cancelled');
@@ -148,88 +126,13 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
   const { get, client, buffers } = d;
   const tr = () => get().training;
   const setTr = (fields: Partial<TrainingSlice>) => patch(d, 'training', fields);
-  let latestStep: StepReport | undefined;
-  let lastPatch = 0;
-  let trailing: ReturnType<typeof setTimeout> | undefined;
-  /** Which pairs the worker should have now: the user's own while Adapt runs. */
-  let scope: PairScope = 'all';
-  /** The time budget of each stage of the run being started (undefined: step counts), for its progress before the first step. */
-  let runBudgets: Partial<Record<StageName, number>> | undefined;
-  /** When the worker said the current run started (Date.now()). */
-  let runStartedAt = 0;
-
-  /**
-   * Where the wall-clock step time of the running stage is measured from: its first step seen
-   * (not its label pass) or the first after a resume (not the pause).
-   */
-  let anchor: { stage: StageName; step: number; at: number } | undefined;
-
-  const measureStep = (r: StepReport) => {
-    const now = Date.now();
-    if (anchor === undefined || anchor.stage !== r.stage || r.step <= anchor.step) {
-      anchor = { stage: r.stage, step: r.step, at: now };
-      return;
-    }
-    const ms = (now - anchor.at) / (r.step - anchor.step);
-    const key = stepCostKey(get().runtime.backend, get().settings.values, r.stage);
-    if (Number.isFinite(ms) && ms > 0 && tr().stepMs[key] !== ms) setTr({ stepMs: { ...tr().stepMs, [key]: ms } });
-  };
-
-  const flushStep = () => {
-    if (trailing !== undefined) clearTimeout(trailing);
-    trailing = undefined;
-    const r = latestStep;
-    if (!r) return;
-    latestStep = undefined;
-    lastPatch = Date.now();
-    measureStep(r);
-    const progress: StageProgress = { step: r.step, steps: r.steps, stepsPerSec: r.stepsPerSec, etaSec: r.etaSec, loss: r.losses.total, state: 'running', ...(r.budgetSec !== undefined ? { budgetSec: r.budgetSec } : {}) };
-    setTr({ current: r.stage, progress: { ...tr().progress, [r.stage]: progress }, memory: r.memory, labelling: undefined });
-  };
-
-  const onStep = (r: StepReport) => {
-    buffers.pushStep(r);
-    const stageChanged = tr().current !== r.stage;
-    latestStep = r;
-    if (stageChanged || r.step === 1 || r.step === r.steps || Date.now() - lastPatch >= STEP_PATCH_MS) flushStep();
-    else if (trailing === undefined) trailing = setTimeout(flushStep, STEP_PATCH_MS);
-  };
-
-  /** The predict loop of showPair while it runs, and the pair it should predict next. */
-  let predicting: Promise<void> | undefined;
-  let wantedPair: string | undefined;
-  /** The last predict asked of the worker: the next waits for it (the worker refuses a second as busy). */
-  let lastPredict: Promise<unknown> = Promise.resolve();
-
-  const predictOne = (id: string): Promise<PredictReply> => {
-    const reply = lastPredict.then(() => client.predict(id));
-    lastPredict = reply.catch(() => undefined);
-    return reply;
-  };
-
-  /** Predicts each pair of `ids` that has GT from the current weights, shows its maps and scores them. */
-  const scorePairs = async (ids: readonly string[]): Promise<Record<string, MapScores>> => {
-    const out: Record<string, MapScores> = {};
-    for (const id of ids) {
-      const scene = buffers.scenes.get(id);
-      if (!scene?.gtDisp) continue;
-      const reply = await predictOne(id);
-      buffers.setPreview(reply.maps);
-      out[id] = scoreMaps(reply.maps, buffers.scenes.get(id));
-    }
-    setTr({ previewVersion: tr().previewVersion + 1 });
-    return out;
-  };
+  const live: LiveRun = { scope: 'all', startedAt: 0 };
+  const book = progressBook(d, live);
+  const maps = predictions(d, live);
 
   const setAdapt = (fields: Partial<AdaptRun>) => {
     const a = tr().adapt;
     if (a) setTr({ adapt: { ...a, ...fields } });
-  };
-
-  const clearTrained = () => {
-    buffers.clearLosses();
-    buffers.clearPreviews();
-    setTr({ progress: {}, completed: [], hasWeights: false, current: undefined, adapt: undefined, previewVersion: tr().previewVersion + 1 });
   };
 
   const control = async (action: 'pause' | 'resume' | 'cancel' | 'reset') => {
@@ -268,7 +171,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       return;
     }
     const values = s.settings.values;
-    runBudgets = stageBudgets({ budgetSeconds: adaptSec ?? values.budgetSeconds }, STAGE_NAMES.filter((st) => stages.includes(st)));
+    live.budgets = stageBudgets({ budgetSeconds: adaptSec ?? values.budgetSeconds }, STAGE_NAMES.filter((st) => stages.includes(st)));
     const adapt: AdaptRun | undefined = adapting
       ? { budgetSec: adaptSec, state: 'before', pairIds: own.map((p) => p.id), ...(s.model.origin ? { from: s.model.origin.label } : {}), before: {}, after: {} }
       : undefined;
@@ -276,13 +179,13 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     setTr({ phase: 'starting', error: undefined, lastEnd: undefined, note: undefined, adapt });
     if (adapt) {
       try {
-        await predicting; // the maps being shown first (the worker predicts one pair at a time)
-        setAdapt({ before: await scorePairs(adapt.pairIds), state: 'running' });
+        await maps.shown(); // the maps being shown first (the worker predicts one pair at a time)
+        setAdapt({ before: await maps.scorePairs(adapt.pairIds), state: 'running' });
       } catch (err) {
         setTr({ phase: 'idle', adapt: undefined, error: `Cannot adapt: scoring the current weights failed: ${errorText(err)}` });
         return;
       }
-      scope = 'own';
+      live.scope = 'own';
     }
     let end: TrainEndReply | undefined;
     let failure: unknown;
@@ -290,16 +193,16 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       await get().syncScenes();
       const selected = get().dataset.selectedId;
       if (selected !== undefined) await client.previewScene(selected).catch(() => undefined);
-      runStartedAt = Date.now();
+      live.startedAt = Date.now();
       end = await client.train(values, stages, from, adaptSec);
     } catch (err) {
       failure = err;
     } finally {
-      scope = 'all';
-      flushStep();
+      live.scope = 'all';
+      book.flushStep();
     }
-    const seconds = (Date.now() - runStartedAt) / 1000;
-    anchor = undefined;
+    const seconds = (Date.now() - live.startedAt) / 1000;
+    book.restartStepClock();
     storeStepMs(tr().stepMs);
     const over = { current: undefined, labelling: undefined };
     if (end === undefined) {
@@ -314,19 +217,19 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     const trained = { completed: end.trainer.completed, hasWeights: end.trainer.state !== 'none' };
     if (!adapt) {
       setTr({ ...over, ...trained, phase: 'idle', lastEnd: describeEnd(end) });
-      if (end.reset) clearTrained();
+      if (end.reset) book.clearTrained();
       await get().autosaveAfterRun(end);
     } else {
       // Still busy (not 'idle') until the adapted weights are scored: the buttons wait for it.
       setTr({ ...over, ...trained, phase: 'stopping' });
       setAdapt({ seconds, state: 'after' });
-      if (end.reset) clearTrained();
+      if (end.reset) book.clearTrained();
       await get().autosaveAfterRun(end);
       await get().syncScenes(); // every pair again
       if (!end.reset) {
         let after: Record<string, MapScores> = {};
         try {
-          after = await scorePairs(adapt.pairIds);
+          after = await maps.scorePairs(adapt.pairIds);
         } catch (err) {
           setTr({ note: `The adapted weights could not be scored: ${errorText(err)}` });
         }
@@ -342,7 +245,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
     syncScenes: async (force = false) => {
       if (!get().runtime.ready) return;
       const version = get().dataset.version;
-      const want = scope;
+      const want = live.scope;
       if (!force && version === tr().sentVersion && want === tr().sentScope) return;
       setTr({ sentVersion: version, sentScope: want });
       const pairs = want === 'own' ? ownPairs(get().dataset.pairs) : get().dataset.pairs;
@@ -375,14 +278,14 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
 
     pause: async () => {
       if (tr().phase !== 'running') return;
-      anchor = undefined; // the pause is not step time
+      book.restartStepClock(); // the pause is not step time
       setTr({ phase: 'paused' });
       await control('pause');
     },
 
     resume: async () => {
       if (tr().phase !== 'paused') return;
-      anchor = undefined;
+      book.restartStepClock();
       setTr({ phase: 'running' });
       await control('resume');
     },
@@ -403,7 +306,7 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       }
       if (phase === 'idle') {
         await control('reset');
-        clearTrained();
+        book.clearTrained();
         setTr({ lastEnd: 'Reset: the networks start from new weights on the next Train.', error: undefined });
         await get().autosaveAfterRun({ reset: true } as TrainEndReply); // the saved run goes too
         return;
@@ -412,114 +315,8 @@ export function trainingSlice(d: SliceDeps): TrainingActions {
       await control('reset'); // the train promise then ends with `reset`, which clears the rest
     },
 
-    showPair: async (id) => {
-      const phase = tr().phase;
-      if (phase !== 'idle') {
-        const sample = scope === 'own' && get().dataset.pairs.find((p) => p.id === id)?.sample === true;
-        await client.previewScene(id).then(
-          (ack) => setTr({ note: sample ? 'Adapt trains on your own pairs only: the maps of this sample scene come back when it ends.' : ack.note }),
-          () => undefined,
-        );
-        return;
-      }
-      if (!tr().hasWeights) return;
-      // One predict at a time (the worker refuses a second as busy): a pair asked for meanwhile
-      // is predicted next, and only the latest one asked for.
-      wantedPair = id;
-      predicting ??= (async () => {
-        try {
-          while (wantedPair !== undefined) {
-            const next = wantedPair;
-            wantedPair = undefined;
-            await get().syncScenes();
-            try {
-              const reply = await predictOne(next);
-              buffers.setPreview(reply.maps);
-              setTr({ previewVersion: tr().previewVersion + 1 });
-            } catch (err) {
-              setTr({ note: `No maps for this pair yet: ${errorText(err)}` });
-            }
-          }
-        } finally {
-          predicting = undefined;
-        }
-      })();
-      await predicting;
-    },
-
-    onDeviceEvent: (ev) => {
-      const incident = (text: string, extra: Partial<{ backend: typeof ev.backend }> = {}) => {
-        patch(d, 'runtime', { ...extra, incidents: [...get().runtime.incidents, text] });
-        setTr({ note: text });
-      };
-      if (ev.type === 'deviceLost') {
-        incident(`${gpuResource(ev.backend)} was lost while idle (${ev.reason}: ${ev.message}). Restarting…`);
-        return;
-      }
-      const on = `Restarted on ${BACKEND_LABEL[ev.backend]}.`;
-      if (ev.weights === 'lost') {
-        clearTrained();
-        incident(`${on} The trained networks could not be rebuilt (${ev.problem ?? 'unknown'}): press Train to train again, or load a saved model. ${ev.reasons.join(' ')}`, { backend: ev.backend });
-        return;
-      }
-      incident(`${on} ${ev.weights === 'restored' ? 'The trained networks were rebuilt from their last weights: nothing was lost.' : 'There were no trained networks to rebuild.'} ${ev.reasons.join(' ')}`, { backend: ev.backend });
-    },
-
-    onTrainEvent: (ev) => {
-      switch (ev.type) {
-        case 'trainStart': {
-          runStartedAt = Date.now();
-          if (ev.freshWeights) {
-            const adapt = tr().adapt;
-            clearTrained();
-            if (adapt) setTr({ adapt }); // an Adapt from new weights (network size or seed changed) is still scored against what was shown before
-          } else buffers.clearLosses(ev.stages);
-          const v = get().settings.values;
-          const progress = { ...tr().progress };
-          for (const st of ev.stages) {
-            const budgetSec = runBudgets?.[st];
-            const step = ev.from?.stage === st ? ev.from.step : 0;
-            progress[st] = budgetSec !== undefined ? { step, steps: step, stepsPerSec: 0, etaSec: budgetSec, state: 'waiting', budgetSec } : { step, steps: stageSteps(v, st), stepsPerSec: 0, etaSec: NaN, state: 'waiting' };
-          }
-          setTr({ runStages: ev.stages, progress, current: ev.stages[0], phase: tr().phase === 'starting' ? 'running' : tr().phase });
-          break;
-        }
-        case 'step':
-          onStep(ev.report);
-          break;
-        case 'preview':
-          buffers.setPreview(ev.maps);
-          setTr({ previewVersion: tr().previewVersion + 1 });
-          break;
-        case 'backendLost': {
-          flushStep();
-          const text = `${gpuResource(ev.backend)} was lost during training (${ev.reason}: ${ev.message}). Restarting…`;
-          patch(d, 'runtime', { incidents: [...get().runtime.incidents, text] });
-          setTr({ note: text });
-          break;
-        }
-        case 'backendRestored': {
-          const where = ev.from ? `stage ${STAGE_NAMES.indexOf(ev.from.stage) + 1}, step ${ev.from.step}` : 'the start of the next stage';
-          const text = `Training goes on on ${BACKEND_LABEL[ev.backend]} from the last saved weights (${where}; ${ev.lostSteps} step${ev.lostSteps === 1 ? '' : 's'} redone). ${ev.reasons.join(' ')}`;
-          patch(d, 'runtime', { backend: ev.backend, incidents: [...get().runtime.incidents, text] });
-          if (ev.from) {
-            const p = tr().progress[ev.from.stage];
-            if (p) setTr({ progress: { ...tr().progress, [ev.from.stage]: { ...p, step: ev.from.step } } });
-          }
-          setTr({ note: text });
-          break;
-        }
-        case 'stageStart':
-          flushStep();
-          setTr({ current: ev.start.stage, labelling: ev.start.labels ? ev.start.stage : undefined });
-          break;
-        case 'stageEnd': {
-          flushStep();
-          const p = tr().progress[ev.end.stage];
-          if (p) setTr({ progress: { ...tr().progress, [ev.end.stage]: { ...p, step: ev.end.steps, state: ev.end.reason } } });
-          break;
-        }
-      }
-    },
+    showPair: maps.showPair,
+    onDeviceEvent: book.onDeviceEvent,
+    onTrainEvent: book.onTrainEvent,
   };
 }

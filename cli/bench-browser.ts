@@ -13,11 +13,11 @@
  * page), on a free port, and opens a fresh browser for each backend, so a backend that crashes
  * or loses its device cannot spoil the others. The page measures in a module worker, as the app
  * trains (--thread main: on the page itself). Per backend: whether it started (tf.getBackend()
- * is checked after setBackend), the app's warm-up op, then per size and stage the first step,
- * the median / min / max of --steps timed steps after --warmup, tf.memory() before and after
- * them, the kernels of one profiled step; then inference of both networks at 1242x375 (padded
- * to 1248x384). A size is skipped, with every larger one, when a first step takes more than
- * --budget seconds; a page that sends nothing for twice the budget (plus 30 s) is closed.
+ * is checked after setBackend), the app's warm-up op, then the benchmark core's measurement
+ * (src/bench/core.ts, as in `npm run bench`: the step timer, the kernels, profile entries and
+ * dispatches of one profiled step, inference at 1242x375) and its report (src/bench/report.ts).
+ * A size is skipped, with every larger one, when a first step takes more than --budget seconds;
+ * a page that sends nothing for twice the budget (plus 30 s) is closed.
  * `--wasm-threads N` asks for N wasm threads as the app's `?wasmThreads=N` does (default: the app's
  * own choice for a run at the first size, src/train/wasmThreads.ts); the .wasm binary each page
  * fetched is reported.
@@ -32,6 +32,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { STAGE_NAMES, type StageName } from '../src/config/settings';
 import { PRESET_NAMES, type PresetName } from '../src/model/config';
 import { BENCH_BACKENDS, benchQuery, parseSizes, type BackendReport, type BenchBackend, type BenchEnv, type BenchMsg, type BenchParams, type InferenceReport, type StageRow } from '../src/bench/types';
+import { inferenceTable, inferenceText, ms, rowLine, stepReport, table } from '../src/bench/report';
 import { CHROMIUM_ARGS, findChromium } from '../e2e/chromium';
 import { parseArgs } from './common';
 
@@ -187,27 +188,6 @@ function fillNotRun(result: BackendResult, params: BenchParams, phase: string, p
   if (params.inference && !result.inference) result.inference = { runs: 0, notes: [`not run: ${problem}`] };
 }
 
-const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-const ms = (x?: number) => (x === undefined ? '-' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(0)}`);
-
-function rowLine(r: StageRow): string {
-  const head = `${r.backend} ${r.size} ${r.stage.padEnd(8)}`;
-  if (!r.stats) return `${head} skipped: ${r.skipped}`;
-  const m = r.memory!;
-  return `${head} ${r.stats.medianMs.toFixed(0)} ms (min ${r.stats.minMs.toFixed(0)}, max ${r.stats.maxMs.toFixed(0)}), first ${r.firstStepMs!.toFixed(0)} ms, ${r.kernels} kernels, tensors ${m.before.numTensors} -> ${m.after.numTensors}`;
-}
-
-function inferenceText(i: InferenceReport): string {
-  const one = (med?: number, first?: number) => (med !== undefined ? `${med.toFixed(0)} ms (first ${first?.toFixed(0)})` : first !== undefined ? `first run ${first.toFixed(0)} ms only` : '-');
-  return `StereoNet ${one(i.stereoMs, i.stereoFirstMs)}, SingleNet ${one(i.singleMs, i.singleFirstMs)}${i.stereoRuns !== undefined ? `, median of ${i.stereoRuns} / ${i.singleRuns} runs` : ''}${i.notes.length ? ` (${i.notes.join('; ')})` : ''}`;
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 3 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' | ')} |`;
-  return [line(headers), `|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
-
 function printReport(results: BackendResult[], meta: { browserVersion: string; headers: Record<string, string>; loadStart: string; loadEnd: string; params: Omit<BenchParams, 'backend'> }): void {
   const p = meta.params;
   console.log(`\n=== browser benchmark: preset ${p.preset}, batch 2, median of ${p.steps} steps after ${p.warmup} warm-up, budget ${p.budgetMs / 1000} s, tfjs in the ${p.thread === 'worker' ? 'module worker' : "page's main thread"}${p.wasmThreads !== undefined ? `, wasm threads set to ${p.wasmThreads}` : ''} ===`);
@@ -247,46 +227,12 @@ function printReport(results: BackendResult[], meta: { browserVersion: string; h
   }
 
   const rows = results.flatMap((r) => r.rows);
-  console.log('\nms per training step (batch 2):');
-  console.log(table(
-    ['backend', 'size', 'stage', 'median', 'min', 'max', 'first step', 'warm-up', 'kernels/step', 'tensors before->after', 'MB before->after', 'loss'],
-    rows.map((r) => r.stats
-      ? [r.backend, r.size, r.stage, ms(r.stats.medianMs), ms(r.stats.minMs), ms(r.stats.maxMs), ms(r.firstStepMs), ms(r.warmupMs), `${r.kernels} (${r.profileEntries})`, `${r.memory!.before.numTensors} -> ${r.memory!.after.numTensors}`, `${mb(r.memory!.before.numBytes)} -> ${mb(r.memory!.after.numBytes)}`, r.lastLoss?.toPrecision(4) ?? '-']
-      : [r.backend, r.size, r.stage, 'skipped', '', '', ms(r.firstStepMs), '', '', '', '', '']),
-  ));
-  console.log('  (ms; "first step" includes shader / wasm compilation; "warm-up" is all untimed steps; kernels/step: registered kernels dispatched,');
-  console.log('   in brackets all tf.profile entries with custom-gradient wrappers, as cli/bench.ts counts; tensors and MB: tf.memory() around the timed steps)');
-  const skipped = rows.filter((r) => !r.stats);
-  if (skipped.length) {
-    console.log('\nskipped:');
-    for (const r of skipped) console.log(`  ${r.backend} ${r.size} ${r.stage}: ${r.skipped}`);
-  }
+  console.log(`\n${stepReport(rows).join('\n')}`);
   const notRun = results.filter((r) => r.start?.ok && r.problems.length).map((r) => r.backend);
   if (notRun.length) console.log(`  (${notRun.join(', ')}: anything missing above was not run; see the problems under "backends")`);
 
-  const own = rows.filter((r) => r.native);
-  if (own.length) {
-    console.log('\nconvolutions by our own wasm kernels (forward, weight and input gradients), per step (not in tf.profile):');
-    const rate = (g: number, t: number) => `${g.toFixed(2)} GMAC in ${t.toFixed(0)} ms (${t > 0 ? (g / (t / 1000)).toFixed(1) : '-'} GMAC/s)`;
-    for (const r of own) console.log(`  ${r.backend} ${r.size} ${r.stage.padEnd(8)} forward ${rate(r.native!.forwardGmacs, r.native!.forwardMs)}; weights ${rate(r.native!.gmacs, r.native!.ms)}; inputs ${rate(r.native!.inputGmacs, r.native!.inputMs)}`);
-  }
-
-  console.log('\ntop kernels of one profiled step (ms / calls):');
-  for (const r of rows) {
-    if (!r.topKernels) continue;
-    const by = r.kernelTimes ? '' : ` [no kernel times: ${r.kernelTimeNote}; ordered by calls]`;
-    console.log(`  ${r.backend} ${r.size} ${r.stage.padEnd(8)} ${r.topKernels.map((k) => (r.kernelTimes ? `${k.name} ${k.ms.toFixed(0)}/${k.calls}` : `${k.name} x${k.calls}`)).join(', ')}${by}`);
-  }
-
-  console.log('\ninference at 1242x375 (padded to 1248x384), batch 1, ms (median of the runs after the first):');
-  console.log(table(
-    ['backend', 'StereoNet', 'first', 'SingleNet', 'first', 'runs after the first', 'notes'],
-    results.filter((r) => r.start?.ok).map((r) => {
-      const i = r.inference;
-      if (!i) return [r.backend, '-', '-', '-', '-', '-', p.inference ? 'not run' : 'off (--no-inference)'];
-      return [r.backend, ms(i.stereoMs), ms(i.stereoFirstMs), ms(i.singleMs), ms(i.singleFirstMs), i.stereoRuns !== undefined ? `${i.stereoRuns} / ${i.singleRuns}` : String(i.runs), i.notes.join('; ')];
-    }),
-  ));
+  const off = p.inference ? 'not run' : 'off (--no-inference)';
+  console.log(`\n${inferenceTable(results.filter((r) => r.start?.ok).map((r) => ({ backend: r.backend, report: r.inference, missing: off })))}`);
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
-// Messages between the browser benchmark (bench.html, run by cli/bench-browser.ts) and the CLI.
-// Plain data only: they cross postMessage (worker -> page) and Playwright (page -> Node).
+// The benchmarks' parameters, rows and messages: one row format for `npm run bench` (cli/bench.ts) and
+// `npm run bench:browser` (bench.html, run by cli/bench-browser.ts), filled by src/bench/core.ts, which
+// defines each figure. Plain data only: rows cross postMessage (worker -> page) and Playwright (page -> Node).
 import type { StageName } from '../config/settings';
 import type { PresetName } from '../model/config';
 
@@ -83,6 +84,7 @@ export interface StepStats { medianMs: number; minMs: number; maxMs: number; ste
 
 export interface KernelTotal { name: string; ms: number; calls: number }
 
+/** One stage at one size: every figure as src/bench/core.ts defines it. */
 export interface StageRow {
   backend: BenchBackend;
   size: string;
@@ -93,14 +95,21 @@ export interface StageRow {
   warmupMs?: number;
   stats?: StepStats;
   skipped?: string;
-  /** Kernels dispatched in one step (tf.profile entries that are registered kernels). */
+  /** Kernels per step: the profiled step's tf.profile entries that are kernels registered for the backend. */
   kernels?: number;
-  /** All tf.profile entries of the step, custom-gradient wrappers included (what cli/bench.ts counts). */
+  /** Every tf.profile entry of that step, custom-gradient and scope wrappers included ("kernels" in cli/bench.ts before src/bench/core.ts). */
   profileEntries?: number;
-  /** False when the backend reports no kernel times (top kernels are then ordered by calls). */
+  /** webgpu only: dispatchWorkgroups calls of that step. */
+  dispatches?: number;
+  /** False when the backend reports no kernel times (kernels are then ordered by calls). */
   kernelTimes?: boolean;
   kernelTimeNote?: string;
   topKernels?: KernelTotal[];
+  /** Every kernel of the profiled step by name, time summed over its calls. */
+  allKernels?: KernelTotal[];
+  /** Multiply-adds of the profiled step's tfjs convolution kernels (forward and gradients), and their time. */
+  convGmacs?: number;
+  convMs?: number;
   memory?: { before: MemorySnapshot; after: MemorySnapshot };
   /** wasm: our weight-gradient, input-gradient and forward kernels per timed step (tf.profile does not see them). */
   native?: { gmacs: number; ms: number; inputGmacs: number; inputMs: number; forwardGmacs: number; forwardMs: number };

@@ -4,7 +4,8 @@
 // The worker's session keeps the last weights it read back (a Snapshot, src/train/session.ts), and
 // recoverDevice below is the one way back from a loss, during a train or while idle: it restarts
 // tfjs on a fresh device (or the next backend) and rebuilds the networks from those weights.
-// Shown by e2e/soak.spec.ts (a WebGPU device lost mid-run and then idle; a WebGL context lost idle).
+// Shown by recovery.test.ts (both modes and their failure paths, in Node) and e2e/soak.spec.ts
+// (a WebGPU device lost mid-run and then idle; a WebGL context lost idle).
 //
 // WebGPU signals a loss with `GPUDevice.lost`; WebGL with a 'webglcontextlost' event on the
 // context's canvas (an OffscreenCanvas in the worker), and `isContextLost()` from then on.

@@ -6,7 +6,7 @@
 //   weights kept for recovery), and the requests that use it;
 // - ./device.ts: the backend tfjs runs on, chosen at `init`;
 // - ./recovery.ts: a lost GPU device (WebGPU) or context (WebGL), recovered by one recoverDevice
-//   during a train or while idle (e2e/soak.spec.ts).
+//   during a train or while idle (recovery.test.ts; e2e/soak.spec.ts on real devices).
 import '@tensorflow/tfjs'; // core + layers + the cpu and webgl backends
 import '@tensorflow/tfjs-backend-webgpu';
 import { messageOf } from './backend';
@@ -25,7 +25,8 @@ function post(msg: FromWorker, transfer: Transferable[] = []): void {
 
 // A device lost during a train stops its runner after the step in flight (whose read-back may fail
 // instead), and the train recovers and goes on (Session.train). One lost while idle is recovered on
-// the queue: after the request in progress, before any sent after it, which wait for it.
+// the queue: after the request in progress, before any sent after it, which wait for it (the
+// queue's `after`, requestQueue.test.ts), so none of them meets a dead device.
 const device = new Device(() => {
   if (session.training) {
     session.cancel();

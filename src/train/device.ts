@@ -2,6 +2,7 @@
 // lost GPU device (WebGPU) or context (WebGL), and started again after one. How a loss is
 // recovered (the weights brought back, the page told) is ./recovery.ts's recoverDevice.
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { registerCpuKernels } from '../backends/cpu';
 import { nativeThreads, registerWasmKernels } from '../backends/wasm';
 import { registerWebgpuKernels } from '../backends/webgpu';
 import { selectBackend, warmUp } from './backend';
@@ -41,6 +42,7 @@ export class Device {
     // our own kernels, before any backend runs an op (once; later inits find them registered)
     registerWasmKernels();
     registerWebgpuKernels();
+    registerCpuKernels();
     const choice = await selectBackend(msg.backend);
     this.backend = choice.backend;
     const warmupMs = await warmUp();

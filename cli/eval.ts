@@ -1,7 +1,7 @@
 /**
  * Evaluates trained weights on scenes with ground truth:
  *
- *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N] [--inferScale native|auto]
+ *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N] [--inferScale native|auto] [--edgeRefine N]
  *                   [--gtScale S]
  *
  * <dir> from `npm run train -- --out <dir>`: StereoNet, SingleNet and the fused map are read
@@ -52,6 +52,12 @@ async function main(): Promise<void> {
   // the scale pairs are predicted at, as the app does with this model (settings inferScale; --inferScale native|auto overrides)
   const auto = (flags.get('inferScale') ?? (base.modelJson.userDefinedMetadata.settings as { inferScale?: string } | undefined)?.inferScale) === 'auto';
   console.log(`pairs predicted at ${auto ? 'the scale their first answer suggests (inferScale auto)' : 'their own size'}`);
+  // the depth-edge refinement of the final maps, as the app gives them (settings edgeRefine, else its default; --edgeRefine N overrides)
+  const refineFlag = flags.get('edgeRefine');
+  const savedRefine = (base.modelJson.userDefinedMetadata.settings as { edgeRefine?: number } | undefined)?.edgeRefine;
+  const edgeRefine = refineFlag !== undefined ? Number(refineFlag) : savedRefine ?? defaultSettings().edgeRefine;
+  if (!(Number.isInteger(edgeRefine) && edgeRefine >= 0 && edgeRefine <= 30)) throw new Error(`--edgeRefine must be a whole number of pixels from 0 to 30, got "${refineFlag}"`);
+  console.log(edgeRefine > 0 ? `StereoNet's and the fused maps' depth edges refined with radius ${edgeRefine} px (edgeRefine)` : 'maps not edge-refined (edgeRefine 0)');
   if (scenes.length === 0) throw new Error(`no scene under "${scenesDir}" has ground truth`);
 
   /** factor / finalFactor: the scale the pair was predicted at (inferScale), for after-distill and final. */
@@ -62,12 +68,12 @@ async function main(): Promise<void> {
     const m = (d?: Float32Array) => (d ? disparityMetrics(d, scene.gtDisp!, opts) : undefined);
     // SingleNet (and so the fused map) only count once stage 2 has trained it.
     const singleTrained = ((base.modelJson.userDefinedMetadata.completedStages as string[] | undefined) ?? ['distill']).includes('distill');
-    const maps = await predictAnswer({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, tolerance, auto);
+    const maps = await predictAnswer({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, tolerance, auto, edgeRefine);
     const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, factor: maps.factor ?? 1, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
     if (final?.nets.stereo) {
       // the final maps, as the app shows them for these weights: StereoNet-D, and its fusion with SingleNet
       const finalTolerance = Number(flags.get('lrTolerance') ?? (final.modelJson.userDefinedMetadata.settings as { lrTolerance?: number } | undefined)?.lrTolerance ?? tolerance);
-      const fm = await predictAnswer({ stereo: final.nets.stereo, single: singleTrained ? final.nets.single : undefined }, st, finalTolerance, auto);
+      const fm = await predictAnswer({ stereo: final.nets.stereo, single: singleTrained ? final.nets.single : undefined }, st, finalTolerance, auto, edgeRefine);
       r['StereoNet-D'] = m(fm.stereoDisp);
       r['Fused-D'] = m(fm.fusedDisp);
       r.finalFactor = fm.factor ?? 1;

@@ -49,3 +49,32 @@ describe('predictAnswer: the answer at the scale inferScale chooses', () => {
     for (const v of a.stereoDisp!) expect(v).toBeCloseTo(60, 4);
   });
 });
+
+describe('predictAnswer with edgeRefine: StereoNet\'s and the fused map refined at their depth edges', () => {
+  it('refines those two maps (refineEdges on the raw answer), leaves SingleNet and the occlusion map, and says so', async () => {
+    const W = 64;
+    const H = 32;
+    // a left image dark left of x = 30, bright right of it; the stand-in StereoNet answers a ramp across x = 26..34
+    const left = new Float32Array(W * H * 3);
+    for (let i = 0; i < W * H; i++) left.fill(i % W < 30 ? 0.2 : 0.8, 3 * i, 3 * i + 3);
+    const st = uploadScene({ id: 's', name: 's', width: W, height: H, leftImg: left, rightImg: left });
+    const ramp = (l: ImageT) => tf.tidy(() => {
+      const [, h, w] = l.shape;
+      const x = tf.range(0, w).div(w / W); // in the pair's columns at any size
+      return [tf.tile(x.sub(26).clipByValue(0, 8).mul(2).add(4).reshape([1, 1, w, 1]), [1, h, 1, 1]) as tf.Tensor4D];
+    });
+    const stereo = { config: { maxDisp: 128 }, forward: ramp } as unknown as StereoNet;
+    const single = { forward: (l: ImageT) => [tf.fill([l.shape[0], l.shape[1], l.shape[2], 1], 6)] } as unknown as SingleNet;
+    const raw = await predictAnswer({ stereo, single }, st, 2, false);
+    const refined = await predictAnswer({ stereo, single }, st, 2, false, 5);
+    const { refineEdges } = await import('../core/edgeRefine');
+    expect(raw.edgeRefine).toBeUndefined();
+    expect(refined.edgeRefine).toBe(5);
+    expect(Array.from(refined.stereoDisp!)).toEqual(Array.from(refineEdges(raw.stereoDisp!, left, W, H, 5)));
+    expect(Array.from(refined.fusedDisp!)).toEqual(Array.from(refineEdges(raw.fusedDisp!, left, W, H, 5)));
+    expect(Array.from(refined.stereoDisp!)).not.toEqual(Array.from(raw.stereoDisp!)); // the ramp did move
+    expect(Array.from(refined.singleDisp!)).toEqual(Array.from(raw.singleDisp!));
+    expect(Array.from(refined.occlusion!)).toEqual(Array.from(raw.occlusion!));
+    tf.dispose([st.leftImg, st.rightImg]);
+  });
+});

@@ -1,5 +1,6 @@
 // Whole-image predictions of every map for display and evaluation.
 import * as tf from '@tensorflow/tfjs';
+import { refineEdges } from '../core/edgeRefine';
 import { alignSingle, fuseDisparity } from '../core/fusion';
 import { rightDisparities } from '../core/mirror';
 import { occlusionMap, visibilityMask } from '../core/occlusion';
@@ -93,8 +94,27 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, scale = 1
  * pixels. `factor` in the result says which. SingleNet's own map stays the one at the pair's size: one
  * image does not tell the scale, so SingleNet's answer in pixels does not grow with the image (a SingleNet
  * adapted to tsukuba: 0.94 px at its size, 2.99 at 2x); the fused map aligns it to StereoNet either way.
+ * With `edgeRefine` > 0, StereoNet's and the fused map are then refined at the pair's size (refineAnswer).
  */
-export async function predictAnswer(nets: PredictNets, st: SceneTensors, tolerancePx: number | undefined, auto: boolean): Promise<PreviewMaps> {
+export async function predictAnswer(nets: PredictNets, st: SceneTensors, tolerancePx: number | undefined, auto: boolean, edgeRefine = 0): Promise<PreviewMaps> {
+  return refineAnswer(await predictAtScale(nets, st, tolerancePx, auto), st.scene, edgeRefine);
+}
+
+/**
+ * The answer's StereoNet and fused maps with their depth edges moved onto the left image's (src/core/edgeRefine.ts,
+ * radius `radius` px; 0: as they are). SingleNet's own map and the occlusion map stay as predicted.
+ */
+export function refineAnswer(maps: PreviewMaps, scene: { leftImg: Float32Array; width: number; height: number }, radius: number): PreviewMaps {
+  if (radius <= 0) return maps;
+  const out = { ...maps, edgeRefine: radius };
+  for (const k of ['stereoDisp', 'fusedDisp'] as const) {
+    const d = maps[k];
+    if (d) out[k] = refineEdges(d, scene.leftImg, scene.width, scene.height, radius);
+  }
+  return out;
+}
+
+async function predictAtScale(nets: PredictNets, st: SceneTensors, tolerancePx: number | undefined, auto: boolean): Promise<PreviewMaps> {
   const first = await predictMaps(nets, st, 1, tolerancePx);
   if (!auto || !nets.stereo || !first.stereoDisp) return first;
   const { width: W, height: H } = st.scene;

@@ -238,14 +238,16 @@ export class Runner {
   /**
    * Maps of one scene at its full size. SingleNet and the fused map are included once stage 2
    * has run (or SingleNet was loaded). The networks run on the scene at full resolution, or
-   * shrunk by `scale` < 1 (a preview that cannot afford more; see predictMaps).
+   * shrunk by `scale` < 1 (a preview that cannot afford more; see predictMaps). The full-resolution answer has its
+   * depth edges refined (setting edgeRefine) where `refine` asks for it: the worker's answer to a predict outside a
+   * train, and evaluate(); previews stay the networks' own maps (a refinement costs seconds, src/core/edgeRefine.ts).
    */
-  async predict(sceneId: string, scale = 1): Promise<PreviewMaps> {
+  async predict(sceneId: string, scale = 1, refine = false): Promise<PreviewMaps> {
     // SingleNet's maps are shown from the start of stage 2 on, so people can watch it learn.
     const hasSingle = this.completed.includes('distill') || this.singleLoaded || this.currentStage === 'distill' || this.currentStage === 'fuse';
     const nets = { stereo: this.stereo, single: hasSingle ? this.single : undefined };
     // the answer (full resolution) at the scale the setting asks for; a reduced preview stays at the pair's own
-    if (scale === 1) return predictAnswer(nets, this.sceneTensors(sceneId), this.settings.lrTolerance, this.settings.inferScale === 'auto');
+    if (scale === 1) return predictAnswer(nets, this.sceneTensors(sceneId), this.settings.lrTolerance, this.settings.inferScale === 'auto', refine ? (this.settings.edgeRefine ?? 0) : 0);
     return predictMaps(nets, this.sceneTensors(sceneId), scale, this.settings.lrTolerance);
   }
 
@@ -254,7 +256,7 @@ export class Runner {
     const st = this.sceneTensors(sceneId);
     const gt = st.scene.gtDisp;
     if (!gt) throw new Error(`pair "${st.scene.name}" has no ground truth`);
-    const maps = await this.predict(sceneId);
+    const maps = await this.predict(sceneId, 1, true);
     const opts = st.scene.nonOccMask ? { mask: st.scene.nonOccMask } : {};
     const m = (d?: Float32Array) => (d ? disparityMetrics(d, gt, opts) : undefined);
     return { sceneId, stereo: m(maps.stereoDisp), single: m(maps.singleDisp), fused: m(maps.fusedDisp) };

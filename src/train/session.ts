@@ -204,10 +204,13 @@ export class Session {
     return { type: 'trainEnd', runId: msg.runId, reqId: msg.reqId, ends, reset, trainer: this.summary() };
   }
 
-  /** `predict`: the maps of one pair at its full size, from the current weights. */
+  /**
+   * `predict`: the maps of one pair at its full size, from the current weights; their depth edges refined (setting
+   * edgeRefine) unless a train runs, where it would hold the training up for seconds (src/core/edgeRefine.ts).
+   */
   async predict(sceneId: string): Promise<PreviewMaps> {
     if (!this.runner) throw new Error('predict: no trained networks yet (press Train first)');
-    return this.runner.predict(sceneId);
+    return this.runner.predict(sceneId, 1, !this.training);
   }
 
   /** `checkpoint`: the current weights, with where their run stands. */

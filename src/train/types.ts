@@ -59,6 +59,8 @@ export interface PreviewMaps {
    * 'auto', src/train/predict.ts predictAnswer): the maps are still at the scene's size and in its pixels.
    */
   factor?: number;
+  /** Present when StereoNet's and the fused map were refined at their depth edges with this radius (setting edgeRefine, src/core/edgeRefine.ts). */
+  edgeRefine?: number;
   /** For a preview during training: the step whose weights made it. */
   at?: { stage: StageName; step: number };
 }

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { constantDisparityBaseline, disparityMetrics, type DispMetrics, type DispStats } from '../src/core/metrics';
 import { uploadScene } from '../src/train/pipeline';
 import { predictAnswer } from '../src/train/predict';
-import { defaultSettings } from '../src/config/settings';
+import { checkSetting, defaultSettings, SETTINGS } from '../src/config/settings';
 import { gtScaleFlag, loadModel, loadScenes, logWasmThreads, parseArgs, runCli, threadsFlag, useNodeBackend } from './common';
 
 type MapName = 'StereoNet' | 'SingleNet' | 'Fused' | 'StereoNet-D' | 'Fused-D';
@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   const refineFlag = flags.get('edgeRefine');
   const savedRefine = (base.modelJson.userDefinedMetadata.settings as { edgeRefine?: number } | undefined)?.edgeRefine;
   const edgeRefine = refineFlag !== undefined ? Number(refineFlag) : savedRefine ?? defaultSettings().edgeRefine;
-  if (!(Number.isInteger(edgeRefine) && edgeRefine >= 0 && edgeRefine <= 30)) throw new Error(`--edgeRefine must be a whole number of pixels from 0 to 30, got "${refineFlag}"`);
+  const refineProblem = checkSetting(SETTINGS.find((sp) => sp.key === 'edgeRefine')!, edgeRefine); // the settings table's range
+  if (refineProblem !== null) throw new Error(`--edgeRefine: ${refineProblem} (got "${refineFlag ?? savedRefine}")`);
   console.log(edgeRefine > 0 ? `StereoNet's and the fused maps' depth edges refined with radius ${edgeRefine} px (edgeRefine)` : 'maps not edge-refined (edgeRefine 0)');
   if (scenes.length === 0) throw new Error(`no scene under "${scenesDir}" has ground truth`);
 

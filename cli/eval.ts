@@ -1,7 +1,7 @@
 /**
  * Evaluates trained weights on scenes with ground truth:
  *
- *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N] [--inferScale native|auto] [--edgeRefine N]
+ *   npm run eval -- --weights <dir> --scenes <dir> [--json <file>] [--backend wasm|webgpu|cpu] [--threads N] [--inferScale native|auto] [--matchRefine N] [--edgeRefine N]
  *                   [--gtScale S]
  *
  * <dir> from `npm run train -- --out <dir>`: StereoNet, SingleNet and the fused map are read
@@ -52,13 +52,19 @@ async function main(): Promise<void> {
   // the scale pairs are predicted at, as the app does with this model (settings inferScale; --inferScale native|auto overrides)
   const auto = (flags.get('inferScale') ?? (base.modelJson.userDefinedMetadata.settings as { inferScale?: string } | undefined)?.inferScale) === 'auto';
   console.log(`pairs predicted at ${auto ? 'the scale their first answer suggests (inferScale auto)' : 'their own size'}`);
-  // the depth-edge refinement of the final maps, as the app gives them (settings edgeRefine, else its default; --edgeRefine N overrides)
-  const refineFlag = flags.get('edgeRefine');
-  const savedRefine = (base.modelJson.userDefinedMetadata.settings as { edgeRefine?: number } | undefined)?.edgeRefine;
-  const edgeRefine = refineFlag !== undefined ? Number(refineFlag) : savedRefine ?? defaultSettings().edgeRefine;
-  const refineProblem = checkSetting(SETTINGS.find((sp) => sp.key === 'edgeRefine')!, edgeRefine); // the settings table's range
-  if (refineProblem !== null) throw new Error(`--edgeRefine: ${refineProblem} (got "${refineFlag ?? savedRefine}")`);
-  console.log(edgeRefine > 0 ? `StereoNet's and the fused maps' depth edges refined with radius ${edgeRefine} px (edgeRefine)` : 'maps not edge-refined (edgeRefine 0)');
+  // the full-resolution refinements of the final maps, as the app gives them (the model's saved settings, else their
+  // defaults; --matchRefine N and --edgeRefine N override)
+  const savedSettings = (base.modelJson.userDefinedMetadata.settings ?? {}) as Partial<Record<'matchRefine' | 'edgeRefine', number>>;
+  const refineSetting = (key: 'matchRefine' | 'edgeRefine'): number => {
+    const flag = flags.get(key);
+    const v = flag !== undefined ? Number(flag) : savedSettings[key] ?? defaultSettings()[key];
+    const problem = checkSetting(SETTINGS.find((sp) => sp.key === key)!, v); // the settings table's range
+    if (problem !== null) throw new Error(`--${key}: ${problem} (got "${flag ?? savedSettings[key]}")`);
+    return v;
+  };
+  const refine = { matchRefine: refineSetting('matchRefine'), edgeRefine: refineSetting('edgeRefine') };
+  console.log(refine.matchRefine > 0 ? `StereoNet's and the fused maps moved onto their best matches within ${refine.matchRefine} px (matchRefine)` : 'maps not match-refined (matchRefine 0)');
+  console.log(refine.edgeRefine > 0 ? `StereoNet's and the fused maps' depth edges refined with radius ${refine.edgeRefine} px (edgeRefine)` : 'maps not edge-refined (edgeRefine 0)');
   if (scenes.length === 0) throw new Error(`no scene under "${scenesDir}" has ground truth`);
 
   /** factor / finalFactor: the scale the pair was predicted at (inferScale), for after-distill and final. */
@@ -69,12 +75,12 @@ async function main(): Promise<void> {
     const m = (d?: Float32Array) => (d ? disparityMetrics(d, scene.gtDisp!, opts) : undefined);
     // SingleNet (and so the fused map) only count once stage 2 has trained it.
     const singleTrained = ((base.modelJson.userDefinedMetadata.completedStages as string[] | undefined) ?? ['distill']).includes('distill');
-    const maps = await predictAnswer({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, tolerance, auto, edgeRefine);
+    const maps = await predictAnswer({ stereo: base.nets.stereo, single: singleTrained ? base.nets.single : undefined }, st, tolerance, auto, refine);
     const r: (typeof results)[string] = { constantEpe: constantDisparityBaseline(scene.gtDisp!).epe, factor: maps.factor ?? 1, StereoNet: m(maps.stereoDisp), SingleNet: m(maps.singleDisp), Fused: m(maps.fusedDisp) };
     if (final?.nets.stereo) {
       // the final maps, as the app shows them for these weights: StereoNet-D, and its fusion with SingleNet
       const finalTolerance = Number(flags.get('lrTolerance') ?? (final.modelJson.userDefinedMetadata.settings as { lrTolerance?: number } | undefined)?.lrTolerance ?? tolerance);
-      const fm = await predictAnswer({ stereo: final.nets.stereo, single: singleTrained ? final.nets.single : undefined }, st, finalTolerance, auto, edgeRefine);
+      const fm = await predictAnswer({ stereo: final.nets.stereo, single: singleTrained ? final.nets.single : undefined }, st, finalTolerance, auto, refine);
       r['StereoNet-D'] = m(fm.stereoDisp);
       r['Fused-D'] = m(fm.fusedDisp);
       r.finalFactor = fm.factor ?? 1;

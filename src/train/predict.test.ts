@@ -66,13 +66,47 @@ describe('predictAnswer with edgeRefine: StereoNet\'s and the fused map refined 
     const stereo = { config: { maxDisp: 128 }, forward: ramp } as unknown as StereoNet;
     const single = { forward: (l: ImageT) => [tf.fill([l.shape[0], l.shape[1], l.shape[2], 1], 6)] } as unknown as SingleNet;
     const raw = await predictAnswer({ stereo, single }, st, 2, false);
-    const refined = await predictAnswer({ stereo, single }, st, 2, false, 5);
+    const refined = await predictAnswer({ stereo, single }, st, 2, false, { matchRefine: 0, edgeRefine: 5 });
     const { refineEdges } = await import('../core/edgeRefine');
     expect(raw.edgeRefine).toBeUndefined();
     expect(refined.edgeRefine).toBe(5);
+    expect(refined.matchRefine).toBeUndefined();
     expect(Array.from(refined.stereoDisp!)).toEqual(Array.from(refineEdges(raw.stereoDisp!, left, W, H, 5)));
     expect(Array.from(refined.fusedDisp!)).toEqual(Array.from(refineEdges(raw.fusedDisp!, left, W, H, 5)));
     expect(Array.from(refined.stereoDisp!)).not.toEqual(Array.from(raw.stereoDisp!)); // the ramp did move
+    expect(Array.from(refined.singleDisp!)).toEqual(Array.from(raw.singleDisp!));
+    expect(Array.from(refined.occlusion!)).toEqual(Array.from(raw.occlusion!));
+    tf.dispose([st.leftImg, st.rightImg]);
+  });
+});
+
+describe('predictAnswer with matchRefine: the final maps moved onto their best matches, then edge-refined', () => {
+  it('applies refineByMatching, then refineEdges, to StereoNet\'s and the fused map only, and says so', async () => {
+    const W = 64;
+    const H = 32;
+    // a textured pair whose true disparity is 5 px everywhere; the stand-in StereoNet answers 6.5
+    const tex = (x: number, y: number, c: number) => 0.5 + 0.2 * Math.sin(0.9 * x + 0.3 * y + c) + 0.15 * Math.sin(0.37 * x - 0.8 * y + 2 * c);
+    const left = new Float32Array(W * H * 3);
+    const right = new Float32Array(W * H * 3);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) {
+      left[3 * (y * W + x) + c] = tex(x, y, c);
+      right[3 * (y * W + x) + c] = tex(x + 5, y, c);
+    }
+    const st = uploadScene({ id: 's', name: 's', width: W, height: H, leftImg: left, rightImg: right });
+    const stereo = { config: { maxDisp: 128 }, forward: (l: ImageT) => [tf.fill([l.shape[0], l.shape[1], l.shape[2], 1], 6.5)] } as unknown as StereoNet;
+    const single = { forward: (l: ImageT) => [tf.fill([l.shape[0], l.shape[1], l.shape[2], 1], 6)] } as unknown as SingleNet;
+    const raw = await predictAnswer({ stereo, single }, st, 2, false);
+    const refined = await predictAnswer({ stereo, single }, st, 2, false, { matchRefine: 3, edgeRefine: 5 });
+    const { refineEdges } = await import('../core/edgeRefine');
+    const { refineByMatching } = await import('../core/matchRefine');
+    expect(refined.matchRefine).toBe(3);
+    expect(refined.edgeRefine).toBe(5);
+    for (const k of ['stereoDisp', 'fusedDisp'] as const) {
+      expect(Array.from(refined[k]!)).toEqual(Array.from(refineEdges(refineByMatching(raw[k]!, left, right, W, H, { range: 3 }), left, W, H, 5)));
+    }
+    // the matching found the true 5 px away from the image's sides (the stand-in said 6.5)
+    const mid = refined.stereoDisp![16 * W + 32];
+    expect(Math.abs(mid - 5)).toBeLessThan(0.25);
     expect(Array.from(refined.singleDisp!)).toEqual(Array.from(raw.singleDisp!));
     expect(Array.from(refined.occlusion!)).toEqual(Array.from(raw.occlusion!));
     tf.dispose([st.leftImg, st.rightImg]);

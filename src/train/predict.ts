@@ -1,6 +1,7 @@
 // Whole-image predictions of every map for display and evaluation.
 import * as tf from '@tensorflow/tfjs';
 import { refineEdges } from '../core/edgeRefine';
+import { refineByMatching } from '../core/matchRefine';
 import { alignSingle, fuseDisparity } from '../core/fusion';
 import { rightDisparities } from '../core/mirror';
 import { occlusionMap, visibilityMask } from '../core/occlusion';
@@ -87,6 +88,13 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, scale = 1
   return result;
 }
 
+/** The full-resolution refinements of an answer's final maps (settings matchRefine and edgeRefine; 0: off). */
+export interface Refinement {
+  matchRefine: number;
+  edgeRefine: number;
+}
+export const NO_REFINEMENT: Refinement = { matchRefine: 0, edgeRefine: 0 };
+
 /**
  * The maps of a scene as its answer: predictMaps at its own size, then, with `auto`, once more on the
  * scene resampled by the factor src/train/inferScale.ts chooses from that first StereoNet answer (when it
@@ -94,22 +102,31 @@ export async function predictMaps(nets: PredictNets, st: SceneTensors, scale = 1
  * pixels. `factor` in the result says which. SingleNet's own map stays the one at the pair's size: one
  * image does not tell the scale, so SingleNet's answer in pixels does not grow with the image (a SingleNet
  * adapted to tsukuba: 0.94 px at its size, 2.99 at 2x); the fused map aligns it to StereoNet either way.
- * With `edgeRefine` > 0, StereoNet's and the fused map are then refined at the pair's size (refineAnswer).
+ * StereoNet's and the fused map are then refined at the pair's size as `refine` asks (refineAnswer).
  */
-export async function predictAnswer(nets: PredictNets, st: SceneTensors, tolerancePx: number | undefined, auto: boolean, edgeRefine = 0): Promise<PreviewMaps> {
-  return refineAnswer(await predictAtScale(nets, st, tolerancePx, auto), st.scene, edgeRefine);
+export async function predictAnswer(nets: PredictNets, st: SceneTensors, tolerancePx: number | undefined, auto: boolean, refine: Refinement = NO_REFINEMENT): Promise<PreviewMaps> {
+  return refineAnswer(await predictAtScale(nets, st, tolerancePx, auto), st.scene, refine);
 }
 
 /**
- * The answer's StereoNet and fused maps with their depth edges moved onto the left image's (src/core/edgeRefine.ts,
- * radius `radius` px; 0: as they are). SingleNet's own map and the occlusion map stay as predicted.
+ * The answer's StereoNet and fused maps refined at full resolution: first each pixel moved onto its best match within
+ * `matchRefine` px (src/core/matchRefine.ts), then the depth edges moved onto the left image's with an `edgeRefine` px
+ * weighted median (src/core/edgeRefine.ts). In this order because the weighted median also clears the odd pixel the
+ * matching moved wrongly (results/match-refine/). SingleNet's own map and the occlusion map stay as predicted.
  */
-export function refineAnswer(maps: PreviewMaps, scene: { leftImg: Float32Array; width: number; height: number }, radius: number): PreviewMaps {
-  if (radius <= 0) return maps;
-  const out = { ...maps, edgeRefine: radius };
+export function refineAnswer(maps: PreviewMaps, scene: { leftImg: Float32Array; rightImg: Float32Array; width: number; height: number }, refine: Refinement): PreviewMaps {
+  const { matchRefine, edgeRefine } = refine;
+  if (matchRefine <= 0 && edgeRefine <= 0) return maps;
+  const out: PreviewMaps = { ...maps };
+  if (matchRefine > 0) out.matchRefine = matchRefine;
+  if (edgeRefine > 0) out.edgeRefine = edgeRefine;
+  const { width: W, height: H } = scene;
   for (const k of ['stereoDisp', 'fusedDisp'] as const) {
-    const d = maps[k];
-    if (d) out[k] = refineEdges(d, scene.leftImg, scene.width, scene.height, radius);
+    let d = maps[k];
+    if (!d) continue;
+    if (matchRefine > 0) d = refineByMatching(d, scene.leftImg, scene.rightImg, W, H, { range: matchRefine });
+    if (edgeRefine > 0) d = refineEdges(d, scene.leftImg, W, H, edgeRefine);
+    out[k] = d;
   }
   return out;
 }

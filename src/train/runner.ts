@@ -11,7 +11,7 @@ import { buildSingleNet, type SingleNet } from '../model/singleNet';
 import { buildStereoNet, type StereoNet } from '../model/stereoNet';
 import { wasmMemoryProblem } from './memory';
 import { CropSampler, uploadScene, type SceneTensors } from './pipeline';
-import { predictAnswer, predictMaps } from './predict';
+import { NO_REFINEMENT, predictAnswer, predictMaps } from './predict';
 import { PreviewSchedule } from './previewSchedule';
 import { distillStage, fuseStage, stereoStage, type StageUnit } from './stages/units';
 import type { PreviewMaps, RunnerEvents, SceneMetrics, StageEnd, TrainScene } from './types';
@@ -239,15 +239,15 @@ export class Runner {
    * Maps of one scene at its full size. SingleNet and the fused map are included once stage 2
    * has run (or SingleNet was loaded). The networks run on the scene at full resolution, or
    * shrunk by `scale` < 1 (a preview that cannot afford more; see predictMaps). The full-resolution answer has its
-   * depth edges refined (setting edgeRefine) where `refine` asks for it: the worker's answer to a predict outside a
-   * train, and evaluate(); previews stay the networks' own maps (a refinement costs seconds, src/core/edgeRefine.ts).
+   * refined at full resolution (settings matchRefine, edgeRefine) where `refine` asks for it: the worker's answer to a
+   * predict outside a train, and evaluate(); previews stay the networks' own maps (a refinement costs seconds).
    */
   async predict(sceneId: string, scale = 1, refine = false): Promise<PreviewMaps> {
     // SingleNet's maps are shown from the start of stage 2 on, so people can watch it learn.
     const hasSingle = this.completed.includes('distill') || this.singleLoaded || this.currentStage === 'distill' || this.currentStage === 'fuse';
     const nets = { stereo: this.stereo, single: hasSingle ? this.single : undefined };
     // the answer (full resolution) at the scale the setting asks for; a reduced preview stays at the pair's own
-    if (scale === 1) return predictAnswer(nets, this.sceneTensors(sceneId), this.settings.lrTolerance, this.settings.inferScale === 'auto', refine ? (this.settings.edgeRefine ?? 0) : 0);
+    if (scale === 1) return predictAnswer(nets, this.sceneTensors(sceneId), this.settings.lrTolerance, this.settings.inferScale === 'auto', refine ? { matchRefine: this.settings.matchRefine ?? 0, edgeRefine: this.settings.edgeRefine ?? 0 } : NO_REFINEMENT);
     return predictMaps(nets, this.sceneTensors(sceneId), scale, this.settings.lrTolerance);
   }
 

@@ -205,8 +205,8 @@ export class Session {
   }
 
   /**
-   * `predict`: the maps of one pair at its full size, from the current weights; their depth edges refined (setting
-   * edgeRefine) unless a train runs, where it would hold the training up for seconds (src/core/edgeRefine.ts).
+   * `predict`: the maps of one pair at its full size, from the current weights; refined at full resolution (settings
+   * matchRefine, edgeRefine) unless a train runs, where it would hold the training up for seconds (src/train/predict.ts).
    */
   async predict(sceneId: string): Promise<PreviewMaps> {
     if (!this.runner) throw new Error('predict: no trained networks yet (press Train first)');

@@ -61,6 +61,8 @@ export interface PreviewMaps {
   factor?: number;
   /** Present when StereoNet's and the fused map were refined at their depth edges with this radius (setting edgeRefine, src/core/edgeRefine.ts). */
   edgeRefine?: number;
+  /** Present when StereoNet's and the fused map were moved onto their best matches within this many px (setting matchRefine, src/core/matchRefine.ts). */
+  matchRefine?: number;
   /** For a preview during training: the step whose weights made it. */
   at?: { stage: StageName; step: number };
 }

@@ -54,11 +54,14 @@ runCli('match-refine', async () => {
       for (const name of ['stereoDisp', 'fusedDisp']) {
         const d = read(name);
         const score = (x: Float32Array) => fmt(disparityMetrics(x, gt, opts).all);
-        const line = [`${scene.name.padEnd(40)} ${name.padEnd(10)} raw ${score(d)} | edge ${score(refineEdges(d, scene.leftImg, W, H, edge))}`];
+        const t0 = performance.now();
+        const e = refineEdges(d, scene.leftImg, W, H, edge);
+        const te = (performance.now() - t0) / 1000;
+        const line = [`${scene.name.padEnd(40)} ${name.padEnd(10)} raw ${score(d)} | edge ${score(e)} (${te.toFixed(1)} s)`];
         for (const v of variants) {
-          const t0 = performance.now();
+          const t1 = performance.now();
           const m = refineByMatching(d, scene.leftImg, scene.rightImg, W, H, v.o);
-          const t = (performance.now() - t0) / 1000;
+          const t = (performance.now() - t1) / 1000;
           line.push(`[${v.label}] match ${score(m)} (${t.toFixed(1)} s) +edge ${score(refineEdges(m, scene.leftImg, W, H, edge))}`);
         }
         console.log(line.join(' | '));

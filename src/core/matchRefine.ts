@@ -23,11 +23,9 @@ export interface MatchRefineOptions {
   /** Truncation of the colour and gradient differences. */
   tauColor: number;
   tauGrad: number;
-  /** A pixel moves only where its best cost is below (1 - margin) of the cost at its own answer. */
-  margin: number;
 }
 
-export const MATCH_REFINE_DEFAULTS: MatchRefineOptions = { range: 6, step: 0.5, radius: 3, eps: 1e-4, alpha: 0.9, tauColor: 7 / 255, tauGrad: 2 / 255, margin: 0 };
+export const MATCH_REFINE_DEFAULTS: MatchRefineOptions = { range: 6, step: 0.5, radius: 3, eps: 1e-4, alpha: 0.9, tauColor: 7 / 255, tauGrad: 2 / 255 };
 
 /** Mean over the (2r + 1)^2 window clipped to the image, into out. */
 export function boxMean(src: Float32Array, W: number, H: number, r: number, out: Float32Array, tmp: Float32Array): void {
@@ -90,26 +88,21 @@ export function refineByMatching(disp: Float32Array, left: Float32Array, right: 
   const tmp = new Float32Array(N);
   const meanI = new Float32Array(N);
   boxMean(gl, W, H, o.radius, meanI, tmp);
-  const sq = new Float32Array(N);
-  for (let i = 0; i < N; i++) sq[i] = gl[i] * gl[i];
+  const p = new Float32Array(N); // a cost slice; first the squared image
+  for (let i = 0; i < N; i++) p[i] = gl[i] * gl[i];
   const varI = new Float32Array(N);
-  boxMean(sq, W, H, o.radius, varI, tmp);
+  boxMean(p, W, H, o.radius, varI, tmp);
   for (let i = 0; i < N; i++) varI[i] -= meanI[i] * meanI[i];
 
   const n = Math.round((2 * o.range) / o.step) + 1;
-  const j0 = Math.round(o.range / o.step);
   const bestC = new Float32Array(N).fill(Infinity);
   const bestJ = new Int32Array(N).fill(-1);
   const prevC = new Float32Array(N);
   const nextC = new Float32Array(N);
   const lastC = new Float32Array(N);
-  const zeroC = new Float32Array(N);
-  const p = new Float32Array(N);
   const ip = new Float32Array(N);
   const meanP = new Float32Array(N);
   const meanIP = new Float32Array(N);
-  const a = new Float32Array(N);
-  const b = new Float32Array(N);
   const maxCost = (1 - o.alpha) * o.tauColor + o.alpha * o.tauGrad;
   for (let j = 0; j < n; j++) {
     const off = -o.range + j * o.step;
@@ -135,16 +128,16 @@ export function refineByMatching(disp: Float32Array, left: Float32Array, right: 
         ip[i] = c * gl[i];
       }
     }
-    // guided filter of the cost slice, guided by the left grey image
+    // guided filter of the cost slice, guided by the left grey image; its coefficients a, b go where p, ip were
     boxMean(p, W, H, o.radius, meanP, tmp);
     boxMean(ip, W, H, o.radius, meanIP, tmp);
     for (let i = 0; i < N; i++) {
       const ai = (meanIP[i] - meanI[i] * meanP[i]) / (varI[i] + o.eps);
-      a[i] = ai;
-      b[i] = meanP[i] - ai * meanI[i];
+      p[i] = ai;
+      ip[i] = meanP[i] - ai * meanI[i];
     }
-    boxMean(a, W, H, o.radius, meanP, tmp);
-    boxMean(b, W, H, o.radius, meanIP, tmp);
+    boxMean(p, W, H, o.radius, meanP, tmp);
+    boxMean(ip, W, H, o.radius, meanIP, tmp);
     for (let i = 0; i < N; i++) {
       const c = meanP[i] * gl[i] + meanIP[i];
       if (bestJ[i] === j - 1) nextC[i] = c;
@@ -154,14 +147,12 @@ export function refineByMatching(disp: Float32Array, left: Float32Array, right: 
         prevC[i] = j > 0 ? lastC[i] : Infinity;
         nextC[i] = Infinity;
       }
-      if (j === j0) zeroC[i] = c;
       lastC[i] = c;
     }
   }
   for (let i = 0; i < N; i++) {
     const j = bestJ[i];
     if (!Number.isFinite(disp[i]) || j <= 0 || j >= n - 1) continue; // the best at the search's end: no minimum found
-    if (bestC[i] > (1 - o.margin) * zeroC[i]) continue;
     const c0 = prevC[i];
     const c2 = nextC[i];
     const den = c0 - 2 * bestC[i] + c2;

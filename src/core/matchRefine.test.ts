@@ -96,6 +96,14 @@ describe('refineByMatching', () => {
     expect(Number.isNaN(out[5])).toBe(true);
   });
 
+  it('never moves a disparity to 0 or below, even where the best match lies there', () => {
+    // the right view is shifted the wrong way: the true match of every pixel is at disparity -1.5
+    const { left: l2, right: r2 } = pair(W, H, -1.5);
+    const disp = new Float32Array(W * H).fill(0.8);
+    const out = refineByMatching(disp, l2, r2, W, H, { range: 4, radius: 3 });
+    for (let i = 0; i < W * H; i++) expect(out[i]).toBeGreaterThan(0);
+  });
+
   it('returns a copy when the range is 0', () => {
     const disp = new Float32Array(W * H).fill(3);
     const out = refineByMatching(disp, left, right, W, H, { range: 0 });

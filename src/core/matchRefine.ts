@@ -75,7 +75,8 @@ function gradX(g: Float32Array, W: number, H: number): Float32Array {
 
 /**
  * The map refined by matching at full resolution. disp [H * W] (left view, px; the right pixel is x - d), left and
- * right [H * W * 3] in [0, 1]. Non-finite disparities stay as they are.
+ * right [H * W * 3] in [0, 1]. Non-finite disparities stay as they are, and no disparity is moved to 0 or below
+ * (e2e/export.spec.ts: every pixel of an answer is a positive disparity).
  */
 export function refineByMatching(disp: Float32Array, left: Float32Array, right: Float32Array, W: number, H: number, opts: Partial<MatchRefineOptions> = {}): Float32Array {
   const o = { ...MATCH_REFINE_DEFAULTS, ...opts };
@@ -113,7 +114,8 @@ export function refineByMatching(disp: Float32Array, left: Float32Array, right: 
         const d = disp[i];
         const xr = x - (Number.isFinite(d) ? d : 0) - off;
         let c = maxCost;
-        if (xr >= 0 && xr <= W - 1) {
+        // a match out of the right image, or at a disparity that is not positive (no match in view), is no match
+        if (xr >= 0 && xr <= W - 1 && xr < x) {
           const x0 = Math.min(Math.floor(xr), W - 2 < 0 ? 0 : W - 2);
           const t = xr - x0;
           const k0 = row + x0;
@@ -158,7 +160,8 @@ export function refineByMatching(disp: Float32Array, left: Float32Array, right: 
     const den = c0 - 2 * bestC[i] + c2;
     let sub = 0;
     if (den > 0) sub = Math.max(-0.5, Math.min(0.5, (c0 - c2) / (2 * den)));
-    out[i] = disp[i] + (-o.range + (j + sub) * o.step);
+    const v = disp[i] + (-o.range + (j + sub) * o.step);
+    if (v > 0) out[i] = v; // a disparity must stay positive: the exports and metrics read 0 and below as no answer
   }
   return out;
 }
